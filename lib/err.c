@@ -1,0 +1,17 @@
+/* err.c: filling a caller's error buffer. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "schedd/err.h"
+
+void
+err_set(struct err *e, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}

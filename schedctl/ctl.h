@@ -1,0 +1,38 @@
+/* ctl.h: what schedctl's subcommands share: global options, exit codes, messages. */
+#ifndef SCHEDCTL_CTL_H
+#define SCHEDCTL_CTL_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <sysexits.h>
+
+struct ctl {
+	const char	*db_path;	/* --db, else $SCHEDD_DB, else the default */
+	const char	*config_path;	/* --config */
+	const char	*tzdir;		/* $TZDIR, else NULL (the system's) */
+	int		 json;		/* -o json */
+	int64_t		 now;		/* the current time; $SCHEDD_NOW in tests */
+};
+
+/* The long options every subcommand accepts, spliced into its own table. */
+#define CTL_GLOBAL_OPTIONS						\
+	{ "db",		required_argument,	NULL,	'D' },		\
+	{ "config",	required_argument,	NULL,	'C' },		\
+	{ "output",	required_argument,	NULL,	'o' },		\
+	{ "help",	no_argument,		NULL,	'h' }
+#define CTL_GLOBAL_SHORT	"o:h"
+
+/*
+ * Handle a global option returned by getopt_long. Returns 0 when handled,
+ * 1 when it was -h (the caller prints its help), or an exit code on error.
+ */
+int	ctl_global_option(struct ctl *ctl, int opt, const char *arg);
+
+/* Print "schedctl: <message>" on stderr and return code. */
+int	ctl_fail(int code, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Subcommands: each returns a sysexits code. */
+int	cmd_next(struct ctl *ctl, int argc, char **argv);
+
+#endif

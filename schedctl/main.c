@@ -1,0 +1,134 @@
+/* main.c: schedctl's entry: global options, then one subcommand. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "schedd/civil.h"
+#include "ctl.h"
+
+#define DEFAULT_DB	"/var/lib/schedd/schedd.db"
+
+static const struct {
+	const char	*name;
+	int		(*run)(struct ctl *, int, char **);
+	const char	*summary;
+} commands[] = {
+	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: schedctl [--db PATH] [--config FILE] [-o table|json] "
+	    "COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(out,
+	    "\nRun 'schedctl COMMAND --help' for a command's options and "
+	    "examples.\nThe database is --db, else $SCHEDD_DB, else %s.\n",
+	    DEFAULT_DB);
+}
+
+int
+ctl_fail(int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("schedctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int
+ctl_global_option(struct ctl *ctl, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'D':
+		ctl->db_path = arg;
+		return 0;
+	case 'C':
+		ctl->config_path = arg;
+		return 0;
+	case 'o':
+		if (strcmp(arg, "json") == 0)
+			ctl->json = 1;
+		else if (strcmp(arg, "table") == 0)
+			ctl->json = 0;
+		else
+			return ctl_fail(EX_USAGE,
+			    "-o: \"%s\" is not table or json", arg);
+		return 0;
+	case 'h':
+		return 1;
+	default:
+		return EX_USAGE;
+	}
+}
+
+/* The current time: the clock, or $SCHEDD_NOW (RFC 3339) so tests need not sleep. */
+static int
+read_now(struct ctl *ctl)
+{
+	const char	*fake = getenv("SCHEDD_NOW");
+	struct err	 e;
+
+	if (fake == NULL || *fake == '\0') {
+		ctl->now = (int64_t)time(NULL);
+		return 0;
+	}
+	if (civil_parse_rfc3339(fake, &ctl->now, &e) == -1)
+		return ctl_fail(EX_USAGE, "SCHEDD_NOW: %s", e.msg);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option	 options[] = {
+		CTL_GLOBAL_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl			 ctl;
+	int				 opt, rc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.db_path = getenv("SCHEDD_DB");
+	if (ctl.db_path == NULL || *ctl.db_path == '\0')
+		ctl.db_path = DEFAULT_DB;
+	ctl.tzdir = getenv("TZDIR");
+	if (ctl.tzdir != NULL && *ctl.tzdir == '\0')
+		ctl.tzdir = NULL;
+	if ((rc = read_now(&ctl)) != 0)
+		return rc;
+
+	/* '+': stop at the command; its own options are parsed by it. */
+	while ((opt = getopt_long(argc, argv, "+" CTL_GLOBAL_SHORT, options,
+	    NULL)) != -1) {
+		if ((rc = ctl_global_option(&ctl, opt, optarg)) == 1) {
+			usage(stdout);
+			return EX_OK;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			argc -= optind;
+			argv += optind;
+			optind = 0;	/* GNU getopt: start afresh */
+			return commands[i].run(&ctl, argc, argv);
+		}
+	return ctl_fail(EX_USAGE, "unknown command \"%s\"; run schedctl --help",
+	    argv[optind]);
+}
