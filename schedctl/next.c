@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "schedd/civil.h"
 #include "schedd/cron.h"
 #include "schedd/tz.h"
@@ -42,7 +44,8 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 	struct cron_expr	 expr;
 	struct err		 e;
 	int64_t			 t = ctl->now, count = 5;
-	char			*end, line[64];
+	char			*end, *out = NULL, line[64];
+	cJSON			*doc = NULL, *list = NULL;
 	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT "n:", options,
@@ -86,22 +89,33 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 	/* A preview of @every starts counting at --after. */
 	expr.anchor = t;
 
-	if (ctl->json)
-		printf("{\"expression\":\"%s\",\"timezone\":\"%s\",\"next\":[",
-		    text, zone_name);
-	rc = EX_OK;
+	if (ctl->json && ((doc = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(doc, "expression", text) == NULL ||
+	    cJSON_AddStringToObject(doc, "timezone", zone_name) == NULL ||
+	    (list = cJSON_AddArrayToObject(doc, "next")) == NULL))
+		goto nomem;
 	for (int64_t i = 0; i < count; i++) {
 		if (cron_next(&expr, zone, t, &t) == -1 ||
 		    civil_format_rfc3339(t, tz_offset_at(zone, t), line,
 		    sizeof(line)) == -1)
 			break;	/* past year 9999: nothing more to show */
-		if (ctl->json)
-			printf("%s\"%s\"", i ? "," : "", line);
-		else
+		if (!ctl->json)
 			printf("%s\n", line);
+		else if (!cJSON_AddItemToArray(list, cJSON_CreateString(line)))
+			goto nomem;
 	}
-	if (ctl->json)
-		printf("]}\n");
+	if (ctl->json) {
+		if ((out = cJSON_PrintUnformatted(doc)) == NULL)
+			goto nomem;
+		printf("%s\n", out);
+	}
+	rc = EX_OK;
+	goto out;
+ nomem:
+	rc = ctl_fail(EX_OSERR, "out of memory");
+ out:
+	cJSON_free(out);
+	cJSON_Delete(doc);
 	tz_zone_free(zone);
 	return rc;
 }
