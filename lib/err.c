@@ -4,6 +4,13 @@
 
 #include "schedd/err.h"
 
+static void
+err_format(struct err *e, int code, const char *fmt, va_list ap)
+{
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	e->code = code;
+}
+
 void
 err_set(struct err *e, const char *fmt, ...)
 {
@@ -12,6 +19,18 @@ err_set(struct err *e, const char *fmt, ...)
 	if (e == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_format(e, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+err_set_code(struct err *e, int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	err_format(e, code, fmt, ap);
 	va_end(ap);
 }
