@@ -1,0 +1,57 @@
+/* store.h: the SQLite database (schedules, runs, changes). The only user of sqlite3. */
+#ifndef SCHEDD_STORE_H
+#define SCHEDD_STORE_H
+
+#include <stdint.h>
+
+#include "schedd/err.h"
+#include "schedd/schedule.h"
+
+struct store;			/* opaque: a connection and its prepared statements */
+
+#define STORE_CREATE	0x01	/* create the file if it does not exist */
+#define STORE_READONLY	0x02	/* open for reading only; never migrates */
+
+#define STORE_BUSY_TIMEOUT_MS	5000
+
+/*
+ * Open the database at path, in WAL mode with foreign keys on, and bring its
+ * schema up to date (unless STORE_READONLY). A database from a newer schedd,
+ * or a file that is not a schedd database, is refused and left as it is.
+ * Returns 0, or -1 with e filled in and e->code one of EX_NOINPUT (missing),
+ * EX_CANTCREAT, EX_IOERR (unreadable, corrupt, read-only), EX_DATAERR
+ * (newer schema, foreign file), EX_TEMPFAIL (locked past the busy timeout).
+ */
+int	store_open(const char *path, int flags, struct store **st, struct err *e);
+void	store_close(struct store *st);
+
+/* The schema version of an open database (PRAGMA user_version). */
+int	store_schema_version(struct store *st);
+
+/* Transactions: store_begin takes the write lock at once (BEGIN IMMEDIATE). */
+int	store_begin(struct store *st, struct err *e);
+int	store_commit(struct store *st, struct err *e);
+void	store_rollback(struct store *st);
+
+/*
+ * Schedules. store_schedule_get returns 0 and fills s (caller clears it), or
+ * -1 with e->code EX_NOINPUT when there is no such schedule.
+ */
+int	store_schedule_get(struct store *st, const char *name,
+	    struct schedule *s, struct err *e);
+/* Insert s (s->id == 0; sets it) or update the row with s->id. */
+int	store_schedule_put(struct store *st, struct schedule *s, struct err *e);
+int	store_schedule_delete(struct store *st, int64_t id, struct err *e);
+
+/* Called for each schedule in name order; returning -1 stops the walk (and fails it). */
+typedef int	(*store_schedule_cb)(const struct schedule *s, void *arg,
+		    struct err *e);
+int	store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
+	    struct err *e);
+
+/* Audit: record one change (before/after may be NULL) by the current OS user. */
+int	store_change_record(struct store *st, int64_t at, const char *command,
+	    const char *schedule_name, const char *before, const char *after,
+	    struct err *e);
+
+#endif

@@ -1,0 +1,477 @@
+/* store.c: the SQLite database: schema migrations, schedules, runs and changes. All SQL lives here. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "schedd/civil.h"
+#include "schedd/schema.h"
+#include "schedd/store.h"
+
+#define APPLICATION_ID	1396918340	/* "SCHD", set by 001_init.sql */
+
+struct store {
+	sqlite3	*db;
+	char	*path;
+};
+
+#define SCHEDULE_COLUMNS						\
+	"id, name, project, domain, launch_plan, version, cron, tz, "	\
+	"inputs, kickoff_input, labels, annotations, service_account, "	\
+	"catchup, catchup_window, overlap, paused, note, created_at, "	\
+	"updated_at, active_since"
+
+/* Fill e from the connection's last error, with a sysexits code for its kind. */
+static int
+fail_sqlite(struct store *st, int rc, const char *what, struct err *e)
+{
+	int	code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		err_set_code(e, EX_TEMPFAIL, "database %s is locked (still "
+		    "busy after %d ms); try again", st->path,
+		    STORE_BUSY_TIMEOUT_MS);
+		return -1;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+		code = EX_DATAERR;
+		break;
+	case SQLITE_NOMEM:
+	case SQLITE_INTERNAL:
+	case SQLITE_MISUSE:
+	case SQLITE_ERROR:
+		code = EX_SOFTWARE;
+		break;
+	default:	/* NOTADB, CORRUPT, READONLY, IOERR, FULL, CANTOPEN, PERM, ... */
+		code = EX_IOERR;
+		break;
+	}
+	err_set_code(e, code, "database %s: %s%s%s", st->path, what,
+	    *what ? ": " : "", sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static int
+exec_sql(struct store *st, const char *sql, const char *what, struct err *e)
+{
+	int	rc;
+
+	if ((rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return fail_sqlite(st, rc, what, e);
+	return 0;
+}
+
+static int
+prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e)
+{
+	int	rc;
+
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL)) != SQLITE_OK)
+		return fail_sqlite(st, rc, "", e);
+	return 0;
+}
+
+/* One integer from a query without parameters (a PRAGMA). */
+static int
+query_int(struct store *st, const char *sql, int64_t *value, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (prepare(st, sql, &stmt, e) == -1)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		fail_sqlite(st, rc, "", e);
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	*value = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int
+bind_text(sqlite3_stmt *stmt, int i, const char *text)
+{
+	if (text == NULL)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, text, -1, SQLITE_TRANSIENT);
+}
+
+static int
+bind_time(sqlite3_stmt *stmt, int i, int64_t t)
+{
+	char	buf[32];
+
+	if (civil_format_rfc3339(t, 0, buf, sizeof(buf)) == -1)
+		return SQLITE_RANGE;
+	return sqlite3_bind_text(stmt, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* A column as a new string, or NULL for SQL NULL. Sets *oom on allocation failure. */
+static char *
+column_text(sqlite3_stmt *stmt, int i, int *oom)
+{
+	const unsigned char	*text = sqlite3_column_text(stmt, i);
+	char			*copy;
+
+	if (text == NULL)
+		return NULL;
+	if ((copy = strdup((const char *)text)) == NULL)
+		*oom = 1;
+	return copy;
+}
+
+static int64_t
+column_time(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*text = sqlite3_column_text(stmt, i);
+	int64_t			 t = 0;
+
+	if (text != NULL)
+		civil_parse_rfc3339((const char *)text, &t, NULL);
+	return t;
+}
+
+/* Apply the migrations the database lacks, in one transaction. */
+static int
+migrate(struct store *st, struct err *e)
+{
+	int64_t	version;
+
+	if (store_begin(st, e) == -1)
+		return -1;
+	/* Read again under the write lock: another process may have migrated. */
+	if (query_int(st, "PRAGMA user_version", &version, e) == -1)
+		goto fail;
+	for (int i = 0; i < schema_migration_count; i++) {
+		char	pragma[64];
+
+		if (schema_migrations[i].version <= version)
+			continue;
+		if (exec_sql(st, schema_migrations[i].sql,
+		    schema_migrations[i].file, e) == -1)
+			goto fail;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    schema_migrations[i].version);
+		if (exec_sql(st, pragma, "", e) == -1)
+			goto fail;
+	}
+	return store_commit(st, e);
+ fail:
+	store_rollback(st);
+	return -1;
+}
+
+/* Refuse files that are not ours, and schemas newer than ours, before changing anything. */
+static int
+check_identity(struct store *st, int64_t *version, struct err *e)
+{
+	int64_t	app_id, objects;
+
+	if (query_int(st, "PRAGMA application_id", &app_id, e) == -1 ||
+	    query_int(st, "PRAGMA user_version", version, e) == -1 ||
+	    query_int(st, "SELECT count(*) FROM sqlite_master", &objects,
+	    e) == -1)
+		return -1;
+	if (app_id != APPLICATION_ID && (app_id != 0 || objects > 0)) {
+		err_set_code(e, EX_DATAERR, "database %s is not a schedd "
+		    "database", st->path);
+		return -1;
+	}
+	if (*version > schema_migration_count) {
+		err_set_code(e, EX_DATAERR, "database %s has schema version "
+		    "%lld, newer than this schedd's %d; upgrade schedd",
+		    st->path, (long long)*version, schema_migration_count);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, int flags, struct store **out, struct err *e)
+{
+	struct store	*st;
+	int		 oflags, rc;
+	int64_t		 version;
+
+	if (!(flags & STORE_CREATE) && access(path, F_OK) == -1) {
+		err_set_code(e, EX_NOINPUT, "database %s does not exist",
+		    path);
+		return -1;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		free(st);
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ?
+	    SQLITE_OPEN_CREATE : 0);
+	if ((rc = sqlite3_open_v2(path, &st->db, oflags, NULL)) != SQLITE_OK) {
+		int	saved = errno;
+
+		if ((flags & STORE_CREATE) && access(path, F_OK) == -1)
+			err_set_code(e, EX_CANTCREAT, "cannot create database "
+			    "%s: %s", path, strerror(saved ? saved : EACCES));
+		else
+			fail_sqlite(st, rc, "cannot open", e);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (check_identity(st, &version, e) == -1 ||
+	    exec_sql(st, "PRAGMA foreign_keys = ON", "", e) == -1)
+		goto fail;
+	if (!(flags & STORE_READONLY)) {
+		/* FULL: a committed pending run survives power loss. */
+		if (exec_sql(st, "PRAGMA journal_mode = WAL", "", e) == -1 ||
+		    exec_sql(st, "PRAGMA synchronous = FULL", "", e) == -1)
+			goto fail;
+		if (version < schema_migration_count && migrate(st, e) == -1)
+			goto fail;
+	} else if (version < schema_migration_count) {
+		err_set_code(e, EX_DATAERR, "database %s has schema version "
+		    "%lld, older than this schedd's %d; open it for writing "
+		    "once to upgrade", path, (long long)version,
+		    schema_migration_count);
+		goto fail;
+	}
+	*out = st;
+	return 0;
+ fail:
+	store_close(st);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	int64_t	version = -1;
+
+	query_int(st, "PRAGMA user_version", &version, NULL);
+	return (int)version;
+}
+
+int
+store_begin(struct store *st, struct err *e)
+{
+	return exec_sql(st, "BEGIN IMMEDIATE", "", e);
+}
+
+int
+store_commit(struct store *st, struct err *e)
+{
+	if (exec_sql(st, "COMMIT", "", e) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Read the current row of a SCHEDULE_COLUMNS query into s. */
+static int
+read_schedule(sqlite3_stmt *stmt, struct schedule *s, struct err *e)
+{
+	int	oom = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(stmt, 0);
+	s->name = column_text(stmt, 1, &oom);
+	s->project = column_text(stmt, 2, &oom);
+	s->domain = column_text(stmt, 3, &oom);
+	s->launch_plan = column_text(stmt, 4, &oom);
+	s->version = column_text(stmt, 5, &oom);
+	s->cron = column_text(stmt, 6, &oom);
+	s->tz = column_text(stmt, 7, &oom);
+	s->inputs = column_text(stmt, 8, &oom);
+	s->kickoff_input = column_text(stmt, 9, &oom);
+	s->labels = column_text(stmt, 10, &oom);
+	s->annotations = column_text(stmt, 11, &oom);
+	s->service_account = column_text(stmt, 12, &oom);
+	s->catchup = column_text(stmt, 13, &oom);
+	s->catchup_window = sqlite3_column_int64(stmt, 14);
+	s->overlap = column_text(stmt, 15, &oom);
+	s->paused = sqlite3_column_int(stmt, 16);
+	s->note = column_text(stmt, 17, &oom);
+	s->created_at = column_time(stmt, 18);
+	s->updated_at = column_time(stmt, 19);
+	s->active_since = column_time(stmt, 20);
+	if (oom) {
+		schedule_clear(s);
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schedule_get(struct store *st, const char *name, struct schedule *s,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, ret = -1;
+
+	if (prepare(st, "SELECT " SCHEDULE_COLUMNS
+	    " FROM schedules WHERE name = ?1", &stmt, e) == -1)
+		return -1;
+	bind_text(stmt, 1, name);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = read_schedule(stmt, s, e);
+	else if (rc == SQLITE_DONE)
+		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\"", name);
+	else
+		fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
+store_schedule_put(struct store *st, struct schedule *s, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, s->id == 0 ?
+	    "INSERT INTO schedules (name, project, domain, launch_plan, "
+	    "version, cron, tz, inputs, kickoff_input, labels, annotations, "
+	    "service_account, catchup, catchup_window, overlap, paused, note, "
+	    "created_at, updated_at, active_since) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+	    "?19, ?20)" :
+	    "UPDATE schedules SET name = ?1, project = ?2, domain = ?3, "
+	    "launch_plan = ?4, version = ?5, cron = ?6, tz = ?7, inputs = ?8, "
+	    "kickoff_input = ?9, labels = ?10, annotations = ?11, "
+	    "service_account = ?12, catchup = ?13, catchup_window = ?14, "
+	    "overlap = ?15, paused = ?16, note = ?17, created_at = ?18, "
+	    "updated_at = ?19, active_since = ?20 WHERE id = ?21",
+	    &stmt, e) == -1)
+		return -1;
+	if (bind_text(stmt, 1, s->name) || bind_text(stmt, 2, s->project) ||
+	    bind_text(stmt, 3, s->domain) ||
+	    bind_text(stmt, 4, s->launch_plan) ||
+	    bind_text(stmt, 5, s->version) || bind_text(stmt, 6, s->cron) ||
+	    bind_text(stmt, 7, s->tz) || bind_text(stmt, 8, s->inputs) ||
+	    bind_text(stmt, 9, s->kickoff_input) ||
+	    bind_text(stmt, 10, s->labels) ||
+	    bind_text(stmt, 11, s->annotations) ||
+	    bind_text(stmt, 12, s->service_account) ||
+	    bind_text(stmt, 13, s->catchup) ||
+	    sqlite3_bind_int64(stmt, 14, s->catchup_window) ||
+	    bind_text(stmt, 15, s->overlap) ||
+	    sqlite3_bind_int(stmt, 16, s->paused) ||
+	    bind_text(stmt, 17, s->note) || bind_time(stmt, 18, s->created_at) ||
+	    bind_time(stmt, 19, s->updated_at) ||
+	    bind_time(stmt, 20, s->active_since) ||
+	    (s->id != 0 && sqlite3_bind_int64(stmt, 21, s->id))) {
+		fail_sqlite(st, SQLITE_RANGE, "", e);
+		goto fail;
+	}
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		fail_sqlite(st, rc, s->name, e);
+		goto fail;
+	}
+	if (s->id == 0)
+		s->id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(stmt);
+	return 0;
+ fail:
+	sqlite3_finalize(stmt);
+	return -1;
+}
+
+int
+store_schedule_delete(struct store *st, int64_t id, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "DELETE FROM schedules WHERE id = ?1", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
+
+int
+store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct schedule	 s;
+	int		 rc, ret = 0;
+
+	if (prepare(st, "SELECT " SCHEDULE_COLUMNS
+	    " FROM schedules ORDER BY name", &stmt, e) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (read_schedule(stmt, &s, e) == -1) {
+			ret = -1;
+			break;
+		}
+		ret = cb(&s, arg, e);
+		schedule_clear(&s);
+		if (ret == -1)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
+store_change_record(struct store *st, int64_t at, const char *command,
+    const char *schedule_name, const char *before, const char *after,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct passwd	*pw = getpwuid(geteuid());
+	char		 user[64];
+	int		 rc;
+
+	if (pw != NULL)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "uid %u", (unsigned)geteuid());
+	if (prepare(st, "INSERT INTO changes (at, os_user, command, "
+	    "schedule_name, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    &stmt, e) == -1)
+		return -1;
+	bind_time(stmt, 1, at);
+	bind_text(stmt, 2, user);
+	bind_text(stmt, 3, command);
+	bind_text(stmt, 4, schedule_name);
+	bind_text(stmt, 5, before);
+	bind_text(stmt, 6, after);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
