@@ -182,3 +182,38 @@ civil_parse_rfc3339(const char *text, int64_t *t, struct err *e)
 	    text);
 	return -1;
 }
+
+int
+civil_parse_duration(const char *text, int64_t max, int64_t *seconds)
+{
+	const char	*s = text;
+	int64_t		 total = 0;
+
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		int64_t	n = 0, unit;
+
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		while (isdigit((unsigned char)*s)) {
+			n = n * 10 + (*s++ - '0');
+			if (n > max)
+				return -1;
+		}
+		switch (*s++) {
+		case 's':	unit = 1;	break;
+		case 'm':	unit = 60;	break;
+		case 'h':	unit = 3600;	break;
+		case 'd':	unit = 86400;	break;
+		default:	return -1;
+		}
+		if (n > max / unit || total > max - n * unit)
+			return -1;
+		total += n * unit;
+	}
+	if (total <= 0)
+		return -1;
+	*seconds = total;
+	return 0;
+}

@@ -323,41 +323,6 @@ parse_field(enum field fi, const char *text, struct cron_expr *x,
 	}
 }
 
-/* "90s", "5m", "1h30m", "1d": a positive number of seconds. */
-static int
-parse_duration(const char *s, int64_t *seconds)
-{
-	int64_t	total = 0;
-
-	if (*s == '\0')
-		return -1;
-	while (*s != '\0') {
-		int64_t	n = 0, unit;
-
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		while (isdigit((unsigned char)*s)) {
-			n = n * 10 + (*s++ - '0');
-			if (n > EVERY_MAX)
-				return -1;
-		}
-		switch (tolower((unsigned char)*s++)) {
-		case 's':	unit = 1;	break;
-		case 'm':	unit = 60;	break;
-		case 'h':	unit = 3600;	break;
-		case 'd':	unit = 86400;	break;
-		default:	return -1;
-		}
-		total += n * unit;
-		if (total > EVERY_MAX)
-			return -1;
-	}
-	if (total <= 0)
-		return -1;
-	*seconds = total;
-	return 0;
-}
-
 /* "rate(5 minutes)": Flyte's FixedRate as CloudWatch wrote it. */
 static int
 parse_rate(const char *s, int64_t *seconds)
@@ -553,7 +518,7 @@ cron_parse(const char *text, struct cron_expr *expr, struct err *e)
 	    (buf[6] == '\0' || isspace((unsigned char)buf[6]))) {
 		for (p = buf + 6; isspace((unsigned char)*p); p++)
 			;
-		if (parse_duration(p, &x.every) == -1) {
+		if (civil_parse_duration(p, EVERY_MAX, &x.every) == -1) {
 			err_set(e, "@every needs a duration like 90s, 5m, 2h, "
 			    "1d (at most 3650d)");
 			return -1;

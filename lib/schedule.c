@@ -1,8 +1,19 @@
 /* schedule.c: one schedule's fields, their validation, and their JSON form. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
+#include <cjson/cJSON.h>
+
+#include "schedd/civil.h"
+#include "schedd/cron.h"
 #include "schedd/schedule.h"
+#include "schedd/tz.h"
+
+#define NAME_MAX_LENGTH		128
+#define LABEL_NAME_MAX		63
+#define LABEL_PREFIX_MAX	253
 
 void
 schedule_clear(struct schedule *s)
@@ -17,4 +28,290 @@ schedule_clear(struct schedule *s)
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		free(*strings[i]);
 	memset(s, 0, sizeof(*s));
+}
+
+/* Every character of s is alphanumeric or in extra. */
+static int
+chars_in(const char *s, size_t len, const char *extra)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    (s[i] == '\0' || strchr(extra, s[i]) == NULL))
+			return 0;
+	return 1;
+}
+
+int
+schedule_name_valid(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return len >= 1 && len <= NAME_MAX_LENGTH && chars_in(name, len, "_.-");
+}
+
+/* A Kubernetes label name (and value, when not empty): alphanumeric ends, [-_.] inside, <= 63. */
+static int
+label_name_valid(const char *s, size_t len)
+{
+	return len >= 1 && len <= LABEL_NAME_MAX &&
+	    isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[len - 1]) &&
+	    chars_in(s, len, "-_.");
+}
+
+/* [prefix/]name, where prefix is a lowercase DNS subdomain. */
+static int
+label_key_valid(const char *key)
+{
+	const char	*slash = strchr(key, '/');
+
+	if (slash == NULL)
+		return label_name_valid(key, strlen(key));
+	if (slash == key || (size_t)(slash - key) > LABEL_PREFIX_MAX ||
+	    !label_name_valid(slash + 1, strlen(slash + 1)))
+		return 0;
+	for (const char *p = key; p < slash; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		    *p == '-' || *p == '.'))
+			return 0;
+	return isalnum((unsigned char)key[0]) && isalnum((unsigned char)slash[-1]);
+}
+
+/* Launch plan identifier parts: what Admin accepts in a URL path segment. */
+static int
+identifier_valid(const char *s, size_t len)
+{
+	return len >= 1 && len <= 255 && chars_in(s, len, "_.-");
+}
+
+static char *
+dup_range(const char *s, size_t len)
+{
+	char	*copy = malloc(len + 1);
+
+	if (copy != NULL) {
+		memcpy(copy, s, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+int
+schedule_set_launch_plan(struct schedule *s, const char *ref, struct err *e)
+{
+	const char	*p1, *p2, *at, *end = ref + strlen(ref);
+	char		*project = NULL, *domain = NULL, *name = NULL;
+	char		*version = NULL;
+
+	if ((p1 = strchr(ref, '/')) == NULL || (p2 = strchr(p1 + 1, '/')) == NULL ||
+	    strchr(p2 + 1, '/') != NULL)
+		goto bad;
+	if ((at = strchr(p2 + 1, '@')) == NULL)
+		at = end;
+	if (!identifier_valid(ref, (size_t)(p1 - ref)) ||
+	    !identifier_valid(p1 + 1, (size_t)(p2 - p1 - 1)) ||
+	    !identifier_valid(p2 + 1, (size_t)(at - p2 - 1)) ||
+	    (at != end && !identifier_valid(at + 1, (size_t)(end - at - 1))))
+		goto bad;
+	if ((project = dup_range(ref, (size_t)(p1 - ref))) == NULL ||
+	    (domain = dup_range(p1 + 1, (size_t)(p2 - p1 - 1))) == NULL ||
+	    (name = dup_range(p2 + 1, (size_t)(at - p2 - 1))) == NULL ||
+	    (at != end && (version = strdup(at + 1)) == NULL)) {
+		free(project);
+		free(domain);
+		free(name);
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	free(s->project);
+	free(s->domain);
+	free(s->launch_plan);
+	free(s->version);
+	s->project = project;
+	s->domain = domain;
+	s->launch_plan = name;
+	s->version = version;
+	return 0;
+ bad:
+	err_set_code(e, EX_DATAERR, "launch plan \"%s\" is not "
+	    "PROJECT/DOMAIN/NAME[@VERSION]", ref);
+	return -1;
+}
+
+/* A JSON object whose values are all strings that pass check (NULL: any string). */
+static int
+check_string_map(const char *field, const char *text,
+    int (*check_key)(const char *), int check_values, struct err *e)
+{
+	cJSON	*doc = cJSON_Parse(text), *item;
+	int	 rc = -1;
+
+	if (!cJSON_IsObject(doc)) {
+		err_set_code(e, EX_DATAERR, "%s: not a JSON object", field);
+		goto out;
+	}
+	cJSON_ArrayForEach(item, doc) {
+		if (!check_key(item->string)) {
+			err_set_code(e, EX_DATAERR, "%s: key \"%s\" is not a "
+			    "valid Kubernetes label key", field, item->string);
+			goto out;
+		}
+		if (!cJSON_IsString(item)) {
+			err_set_code(e, EX_DATAERR, "%s: value of \"%s\" is "
+			    "not a string", field, item->string);
+			goto out;
+		}
+		if (check_values && item->valuestring[0] != '\0' &&
+		    !label_name_valid(item->valuestring,
+		    strlen(item->valuestring))) {
+			err_set_code(e, EX_DATAERR, "%s: value \"%s\" of \"%s\" "
+			    "is not a valid Kubernetes label value (at most 63 "
+			    "of [A-Za-z0-9_.-], alphanumeric at both ends)",
+			    field, item->valuestring, item->string);
+			goto out;
+		}
+	}
+	rc = 0;
+ out:
+	cJSON_Delete(doc);
+	return rc;
+}
+
+int
+schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
+{
+	struct cron_expr	 expr;
+	struct tz_zone		*zone = NULL;
+	struct err		 sub;
+	cJSON			*inputs;
+
+	if (s->name == NULL || !schedule_name_valid(s->name)) {
+		err_set_code(e, EX_DATAERR, "name \"%s\" must match "
+		    "^[A-Za-z0-9_.-]{1,128}$", s->name ? s->name : "");
+		return -1;
+	}
+	if (s->project == NULL || s->domain == NULL || s->launch_plan == NULL) {
+		err_set_code(e, EX_DATAERR, "launch plan is missing");
+		return -1;
+	}
+	if (s->cron == NULL || cron_parse(s->cron, &expr, &sub) == -1) {
+		err_set_code(e, EX_DATAERR, "cron \"%s\": %s",
+		    s->cron ? s->cron : "", s->cron ? sub.msg : "missing");
+		return -1;
+	}
+	if (tz_zone_load(tzdir, s->tz ? s->tz : "UTC", &zone, &sub) == -1) {
+		err_set_code(e, EX_DATAERR, "tz: %s", sub.msg);
+		return -1;
+	}
+	tz_zone_free(zone);
+	inputs = cJSON_Parse(s->inputs ? s->inputs : "{}");
+	if (!cJSON_IsObject(inputs)) {
+		cJSON_Delete(inputs);
+		err_set_code(e, EX_DATAERR, "inputs: not a JSON object");
+		return -1;
+	}
+	if (s->kickoff_input != NULL &&
+	    cJSON_HasObjectItem(inputs, s->kickoff_input)) {
+		cJSON_Delete(inputs);
+		err_set_code(e, EX_DATAERR, "kickoff input \"%s\" is also given "
+		    "in inputs", s->kickoff_input);
+		return -1;
+	}
+	cJSON_Delete(inputs);
+	if (s->kickoff_input != NULL && (s->kickoff_input[0] == '\0' ||
+	    !chars_in(s->kickoff_input, strlen(s->kickoff_input), "_"))) {
+		err_set_code(e, EX_DATAERR, "kickoff input \"%s\" is not an "
+		    "input name", s->kickoff_input);
+		return -1;
+	}
+	if (check_string_map("labels", s->labels ? s->labels : "{}",
+	    label_key_valid, 1, e) == -1 ||
+	    check_string_map("annotations",
+	    s->annotations ? s->annotations : "{}", label_key_valid, 0, e) == -1)
+		return -1;
+	if (s->service_account != NULL &&
+	    !label_name_valid(s->service_account, strlen(s->service_account))) {
+		err_set_code(e, EX_DATAERR, "service account \"%s\" is not a "
+		    "Kubernetes name", s->service_account);
+		return -1;
+	}
+	if (s->catchup != NULL && strcmp(s->catchup, "all") != 0 &&
+	    strcmp(s->catchup, "latest") != 0 && strcmp(s->catchup, "none") != 0) {
+		err_set_code(e, EX_DATAERR, "catchup \"%s\" is not all, latest "
+		    "or none", s->catchup);
+		return -1;
+	}
+	if (s->overlap != NULL && strcmp(s->overlap, "allow") != 0 &&
+	    strcmp(s->overlap, "skip") != 0 &&
+	    strcmp(s->overlap, "buffer-one") != 0 &&
+	    strcmp(s->overlap, "cancel-previous") != 0) {
+		err_set_code(e, EX_DATAERR, "overlap \"%s\" is not allow, skip, "
+		    "buffer-one or cancel-previous", s->overlap);
+		return -1;
+	}
+	if (s->catchup_window < 0) {
+		err_set_code(e, EX_DATAERR, "catchup window is negative");
+		return -1;
+	}
+	return 0;
+}
+
+/* Add a string member, or JSON null for NULL. */
+static int
+add_string(cJSON *obj, const char *key, const char *value)
+{
+	return (value ? cJSON_AddStringToObject(obj, key, value) :
+	    cJSON_AddNullToObject(obj, key)) != NULL;
+}
+
+static int
+add_raw_json(cJSON *obj, const char *key, const char *text)
+{
+	cJSON	*value = cJSON_Parse(text ? text : "{}");
+
+	if (value == NULL)
+		return 0;
+	return cJSON_AddItemToObject(obj, key, value);
+}
+
+static int
+add_time(cJSON *obj, const char *key, int64_t t)
+{
+	char	buf[32];
+
+	if (civil_format_rfc3339(t, 0, buf, sizeof(buf)) == -1)
+		return 0;
+	return cJSON_AddStringToObject(obj, key, buf) != NULL;
+}
+
+char *
+schedule_to_json(const struct schedule *s)
+{
+	cJSON	*obj = cJSON_CreateObject();
+	char	*text = NULL;
+
+	if (obj == NULL || !add_string(obj, "name", s->name) ||
+	    !add_string(obj, "project", s->project) ||
+	    !add_string(obj, "domain", s->domain) ||
+	    !add_string(obj, "launch_plan", s->launch_plan) ||
+	    !add_string(obj, "version", s->version) ||
+	    !add_string(obj, "cron", s->cron) || !add_string(obj, "tz", s->tz) ||
+	    !add_raw_json(obj, "inputs", s->inputs) ||
+	    !add_string(obj, "kickoff_input", s->kickoff_input) ||
+	    !add_raw_json(obj, "labels", s->labels) ||
+	    !add_raw_json(obj, "annotations", s->annotations) ||
+	    !add_string(obj, "service_account", s->service_account) ||
+	    !add_string(obj, "catchup", s->catchup) ||
+	    !cJSON_AddNumberToObject(obj, "catchup_window_seconds",
+	    (double)s->catchup_window) ||
+	    !add_string(obj, "overlap", s->overlap) ||
+	    !cJSON_AddBoolToObject(obj, "paused", s->paused) ||
+	    !add_string(obj, "note", s->note) ||
+	    !add_time(obj, "created_at", s->created_at) ||
+	    !add_time(obj, "updated_at", s->updated_at) ||
+	    !add_time(obj, "active_since", s->active_since))
+		goto out;
+	text = cJSON_PrintUnformatted(obj);
+ out:
+	cJSON_Delete(obj);
+	return text;
 }

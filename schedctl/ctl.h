@@ -34,5 +34,7 @@ int	ctl_fail(int code, const char *fmt, ...)
 
 /* Subcommands: each returns a sysexits code. */
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
+int	cmd_add(struct ctl *ctl, int argc, char **argv);
+int	cmd_update(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const struct {
 	int		(*run)(struct ctl *, int, char **);
 	const char	*summary;
 } commands[] = {
+	{ "add",	cmd_add,	"add a schedule" },
+	{ "update",	cmd_update,	"change fields of a schedule" },
 	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
 };
 

@@ -34,4 +34,27 @@ struct schedule {
 /* Free the strings and zero the struct. */
 void	schedule_clear(struct schedule *s);
 
+/* 1 when name matches ^[A-Za-z0-9_.-]{1,128}$. */
+int	schedule_name_valid(const char *name);
+
+/*
+ * Split "project/domain/name[@version]" into s->project, s->domain,
+ * s->launch_plan and s->version (NULL without @). Returns 0, or -1 with e.
+ */
+int	schedule_set_launch_plan(struct schedule *s, const char *ref,
+	    struct err *e);
+
+/*
+ * Check every field that can be checked without Flyte Admin: name, launch
+ * plan, cron (with the engine's message), zone (loaded from tzdir, NULL for
+ * the system's), inputs (a JSON object), label and annotation keys and values
+ * (Kubernetes rules: they become execution labels), policies. Returns 0, or
+ * -1 with e->code EX_DATAERR and a message naming the field.
+ */
+int	schedule_validate(const struct schedule *s, const char *tzdir,
+	    struct err *e);
+
+/* The schedule as a JSON object text (newly allocated; NULL when out of memory). */
+char	*schedule_to_json(const struct schedule *s);
+
 #endif

@@ -1,0 +1,369 @@
+/* edit.c: schedctl add, update, remove, pause, resume: the commands that change schedules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "schedd/civil.h"
+#include "schedd/cron.h"
+#include "schedd/schedule.h"
+#include "schedd/store.h"
+#include "schedd/tz.h"
+#include "ctl.h"
+
+#define WINDOW_MAX	(366LL * 86400)
+
+/* Options of add and update; values apply on top of the row being edited. */
+enum edit_option {
+	OPT_LP = 256, OPT_CRON, OPT_TZ, OPT_INPUT, OPT_INPUTS, OPT_KICKOFF,
+	OPT_LABEL, OPT_ANNOTATION, OPT_SERVICE_ACCOUNT, OPT_CATCHUP,
+	OPT_CATCHUP_WINDOW, OPT_OVERLAP, OPT_PAUSED, OPT_NOTE,
+};
+
+static const struct option edit_options[] = {
+	CTL_GLOBAL_OPTIONS,
+	{ "lp",			required_argument,	NULL,	OPT_LP },
+	{ "cron",		required_argument,	NULL,	OPT_CRON },
+	{ "tz",			required_argument,	NULL,	OPT_TZ },
+	{ "input",		required_argument,	NULL,	OPT_INPUT },
+	{ "inputs",		required_argument,	NULL,	OPT_INPUTS },
+	{ "kickoff-input",	required_argument,	NULL,	OPT_KICKOFF },
+	{ "label",		required_argument,	NULL,	OPT_LABEL },
+	{ "annotation",		required_argument,	NULL,	OPT_ANNOTATION },
+	{ "service-account",	required_argument,	NULL,	OPT_SERVICE_ACCOUNT },
+	{ "catchup",		required_argument,	NULL,	OPT_CATCHUP },
+	{ "catchup-window",	required_argument,	NULL,	OPT_CATCHUP_WINDOW },
+	{ "overlap",		required_argument,	NULL,	OPT_OVERLAP },
+	{ "paused",		no_argument,		NULL,	OPT_PAUSED },
+	{ "note",		required_argument,	NULL,	OPT_NOTE },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+add_usage(FILE *out, const char *command)
+{
+	fprintf(out,
+	    "usage: schedctl %s NAME --lp PROJECT/DOMAIN/LAUNCHPLAN[@VERSION] "
+	    "--cron EXPR\n"
+	    "         [--tz ZONE] [--input KEY=VALUE]... [--inputs JSON|@FILE]\n"
+	    "         [--kickoff-input NAME] [--label KEY=VALUE]... "
+	    "[--annotation KEY=VALUE]...\n"
+	    "         [--service-account SA] [--catchup all|latest|none] "
+	    "[--catchup-window DURATION]\n"
+	    "         [--overlap allow|skip|buffer-one|cancel-previous] "
+	    "[--paused] [--note TEXT]\n"
+	    "\n"
+	    "%s a schedule. Without @VERSION the launch plan's latest version is\n"
+	    "used at each fire. --input takes VALUE as JSON when it parses as JSON,\n"
+	    "else as a string. Shows the next 3 fire times.\n"
+	    "\n"
+	    "examples:\n"
+	    "  schedctl add data_sync_site_a --lp flytesnacks/development/"
+	    "data_sync_wf \\\n"
+	    "      --cron '0 */6 * * *' --tz Asia/Shanghai --input site_id=site_a "
+	    "--label team=data\n"
+	    "  schedctl update data_sync_site_a --cron '0 */4 * * *' "
+	    "--input retries=3\n",
+	    command, strcmp(command, "add") == 0 ? "Add" :
+	    "Change fields of an existing");
+}
+
+static int
+replace_string(char **field, const char *value)
+{
+	char	*copy = NULL;
+
+	if (value != NULL && (copy = strdup(value)) == NULL)
+		return ctl_fail(EX_OSERR, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Read --inputs: JSON text, or @FILE. Returns new text, or NULL after printing the error. */
+static char *
+read_inputs_arg(const char *arg, int *rc)
+{
+	FILE	*f;
+	char	*text;
+	long	 len;
+
+	if (arg[0] != '@')
+		return strdup(arg);
+	if ((f = fopen(arg + 1, "rb")) == NULL) {
+		*rc = ctl_fail(EX_NOINPUT, "--inputs: cannot read %s", arg + 1);
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == -1 || (len = ftell(f)) < 0 ||
+	    len > 16 << 20 || fseek(f, 0, SEEK_SET) == -1 ||
+	    (text = malloc((size_t)len + 1)) == NULL) {
+		fclose(f);
+		*rc = ctl_fail(EX_IOERR, "--inputs: cannot read %s", arg + 1);
+		return NULL;
+	}
+	text[fread(text, 1, (size_t)len, f)] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* Set KEY=VALUE in the JSON object *text; VALUE as JSON when it parses, else as a string. */
+static int
+set_pair(char **text, const char *option, const char *pair, int as_json)
+{
+	const char	*eq = strchr(pair, '=');
+	cJSON		*obj, *value;
+	char		*key, *out;
+
+	if (eq == NULL || eq == pair)
+		return ctl_fail(EX_DATAERR, "%s: \"%s\" is not KEY=VALUE",
+		    option, pair);
+	if ((obj = cJSON_Parse(*text ? *text : "{}")) == NULL ||
+	    (key = strndup(pair, (size_t)(eq - pair))) == NULL) {
+		cJSON_Delete(obj);
+		return ctl_fail(EX_DATAERR, "%s: current value is not JSON",
+		    option);
+	}
+	value = as_json ? cJSON_Parse(eq + 1) : NULL;
+	if (value == NULL)
+		value = cJSON_CreateString(eq + 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+	cJSON_AddItemToObject(obj, key, value);
+	free(key);
+	out = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	if (out == NULL)
+		return ctl_fail(EX_OSERR, "out of memory");
+	free(*text);
+	*text = out;
+	return 0;
+}
+
+/* Apply one add/update option to s. Returns 0 or an exit code. */
+static int
+edit_apply(struct schedule *s, int opt, const char *arg)
+{
+	struct err	 e;
+	char		*text;
+	cJSON		*check;
+	int		 rc = 0;
+
+	switch (opt) {
+	case OPT_LP:
+		if (schedule_set_launch_plan(s, arg, &e) == -1)
+			return ctl_fail(e.code, "--lp: %s", e.msg);
+		return 0;
+	case OPT_CRON:
+		return replace_string(&s->cron, arg);
+	case OPT_TZ:
+		return replace_string(&s->tz, arg);
+	case OPT_INPUT:
+		return set_pair(&s->inputs, "--input", arg, 1);
+	case OPT_INPUTS:
+		if ((text = read_inputs_arg(arg, &rc)) == NULL)
+			return rc ? rc : ctl_fail(EX_OSERR, "out of memory");
+		check = cJSON_Parse(text);
+		if (!cJSON_IsObject(check)) {
+			cJSON_Delete(check);
+			free(text);
+			return ctl_fail(EX_DATAERR, "--inputs: not a JSON "
+			    "object");
+		}
+		cJSON_Delete(check);
+		free(s->inputs);
+		s->inputs = text;
+		return 0;
+	case OPT_KICKOFF:
+		return replace_string(&s->kickoff_input, arg);
+	case OPT_LABEL:
+		return set_pair(&s->labels, "--label", arg, 0);
+	case OPT_ANNOTATION:
+		return set_pair(&s->annotations, "--annotation", arg, 0);
+	case OPT_SERVICE_ACCOUNT:
+		return replace_string(&s->service_account, arg);
+	case OPT_CATCHUP:
+		return replace_string(&s->catchup, arg);
+	case OPT_CATCHUP_WINDOW:
+		if (civil_parse_duration(arg, WINDOW_MAX, &s->catchup_window) == -1)
+			return ctl_fail(EX_DATAERR, "--catchup-window: \"%s\" "
+			    "is not a duration like 30m, 2h, 1d (at most "
+			    "366d)", arg);
+		return 0;
+	case OPT_OVERLAP:
+		return replace_string(&s->overlap, arg);
+	case OPT_PAUSED:
+		s->paused = 1;
+		return 0;
+	case OPT_NOTE:
+		return replace_string(&s->note, arg);
+	}
+	return EX_USAGE;
+}
+
+/* Print what add and update show: the row, and its next 3 fires. */
+static int
+print_saved(struct ctl *ctl, const char *verb, const struct schedule *s)
+{
+	struct cron_expr	 expr;
+	struct tz_zone		*zone = NULL;
+	struct err		 e;
+	char			 line[64], *json;
+	int64_t			 t = ctl->now;
+	cJSON			*doc, *next;
+
+	if (cron_parse(s->cron, &expr, &e) == -1 ||
+	    tz_zone_load(ctl->tzdir, s->tz, &zone, &e) == -1)
+		return ctl_fail(EX_SOFTWARE, "%s", e.msg);
+	expr.anchor = s->created_at;
+	doc = (json = schedule_to_json(s)) ? cJSON_Parse(json) : NULL;
+	free(json);
+	next = cJSON_AddArrayToObject(doc, "next");
+	if (!ctl->json)
+		printf("%s %s; next fires:\n", verb, s->name);
+	for (int i = 0; i < 3 && !s->paused; i++) {
+		if (cron_next(&expr, zone, t, &t) == -1 ||
+		    civil_format_rfc3339(t, tz_offset_at(zone, t), line,
+		    sizeof(line)) == -1)
+			break;
+		if (ctl->json)
+			cJSON_AddItemToArray(next, cJSON_CreateString(line));
+		else
+			printf("  %s\n", line);
+	}
+	if (!ctl->json && s->paused)
+		printf("  none: paused\n");
+	if (ctl->json && (json = cJSON_PrintUnformatted(doc)) != NULL) {
+		printf("%s\n", json);
+		free(json);
+	}
+	cJSON_Delete(doc);
+	tz_zone_free(zone);
+	return EX_OK;
+}
+
+/* add and update: parse options onto a row, validate, write it with its audit record. */
+static int
+edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
+{
+	struct schedule	 s, before;
+	struct store	*st = NULL;
+	struct err	 e;
+	char		*before_json = NULL, *after_json = NULL;
+	int		 adding = strcmp(command, "add") == 0;
+	int		 opt, rc, have_lp = 0, have_cron = 0;
+	int		 opts[64], nopts = 0;
+	const char	*args[64];
+
+	memset(&s, 0, sizeof(s));
+	memset(&before, 0, sizeof(before));
+	/* Collect first: update applies them on top of the stored row. */
+	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, edit_options,
+	    NULL)) != -1) {
+		if (opt < 256) {
+			if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
+				add_usage(stdout, command);
+				return EX_OK;
+			}
+			if (rc != 0) {
+				if (opt == '?')
+					add_usage(stderr, command);
+				return rc;
+			}
+			continue;
+		}
+		if (nopts == (int)(sizeof(opts) / sizeof(opts[0])))
+			return ctl_fail(EX_USAGE, "too many options");
+		have_lp |= opt == OPT_LP;
+		have_cron |= opt == OPT_CRON;
+		opts[nopts] = opt;
+		args[nopts++] = optarg;
+	}
+	if (argc - optind != 1) {
+		add_usage(stderr, command);
+		return EX_USAGE;
+	}
+	if (adding && (!have_lp || !have_cron))
+		return ctl_fail(EX_USAGE, "add: --lp and --cron are required");
+	if (!schedule_name_valid(argv[optind]))
+		return ctl_fail(EX_DATAERR, "name \"%s\" must match "
+		    "^[A-Za-z0-9_.-]{1,128}$", argv[optind]);
+
+	if (store_open(ctl->db_path, adding ? STORE_CREATE : 0, &st, &e) == -1)
+		return ctl_fail(e.code, "%s", e.msg);
+	if (store_begin(st, &e) == -1)
+		goto fail;
+	if (adding) {
+		if (store_schedule_get(st, argv[optind], &s, &e) == 0) {
+			err_set_code(&e, EX_DATAERR, "schedule \"%s\" already "
+			    "exists (use schedctl update)", argv[optind]);
+			goto fail;
+		}
+		if (e.code != EX_NOINPUT)
+			goto fail;
+		memset(&s, 0, sizeof(s));
+		if (replace_string(&s.name, argv[optind]) != 0 ||
+		    replace_string(&s.tz, "UTC") != 0 ||
+		    replace_string(&s.inputs, "{}") != 0 ||
+		    replace_string(&s.labels, "{}") != 0 ||
+		    replace_string(&s.annotations, "{}") != 0 ||
+		    replace_string(&s.catchup, "latest") != 0 ||
+		    replace_string(&s.overlap, "allow") != 0) {
+			rc = EX_OSERR;
+			goto out;
+		}
+		s.catchup_window = 3600;
+		s.created_at = s.active_since = ctl->now;
+	} else {
+		if (store_schedule_get(st, argv[optind], &s, &e) == -1)
+			goto fail;
+		if ((before_json = schedule_to_json(&s)) == NULL) {
+			rc = ctl_fail(EX_OSERR, "out of memory");
+			goto out;
+		}
+	}
+	for (int i = 0; i < nopts; i++)
+		if ((rc = edit_apply(&s, opts[i], args[i])) != 0)
+			goto out;
+	s.updated_at = ctl->now;
+	if (schedule_validate(&s, ctl->tzdir, &e) == -1)
+		goto fail;
+	if ((after_json = schedule_to_json(&s)) == NULL) {
+		rc = ctl_fail(EX_OSERR, "out of memory");
+		goto out;
+	}
+	if (!adding && strcmp(before_json, after_json) == 0) {
+		/* Nothing changed but updated_at: keep the row as it was. */
+		store_rollback(st);
+		rc = print_saved(ctl, "unchanged:", &s);
+		goto out;
+	}
+	if (store_schedule_put(st, &s, &e) == -1 ||
+	    store_change_record(st, ctl->now, command, s.name, before_json,
+	    after_json, &e) == -1 || store_commit(st, &e) == -1)
+		goto fail;
+	rc = print_saved(ctl, adding ? "added" : "updated", &s);
+	goto out;
+ fail:
+	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+ out:
+	if (st != NULL)
+		store_rollback(st);
+	store_close(st);
+	schedule_clear(&s);
+	schedule_clear(&before);
+	free(before_json);
+	free(after_json);
+	return rc;
+}
+
+int
+cmd_add(struct ctl *ctl, int argc, char **argv)
+{
+	return edit_run(ctl, argc, argv, "add");
+}
+
+int
+cmd_update(struct ctl *ctl, int argc, char **argv)
+{
+	return edit_run(ctl, argc, argv, "update");
+}
