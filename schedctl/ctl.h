@@ -36,5 +36,8 @@ int	ctl_fail(int code, const char *fmt, ...)
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
 int	cmd_add(struct ctl *ctl, int argc, char **argv);
 int	cmd_update(struct ctl *ctl, int argc, char **argv);
+int	cmd_remove(struct ctl *ctl, int argc, char **argv);
+int	cmd_pause(struct ctl *ctl, int argc, char **argv);
+int	cmd_resume(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include "schedd/civil.h"
 #include "schedd/cron.h"
 #include "schedd/schedule.h"
+#include "schedd/selector.h"
 #include "schedd/store.h"
 #include "schedd/tz.h"
 #include "ctl.h"
@@ -366,4 +367,211 @@ int
 cmd_update(struct ctl *ctl, int argc, char **argv)
 {
 	return edit_run(ctl, argc, argv, "update");
+}
+
+/* What remove, pause and resume do to one schedule inside the transaction. */
+enum bulk_action { BULK_REMOVE, BULK_PAUSE, BULK_RESUME };
+
+struct bulk {
+	struct ctl		*ctl;
+	struct store		*st;
+	enum bulk_action	 action;
+	const char		*note;		/* pause --note */
+	struct selector		*sel;
+	cJSON			*names;		/* changed, printed once committed */
+};
+
+static const char *const bulk_commands[] = { "remove", "pause", "resume" };
+
+static int
+bulk_one(struct bulk *b, struct schedule *s, struct err *e)
+{
+	char	*before = NULL, *after = NULL;
+	int	 rc = -1;
+
+	if ((before = schedule_to_json(s)) == NULL)
+		goto nomem;
+	switch (b->action) {
+	case BULK_REMOVE:
+		if (store_schedule_delete(b->st, s->id, e) == -1)
+			goto out;
+		break;
+	case BULK_PAUSE:
+		s->paused = 1;
+		if (b->note != NULL) {
+			free(s->note);
+			if ((s->note = strdup(b->note)) == NULL)
+				goto nomem;
+		}
+		break;
+	case BULK_RESUME:
+		/* Resuming does not catch up the paused period. */
+		if (s->paused)
+			s->active_since = b->ctl->now;
+		s->paused = 0;
+		break;
+	}
+	if (b->action != BULK_REMOVE) {
+		s->updated_at = b->ctl->now;
+		if ((after = schedule_to_json(s)) == NULL)
+			goto nomem;
+		if (store_schedule_put(b->st, s, e) == -1)
+			goto out;
+	}
+	if (store_change_record(b->st, b->ctl->now, bulk_commands[b->action],
+	    s->name, before, after, e) == -1)
+		goto out;
+	if (!cJSON_AddItemToArray(b->names, cJSON_CreateString(s->name)))
+		goto nomem;
+	rc = 0;
+	goto out;
+ nomem:
+	err_set_code(e, EX_OSERR, "out of memory");
+ out:
+	free(before);
+	free(after);
+	return rc;
+}
+
+/* store_schedule_each callback: act on the schedules the selector matches. */
+static int
+bulk_selected(const struct schedule *row, void *arg, struct err *e)
+{
+	struct bulk	*b = arg;
+	struct schedule	 s;
+	int		 rc;
+
+	if (!selector_match(b->sel, row->labels))
+		return 0;
+	/* bulk_one edits the row; work on our own copy. */
+	if (store_schedule_get(b->st, row->name, &s, e) == -1)
+		return -1;
+	rc = bulk_one(b, &s, e);
+	schedule_clear(&s);
+	return rc;
+}
+
+static void
+bulk_usage(FILE *out, enum bulk_action action)
+{
+	static const char *const usages[] = {
+		"usage: schedctl remove NAME... | --selector SELECTOR\n\n"
+		"Remove schedules. Their run history stays in the runs table.\n\n"
+		"examples:\n  schedctl remove data_sync_site_a\n"
+		"  schedctl remove --selector 'team=data,site in (site_a,site_b)'\n",
+		"usage: schedctl pause NAME... [--note TEXT] | --selector SELECTOR\n\n"
+		"Stop firing schedules until resumed.\n\n"
+		"examples:\n  schedctl pause data_sync_site_a --note 'site migration'\n"
+		"  schedctl pause --selector team=data\n",
+		"usage: schedctl resume NAME... | --selector SELECTOR\n\n"
+		"Fire schedules again from now on; the paused period is not caught up.\n\n"
+		"examples:\n  schedctl resume data_sync_site_a\n"
+		"  schedctl resume --selector team=data\n",
+	};
+
+	fputs(usages[action], out);
+}
+
+static int
+bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
+{
+	static const struct option	 options[] = {
+		CTL_GLOBAL_OPTIONS,
+		{ "selector",	required_argument,	NULL,	'l' },
+		{ "note",	required_argument,	NULL,	'N' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const verbs[] = { "removed", "paused", "resumed" };
+	struct bulk	 b = { .ctl = ctl, .action = action };
+	struct schedule	 s;
+	struct err	 e;
+	const char	*selector = NULL;
+	const cJSON	*name;
+	char		*json;
+	int		 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT "l:", options,
+	    NULL)) != -1) {
+		if (opt == 'l')
+			selector = optarg;
+		else if (opt == 'N' && action == BULK_PAUSE)
+			b.note = optarg;
+		else if ((rc = ctl_global_option(ctl, opt == 'N' ? '?' : opt,
+		    optarg)) == 1) {
+			bulk_usage(stdout, action);
+			return EX_OK;
+		} else if (rc != 0) {
+			bulk_usage(stderr, action);
+			return rc;
+		}
+	}
+	if ((selector == NULL) == (optind == argc)) {
+		bulk_usage(stderr, action);
+		return EX_USAGE;
+	}
+	if (selector != NULL && selector_parse(selector, &b.sel, &e) == -1)
+		return ctl_fail(e.code, "%s", e.msg);
+	if ((b.names = cJSON_CreateArray()) == NULL) {
+		selector_free(b.sel);
+		return ctl_fail(EX_OSERR, "out of memory");
+	}
+	if (store_open(ctl->db_path, 0, &b.st, &e) == -1) {
+		rc = ctl_fail(e.code, "%s", e.msg);
+		goto out;
+	}
+	if (store_begin(b.st, &e) == -1)
+		goto fail;
+	if (b.sel != NULL) {
+		if (store_schedule_each(b.st, bulk_selected, &b, &e) == -1)
+			goto fail;
+	} else
+		for (int i = optind; i < argc; i++) {
+			if (store_schedule_get(b.st, argv[i], &s, &e) == -1)
+				goto fail;
+			rc = bulk_one(&b, &s, &e);
+			schedule_clear(&s);
+			if (rc == -1)
+				goto fail;
+		}
+	if (store_commit(b.st, &e) == -1)
+		goto fail;
+	if (ctl->json) {
+		if ((json = cJSON_PrintUnformatted(b.names)) != NULL)
+			printf("{\"%s\":%s}\n", verbs[action], json);
+		free(json);
+	} else if (cJSON_GetArraySize(b.names) == 0)
+		printf("no schedule matches\n");
+	else
+		cJSON_ArrayForEach(name, b.names)
+			printf("%s %s\n", verbs[action], name->valuestring);
+	rc = EX_OK;
+	goto out;
+ fail:
+	/* All or nothing: one bad name leaves every schedule as it was. */
+	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+ out:
+	if (b.st != NULL)
+		store_rollback(b.st);
+	store_close(b.st);
+	selector_free(b.sel);
+	cJSON_Delete(b.names);
+	return rc;
+}
+
+int
+cmd_remove(struct ctl *ctl, int argc, char **argv)
+{
+	return bulk_run(ctl, argc, argv, BULK_REMOVE);
+}
+
+int
+cmd_pause(struct ctl *ctl, int argc, char **argv)
+{
+	return bulk_run(ctl, argc, argv, BULK_PAUSE);
+}
+
+int
+cmd_resume(struct ctl *ctl, int argc, char **argv)
+{
+	return bulk_run(ctl, argc, argv, BULK_RESUME);
 }

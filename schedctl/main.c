@@ -17,6 +17,9 @@ static const struct {
 } commands[] = {
 	{ "add",	cmd_add,	"add a schedule" },
 	{ "update",	cmd_update,	"change fields of a schedule" },
+	{ "remove",	cmd_remove,	"remove schedules (by name or --selector)" },
+	{ "pause",	cmd_pause,	"stop firing schedules until resumed" },
+	{ "resume",	cmd_resume,	"fire paused schedules again, from now on" },
 	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
 };
 
