@@ -448,6 +448,45 @@ store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 }
 
 int
+store_run_each(struct store *st, const char *name, const char *state,
+    int limit, store_run_cb cb, void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct run	 r;
+	int		 rc, ret = 0;
+
+	if (prepare(st, "SELECT id, schedule_name, scheduled_at, kind, state, "
+	    "execution_name, http_status, error, attempts, phase, recorded_at, "
+	    "sent_at FROM runs WHERE (?1 IS NULL OR schedule_name = ?1) AND "
+	    "(?2 IS NULL OR state = ?2) ORDER BY scheduled_at DESC, id DESC "
+	    "LIMIT ?3", &stmt, e) == -1)
+		return -1;
+	bind_text(stmt, 1, name);
+	bind_text(stmt, 2, state);
+	sqlite3_bind_int(stmt, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(stmt, 0);
+		r.schedule_name = (const char *)sqlite3_column_text(stmt, 1);
+		r.scheduled_at = column_time(stmt, 2);
+		r.kind = (const char *)sqlite3_column_text(stmt, 3);
+		r.state = (const char *)sqlite3_column_text(stmt, 4);
+		r.execution_name = (const char *)sqlite3_column_text(stmt, 5);
+		r.http_status = sqlite3_column_int(stmt, 6);
+		r.error = (const char *)sqlite3_column_text(stmt, 7);
+		r.attempts = sqlite3_column_int(stmt, 8);
+		r.phase = (const char *)sqlite3_column_text(stmt, 9);
+		r.recorded_at = column_time(stmt, 10);
+		r.sent_at = column_time(stmt, 11);
+		if ((ret = cb(&r, arg, e)) == -1)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
 store_change_record(struct store *st, int64_t at, const char *command,
     const char *schedule_name, const char *before, const char *after,
     struct err *e)

@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <sysexits.h>
 
+#include "schedd/err.h"
+#include "schedd/schedule.h"
+
 struct ctl {
 	const char	*db_path;	/* --db, else $SCHEDD_DB, else the default */
 	const char	*config_path;	/* --config */
@@ -32,6 +35,15 @@ int	ctl_global_option(struct ctl *ctl, int opt, const char *arg);
 int	ctl_fail(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+#define CTL_TIME_MAX	32	/* an RFC 3339 instant with offset, and its NUL */
+
+/*
+ * The next n fire instants of s after ctl->now, as RFC 3339 in its zone.
+ * Returns how many were written (fewer past year 9999), or -1 with e.
+ */
+int	ctl_next_fires(struct ctl *ctl, const struct schedule *s, int n,
+	    char (*out)[CTL_TIME_MAX], struct err *e);
+
 /* Subcommands: each returns a sysexits code. */
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
 int	cmd_add(struct ctl *ctl, int argc, char **argv);
@@ -39,5 +51,8 @@ int	cmd_update(struct ctl *ctl, int argc, char **argv);
 int	cmd_remove(struct ctl *ctl, int argc, char **argv);
 int	cmd_pause(struct ctl *ctl, int argc, char **argv);
 int	cmd_resume(struct ctl *ctl, int argc, char **argv);
+int	cmd_list(struct ctl *ctl, int argc, char **argv);
+int	cmd_show(struct ctl *ctl, int argc, char **argv);
+int	cmd_history(struct ctl *ctl, int argc, char **argv);
 
 #endif

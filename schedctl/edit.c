@@ -205,40 +205,33 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 static int
 print_saved(struct ctl *ctl, const char *verb, const struct schedule *s)
 {
-	struct cron_expr	 expr;
-	struct tz_zone		*zone = NULL;
-	struct err		 e;
-	char			 line[64], *json;
-	int64_t			 t = ctl->now;
-	cJSON			*doc, *next;
+	char	 fires[3][CTL_TIME_MAX], *json;
+	cJSON	*doc, *next;
+	int	 n = 0;
+	struct err e;
 
-	if (cron_parse(s->cron, &expr, &e) == -1 ||
-	    tz_zone_load(ctl->tzdir, s->tz, &zone, &e) == -1)
+	if (!s->paused && (n = ctl_next_fires(ctl, s, 3, fires, &e)) == -1)
 		return ctl_fail(EX_SOFTWARE, "%s", e.msg);
-	expr.anchor = s->created_at;
+	if (!ctl->json) {
+		printf("%s %s; next fires:\n", verb, s->name);
+		for (int i = 0; i < n; i++)
+			printf("  %s\n", fires[i]);
+		if (s->paused)
+			printf("  none: paused\n");
+		return EX_OK;
+	}
 	doc = (json = schedule_to_json(s)) ? cJSON_Parse(json) : NULL;
 	free(json);
-	next = cJSON_AddArrayToObject(doc, "next");
-	if (!ctl->json)
-		printf("%s %s; next fires:\n", verb, s->name);
-	for (int i = 0; i < 3 && !s->paused; i++) {
-		if (cron_next(&expr, zone, t, &t) == -1 ||
-		    civil_format_rfc3339(t, tz_offset_at(zone, t), line,
-		    sizeof(line)) == -1)
-			break;
-		if (ctl->json)
-			cJSON_AddItemToArray(next, cJSON_CreateString(line));
-		else
-			printf("  %s\n", line);
+	if ((next = cJSON_AddArrayToObject(doc, "next")) == NULL) {
+		cJSON_Delete(doc);
+		return ctl_fail(EX_OSERR, "out of memory");
 	}
-	if (!ctl->json && s->paused)
-		printf("  none: paused\n");
-	if (ctl->json && (json = cJSON_PrintUnformatted(doc)) != NULL) {
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(next, cJSON_CreateString(fires[i]));
+	if ((json = cJSON_PrintUnformatted(doc)) != NULL)
 		printf("%s\n", json);
-		free(json);
-	}
+	free(json);
 	cJSON_Delete(doc);
-	tz_zone_free(zone);
 	return EX_OK;
 }
 

@@ -1,5 +1,4 @@
 /* main.c: schedctl's entry: global options, then one subcommand. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,9 @@ static const struct {
 	{ "remove",	cmd_remove,	"remove schedules (by name or --selector)" },
 	{ "pause",	cmd_pause,	"stop firing schedules until resumed" },
 	{ "resume",	cmd_resume,	"fire paused schedules again, from now on" },
+	{ "list",	cmd_list,	"list schedules (optionally by --selector)" },
+	{ "show",	cmd_show,	"show a schedule, its next fires and last runs" },
+	{ "history",	cmd_history,	"show runs, newest first" },
 	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
 };
 
@@ -36,45 +38,6 @@ usage(FILE *out)
 	    "\nRun 'schedctl COMMAND --help' for a command's options and "
 	    "examples.\nThe database is --db, else $SCHEDD_DB, else %s.\n",
 	    DEFAULT_DB);
-}
-
-int
-ctl_fail(int code, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fputs("schedctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-int
-ctl_global_option(struct ctl *ctl, int opt, const char *arg)
-{
-	switch (opt) {
-	case 'D':
-		ctl->db_path = arg;
-		return 0;
-	case 'C':
-		ctl->config_path = arg;
-		return 0;
-	case 'o':
-		if (strcmp(arg, "json") == 0)
-			ctl->json = 1;
-		else if (strcmp(arg, "table") == 0)
-			ctl->json = 0;
-		else
-			return ctl_fail(EX_USAGE,
-			    "-o: \"%s\" is not table or json", arg);
-		return 0;
-	case 'h':
-		return 1;
-	default:
-		return EX_USAGE;
-	}
 }
 
 /* The current time: the clock, or $SCHEDD_NOW (RFC 3339) so tests need not sleep. */

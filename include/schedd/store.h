@@ -49,6 +49,31 @@ typedef int	(*store_schedule_cb)(const struct schedule *s, void *arg,
 int	store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 	    struct err *e);
 
+/* One row of runs, as store_run_each hands it over: strings valid during the callback only. */
+struct run {
+	int64_t		 id;
+	const char	*schedule_name;
+	int64_t		 scheduled_at;
+	const char	*kind;			/* scheduled | catchup | trigger | backfill */
+	const char	*state;			/* pending | created | failed | skipped */
+	const char	*execution_name;	/* NULL until known */
+	int		 http_status;		/* 0 when none */
+	const char	*error;			/* NULL or Admin's message / the skip reason */
+	int		 attempts;
+	const char	*phase;			/* NULL or the Flyte phase */
+	int64_t		 recorded_at;
+	int64_t		 sent_at;		/* 0 when not sent */
+};
+
+typedef int	(*store_run_cb)(const struct run *r, void *arg, struct err *e);
+
+/*
+ * Runs, newest scheduled first: of one schedule (name, or NULL for all), in
+ * one state (or NULL), at most limit rows (0: no limit).
+ */
+int	store_run_each(struct store *st, const char *name, const char *state,
+	    int limit, store_run_cb cb, void *arg, struct err *e);
+
 /* Audit: record one change (before/after may be NULL) by the current OS user. */
 int	store_change_record(struct store *st, int64_t at, const char *command,
 	    const char *schedule_name, const char *before, const char *after,

@@ -1,0 +1,395 @@
+/* query.c: schedctl list, show and history: the commands that read schedules and runs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "schedd/civil.h"
+#include "schedd/selector.h"
+#include "schedd/store.h"
+#include "ctl.h"
+
+#define SHOW_NEXT	5
+#define SHOW_RUNS	10
+#define HISTORY_LIMIT	50
+
+/* Parse the options of a read command: the globals plus those in extra. */
+static int
+query_options(struct ctl *ctl, int argc, char **argv,
+    const struct option *extra, const char *shorts, void (*usage)(FILE *),
+    int (*take)(int opt, const char *arg, void *state), void *state)
+{
+	struct option	options[16] = { CTL_GLOBAL_OPTIONS };
+	char		spec[32];
+	int		n = 4, opt, rc;
+
+	for (int i = 0; extra[i].name != NULL && n < 15; i++)
+		options[n++] = extra[i];
+	snprintf(spec, sizeof(spec), "%s%s", CTL_GLOBAL_SHORT, shorts);
+	while ((opt = getopt_long(argc, argv, spec, options, NULL)) != -1) {
+		if ((rc = take(opt, optarg, state)) == 0)
+			continue;
+		if (rc > 0)
+			return rc;
+		if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
+			usage(stdout);
+			return -1;
+		}
+		if (rc != 0) {
+			usage(stderr);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Print a JSON document and free it. */
+static int
+print_json(cJSON *doc)
+{
+	char	*text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (text == NULL)
+		return ctl_fail(EX_OSERR, "out of memory");
+	printf("%s\n", text);
+	free(text);
+	return EX_OK;
+}
+
+/* A schedule as JSON with its next fires. */
+static cJSON *
+schedule_json(struct ctl *ctl, const struct schedule *s, int nnext)
+{
+	char		 fires[SHOW_NEXT][CTL_TIME_MAX], *text;
+	cJSON		*doc, *next;
+	int		 n = 0;
+
+	if (!s->paused && (n = ctl_next_fires(ctl, s, nnext, fires, NULL)) < 0)
+		n = 0;
+	doc = (text = schedule_to_json(s)) ? cJSON_Parse(text) : NULL;
+	free(text);
+	if ((next = cJSON_AddArrayToObject(doc, "next")) == NULL) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(next, cJSON_CreateString(fires[i]));
+	return doc;
+}
+
+/* --- list --- */
+
+struct list_state {
+	struct ctl	*ctl;
+	const char	*selector_text;
+	struct selector	*sel;
+	cJSON		*rows;		/* -o json */
+	int		 count;
+};
+
+static void
+list_usage(FILE *out)
+{
+	fputs("usage: schedctl list [--selector SELECTOR]\n\n"
+	    "List schedules with their next fire.\n\n"
+	    "examples:\n  schedctl list\n"
+	    "  schedctl list --selector 'team=data,site in (site_a,site_b)'\n"
+	    "  schedctl -o json list\n", out);
+}
+
+static int
+list_take(int opt, const char *arg, void *state)
+{
+	if (opt != 'l')
+		return -1;
+	((struct list_state *)state)->selector_text = arg;
+	return 0;
+}
+
+static int
+list_one(const struct schedule *s, void *arg, struct err *e)
+{
+	struct list_state	*ls = arg;
+	char			 next[1][CTL_TIME_MAX], lp[512];
+	cJSON			*doc;
+
+	if (ls->sel != NULL && !selector_match(ls->sel, s->labels))
+		return 0;
+	if (ls->ctl->json) {
+		if ((doc = schedule_json(ls->ctl, s, 1)) == NULL ||
+		    !cJSON_AddItemToArray(ls->rows, doc)) {
+			cJSON_Delete(doc);
+			err_set_code(e, EX_OSERR, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (ls->count++ == 0)
+		printf("%-32s %-44s %-16s %-20s %-7s %s\n", "NAME",
+		    "LAUNCH PLAN", "CRON", "TZ", "STATE", "NEXT");
+	snprintf(lp, sizeof(lp), "%s/%s/%s%s%s", s->project, s->domain,
+	    s->launch_plan, s->version ? "@" : "", s->version ? s->version : "");
+	if (s->paused || ctl_next_fires(ls->ctl, s, 1, next, NULL) != 1)
+		snprintf(next[0], sizeof(next[0]), "-");
+	printf("%-32s %-44s %-16s %-20s %-7s %s\n", s->name, lp, s->cron,
+	    s->tz, s->paused ? "paused" : "active", next[0]);
+	return 0;
+}
+
+int
+cmd_list(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 extra[] = {
+		{ "selector",	required_argument,	NULL,	'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct list_state	 ls = { .ctl = ctl };
+	struct store		*st = NULL;
+	struct err		 e;
+	int			 rc;
+
+	if ((rc = query_options(ctl, argc, argv, extra, "l:", list_usage,
+	    list_take, &ls)) != 0)
+		return rc < 0 ? EX_OK : rc;
+	if (optind != argc) {
+		list_usage(stderr);
+		return EX_USAGE;
+	}
+	if (ls.selector_text != NULL &&
+	    selector_parse(ls.selector_text, &ls.sel, &e) == -1)
+		return ctl_fail(e.code, "%s", e.msg);
+	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
+	    (ctl->json && (ls.rows = cJSON_CreateArray()) == NULL) ||
+	    store_schedule_each(st, list_one, &ls, &e) == -1) {
+		rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+		cJSON_Delete(ls.rows);
+	} else if (ctl->json)
+		rc = print_json(ls.rows);
+	else {
+		if (ls.count == 0)
+			printf("no schedules\n");
+		rc = EX_OK;
+	}
+	store_close(st);
+	selector_free(ls.sel);
+	return rc;
+}
+
+/* --- history and show's last runs --- */
+
+struct runs_state {
+	struct ctl	*ctl;
+	const char	*state;		/* --state */
+	int		 limit;		/* --limit */
+	cJSON		*rows;		/* -o json */
+	int		 count;
+};
+
+static int
+run_one(const struct run *r, void *arg, struct err *e)
+{
+	struct runs_state	*rs = arg;
+	char			 at[CTL_TIME_MAX], sent[CTL_TIME_MAX] = "";
+	cJSON			*row;
+
+	civil_format_rfc3339(r->scheduled_at, 0, at, sizeof(at));
+	if (r->sent_at != 0)
+		civil_format_rfc3339(r->sent_at, 0, sent, sizeof(sent));
+	if (rs->rows != NULL) {
+		if ((row = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(rs->rows, row) ||
+		    !cJSON_AddStringToObject(row, "schedule", r->schedule_name) ||
+		    !cJSON_AddStringToObject(row, "scheduled_at", at) ||
+		    !cJSON_AddStringToObject(row, "kind", r->kind) ||
+		    !cJSON_AddStringToObject(row, "state", r->state) ||
+		    !(r->execution_name ? cJSON_AddStringToObject(row,
+		    "execution_name", r->execution_name) :
+		    cJSON_AddNullToObject(row, "execution_name")) ||
+		    !cJSON_AddNumberToObject(row, "http_status", r->http_status) ||
+		    !(r->error ? cJSON_AddStringToObject(row, "error", r->error) :
+		    cJSON_AddNullToObject(row, "error")) ||
+		    !cJSON_AddNumberToObject(row, "attempts", r->attempts) ||
+		    !(r->phase ? cJSON_AddStringToObject(row, "phase", r->phase) :
+		    cJSON_AddNullToObject(row, "phase")) ||
+		    !(r->sent_at ? cJSON_AddStringToObject(row, "sent_at", sent) :
+		    cJSON_AddNullToObject(row, "sent_at"))) {
+			err_set_code(e, EX_OSERR, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (rs->count++ == 0)
+		printf("%-21s %-32s %-9s %-8s %-21s %-4s %-3s %-10s %s\n",
+		    "SCHEDULED", "SCHEDULE", "KIND", "STATE", "EXECUTION",
+		    "HTTP", "TRY", "PHASE", "ERROR");
+	printf("%-21s %-32s %-9s %-8s %-21s %-4d %-3d %-10s %s\n", at,
+	    r->schedule_name, r->kind, r->state,
+	    r->execution_name ? r->execution_name : "-", r->http_status,
+	    r->attempts, r->phase ? r->phase : "-", r->error ? r->error : "");
+	return 0;
+}
+
+static void
+history_usage(FILE *out)
+{
+	fputs("usage: schedctl history [NAME] [--limit N] [--state STATE]\n\n"
+	    "Show runs, newest first (default limit 50). STATE is pending, "
+	    "created, failed or skipped.\n\n"
+	    "examples:\n  schedctl history\n"
+	    "  schedctl history data_sync_site_a --limit 10\n"
+	    "  schedctl history --state failed -o json\n", out);
+}
+
+static int
+history_take(int opt, const char *arg, void *state)
+{
+	struct runs_state	*rs = state;
+	char			*end;
+	long			 n;
+
+	switch (opt) {
+	case 'n':
+		n = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || n < 1 || n > 1000000)
+			return ctl_fail(EX_USAGE, "--limit: \"%s\" is not a "
+			    "number from 1 to 1000000", arg);
+		rs->limit = (int)n;
+		return 0;
+	case 's':
+		if (strcmp(arg, "pending") != 0 && strcmp(arg, "created") != 0 &&
+		    strcmp(arg, "failed") != 0 && strcmp(arg, "skipped") != 0)
+			return ctl_fail(EX_USAGE, "--state: \"%s\" is not "
+			    "pending, created, failed or skipped", arg);
+		rs->state = arg;
+		return 0;
+	}
+	return -1;
+}
+
+int
+cmd_history(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 extra[] = {
+		{ "limit",	required_argument,	NULL,	'n' },
+		{ "state",	required_argument,	NULL,	's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct runs_state	 rs = { .ctl = ctl, .limit = HISTORY_LIMIT };
+	struct store		*st = NULL;
+	struct err		 e;
+	int			 rc;
+
+	if ((rc = query_options(ctl, argc, argv, extra, "", history_usage,
+	    history_take, &rs)) != 0)
+		return rc < 0 ? EX_OK : rc;
+	if (argc - optind > 1) {
+		history_usage(stderr);
+		return EX_USAGE;
+	}
+	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
+	    (ctl->json && (rs.rows = cJSON_CreateArray()) == NULL) ||
+	    store_run_each(st, optind < argc ? argv[optind] : NULL, rs.state,
+	    rs.limit, run_one, &rs, &e) == -1) {
+		rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+		cJSON_Delete(rs.rows);
+	} else if (ctl->json)
+		rc = print_json(rs.rows);
+	else {
+		if (rs.count == 0)
+			printf("no runs\n");
+		rc = EX_OK;
+	}
+	store_close(st);
+	return rc;
+}
+
+/* --- show --- */
+
+static void
+show_usage(FILE *out)
+{
+	fputs("usage: schedctl show NAME\n\n"
+	    "Show a schedule, its next 5 fire times and its last 10 runs.\n\n"
+	    "examples:\n  schedctl show data_sync_site_a\n"
+	    "  schedctl -o json show data_sync_site_a\n", out);
+}
+
+static int
+show_take(int opt, const char *arg, void *state)
+{
+	(void)opt;
+	(void)arg;
+	(void)state;
+	return -1;
+}
+
+int
+cmd_show(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 extra[] = { { NULL, 0, NULL, 0 } };
+	struct runs_state	 rs = { .ctl = ctl, .limit = SHOW_RUNS };
+	struct schedule		 s;
+	struct store		*st = NULL;
+	struct err		 e;
+	cJSON			*doc = NULL, *item;
+	int			 rc;
+
+	memset(&s, 0, sizeof(s));
+	if ((rc = query_options(ctl, argc, argv, extra, "", show_usage,
+	    show_take, NULL)) != 0)
+		return rc < 0 ? EX_OK : rc;
+	if (argc - optind != 1) {
+		show_usage(stderr);
+		return EX_USAGE;
+	}
+	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
+	    store_schedule_get(st, argv[optind], &s, &e) == -1) {
+		rc = ctl_fail(e.code, "%s", e.msg);
+		goto out;
+	}
+	if ((doc = schedule_json(ctl, &s, SHOW_NEXT)) == NULL) {
+		rc = ctl_fail(EX_OSERR, "out of memory");
+		goto out;
+	}
+	if (ctl->json) {
+		if ((rs.rows = cJSON_AddArrayToObject(doc, "runs")) == NULL ||
+		    store_run_each(st, s.name, NULL, SHOW_RUNS, run_one, &rs,
+		    &e) == -1) {
+			rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+			goto out;
+		}
+		rc = print_json(doc);
+		doc = NULL;
+		goto out;
+	}
+	cJSON_ArrayForEach(item, doc) {
+		char	*text;
+
+		if (strcmp(item->string, "next") == 0)
+			continue;
+		text = cJSON_IsString(item) ? NULL : cJSON_PrintUnformatted(item);
+		printf("%-22s %s\n", item->string, cJSON_IsString(item) ?
+		    item->valuestring : text ? text : "");
+		free(text);
+	}
+	printf("next fires:\n");
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "next"))
+		printf("  %s\n", item->valuestring);
+	if (s.paused)
+		printf("  none: paused\n");
+	printf("last runs:\n");
+	if (store_run_each(st, s.name, NULL, SHOW_RUNS, run_one, &rs, &e) == -1) {
+		rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+		goto out;
+	}
+	if (rs.count == 0)
+		printf("  none\n");
+	rc = EX_OK;
+ out:
+	cJSON_Delete(doc);
+	schedule_clear(&s);
+	store_close(st);
+	return rc;
+}
