@@ -150,11 +150,15 @@ parse_dom_special(const char *item, int len, struct cron_expr *x,
 			return -1;
 		}
 		if (v > 30) {
-			err_set(e, "day-of-month L-%d out of range L-0 to L-30", v);
+			err_set(e, "day-of-month offset %d out of range 0-30", v);
 			return -1;
 		}
 		x->dom_last |= 1U << v;
 		return 1;
+	}
+	if (len == 1 && toupper((unsigned char)item[0]) == 'W') {
+		err_set(e, "day-of-month \"W\" needs a day, e.g. 15W");
+		return -1;
 	}
 	if (len >= 2 && toupper((unsigned char)item[len - 1]) == 'W') {
 		if (parse_value(f, item, &end, &v) == -1 ||
@@ -183,6 +187,11 @@ parse_dow_special(const char *item, int len, struct cron_expr *x,
 		err_set(e, "day-of-week \"L\" needs a weekday, e.g. 5L");
 		return -1;
 	}
+	if (len >= 2 && isdigit((unsigned char)item[0]) &&
+	    toupper((unsigned char)item[len - 1]) == 'W') {
+		err_set(e, "\"W\" is only allowed in day-of-month");
+		return -1;
+	}
 	if (len >= 2 && toupper((unsigned char)item[len - 1]) == 'L') {
 		if (parse_value(f, item, &end, &v) == -1 ||
 		    end != item + len - 1) {
@@ -205,7 +214,8 @@ parse_dow_special(const char *item, int len, struct cron_expr *x,
 		if (check_range(f, v, e) == -1)
 			return -1;
 		if (k < 1 || k > 5) {
-			err_set(e, "day-of-week #%d out of range 1-5", k);
+			err_set(e, "day-of-week occurrence %d out of range 1-5",
+			    k);
 			return -1;
 		}
 		x->dow_nth[v % 7] |= 1U << k;
@@ -220,9 +230,10 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
     struct err *e)
 {
 	const struct field_def	*f = &field_defs[fi];
-	const char		*p = item, *end, *stop = item + len;
+	const char		*p = item, *end, *stop = item + len, *bad;
 	int			 lo, hi, step = 1, star = 0;
 
+	bad = p;
 	if (*p == '*' || *p == '?') {
 		if (*p == '?' && fi != F_DOM && fi != F_DOW) {
 			err_set(e, "\"?\" is only allowed in day-of-month and "
@@ -239,11 +250,12 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
 		p = end;
 		hi = lo;
 		if (p < stop && *p == '-') {
+			bad = p + 1;
 			if (parse_value(f, p + 1, &end, &hi) == -1)
 				goto bad_token;
 			p = end;
 			/* A range that ends on Sunday by name means 7: FRI-SUN. */
-			if (fi == F_DOW && hi == 0 &&
+			if (fi == F_DOW && hi == 0 && lo > 0 &&
 			    !isdigit((unsigned char)end[-1]))
 				hi = 7;
 		}
@@ -256,6 +268,7 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
 		}
 	}
 	if (p < stop && *p == '/') {
+		bad = p + 1;
 		if (!isdigit((unsigned char)p[1]) ||
 		    parse_value(f, p + 1, &end, &step) == -1 || end != stop)
 			goto bad_token;
@@ -273,15 +286,24 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
 		if (!star && lo == hi && memchr(item, '-', len) == NULL)
 			hi = f->max == 7 ? 6 : f->max;
 	}
-	if (p != stop)
+	if (p != stop) {
+		bad = item;
 		goto bad_token;
+	}
 	*bits |= bit_range(lo, hi, step);
 	return 0;
  bad_token:
-	if (len == 0)
-		err_set(e, "%s has an empty list item", f->name);
+	/* Name the piece that failed: "x" in "1-x", "" in "1,,2". */
+	if (bad != item)
+		stop = bad + strcspn(bad, "-/,");
+	if (memchr(bad, 'W', (size_t)(stop - bad)) != NULL &&
+	    isdigit((unsigned char)*bad))
+		err_set(e, "\"W\" is only allowed in day-of-month");
+	else if (memchr(bad, '#', (size_t)(stop - bad)) != NULL)
+		err_set(e, "\"#\" is only allowed in day-of-week");
 	else
-		err_set(e, "%s \"%.*s\" is not a number", f->name, len, item);
+		err_set(e, "%s \"%.*s\" is not a number", f->name,
+		    (int)(stop - bad), bad);
 	return -1;
 }
 
@@ -520,7 +542,7 @@ cron_parse(const char *text, struct cron_expr *expr, struct err *e)
 			;
 		if (civil_parse_duration(p, EVERY_MAX, &x.every) == -1) {
 			err_set(e, "@every needs a duration like 90s, 5m, 2h, "
-			    "1d (at most 3650d)");
+			    "1d");
 			return -1;
 		}
 		x.flags = CRON_EVERY;
@@ -529,7 +551,7 @@ cron_parse(const char *text, struct cron_expr *expr, struct err *e)
 	}
 	if (strncasecmp(buf, "rate(", 5) == 0) {
 		if (parse_rate(buf, &x.every) == -1) {
-			err_set(e, "rate needs a number and a unit like "
+			err_set(e, "rate needs a value and unit like "
 			    "rate(5 minutes)");
 			return -1;
 		}
@@ -621,8 +643,8 @@ cron_next(const struct cron_expr *x, const struct tz_zone *zone,
 
 	if (after >= CIVIL_MAX_SECONDS)
 		return -1;
-	if (after < CIVIL_MIN_SECONDS)
-		after = CIVIL_MIN_SECONDS;
+	if (after < CIVIL_MIN_SECONDS - 1)
+		after = CIVIL_MIN_SECONDS - 1;
 	if (x->flags & CRON_EVERY)
 		return every_next(x, after, next);
 	/*
