@@ -4,6 +4,9 @@
 
 #include "schedd/err.h"
 
+static void	err_format(struct err *, int, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 static void
 err_format(struct err *e, int code, const char *fmt, va_list ap)
 {

@@ -529,13 +529,23 @@ tz_span_at(const struct tz_zone *zone, int64_t t, struct tz_span *span)
 	}
 	last = zone->count - 1;
 	if (t >= zone->at[last] && zone->has_rule) {
+		struct tz_span	before;
+
 		rule_span(&zone->rule, t, span);
-		/* The table's last change may come after the rule's last one before t. */
+		/*
+		 * Where the table ends and the rule takes over, the table is
+		 * right: its last change may come after the rule's last one
+		 * before t, and it says what held before the rule's first.
+		 */
 		if (span->start < zone->at[last]) {
 			span->start = zone->at[last];
 			span->offset = zone->offset[last];
 			span->prev_offset = last > 0 ?
 			    zone->offset[last - 1] : zone->initial;
+		} else if (span->start > zone->at[last]) {
+			rule_span(&zone->rule, span->start - 1, &before);
+			if (before.start < zone->at[last])
+				span->prev_offset = zone->offset[last];
 		}
 		return;
 	}
