@@ -112,12 +112,18 @@ token_length(const char *s)
 	return (int)strcspn(s, ",");
 }
 
+/* v, read from text, must lie in the field's range; the message quotes the digits as written. */
 static int
-check_range(const struct field_def *f, int v, struct err *e)
+check_range(const struct field_def *f, int v, const char *text, struct err *e)
 {
 	if (v < f->min || v > f->max) {
-		err_set(e, "%s %d out of range %d-%d", f->name, v, f->min,
-		    f->max);
+		if (isdigit((unsigned char)*text))
+			err_set(e, "%s %.*s out of range %d-%d", f->name,
+			    (int)strspn(text, "0123456789"), text, f->min,
+			    f->max);
+		else
+			err_set(e, "%s %d out of range %d-%d", f->name, v,
+			    f->min, f->max);
 		return -1;
 	}
 	return 0;
@@ -166,7 +172,7 @@ parse_dom_special(const char *item, int len, struct cron_expr *x,
 			err_set(e, "day-of-month \"%.*s\" is not nW", len, item);
 			return -1;
 		}
-		if (check_range(f, v, e) == -1)
+		if (check_range(f, v, item, e) == -1)
 			return -1;
 		x->dom_weekday |= 1U << v;
 		return 1;
@@ -198,7 +204,7 @@ parse_dow_special(const char *item, int len, struct cron_expr *x,
 			err_set(e, "day-of-week \"%.*s\" is not nL", len, item);
 			return -1;
 		}
-		if (check_range(f, v, e) == -1)
+		if (check_range(f, v, item, e) == -1)
 			return -1;
 		x->dow_last |= 1U << (v % 7);
 		return 1;
@@ -211,7 +217,7 @@ parse_dow_special(const char *item, int len, struct cron_expr *x,
 			err_set(e, "day-of-week \"%.*s\" is not n#k", len, item);
 			return -1;
 		}
-		if (check_range(f, v, e) == -1)
+		if (check_range(f, v, item, e) == -1)
 			return -1;
 		if (k < 1 || k > 5) {
 			err_set(e, "day-of-week occurrence %d out of range 1-5",
@@ -231,6 +237,7 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
 {
 	const struct field_def	*f = &field_defs[fi];
 	const char		*p = item, *end, *stop = item + len, *bad;
+	const char		*hi_text;
 	int			 lo, hi, step = 1, star = 0;
 
 	bad = p;
@@ -249,8 +256,9 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
 			goto bad_token;
 		p = end;
 		hi = lo;
+		hi_text = item;
 		if (p < stop && *p == '-') {
-			bad = p + 1;
+			bad = hi_text = p + 1;
 			if (parse_value(f, p + 1, &end, &hi) == -1)
 				goto bad_token;
 			p = end;
@@ -259,7 +267,8 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
 			    !isdigit((unsigned char)end[-1]))
 				hi = 7;
 		}
-		if (check_range(f, lo, e) == -1 || check_range(f, hi, e) == -1)
+		if (check_range(f, lo, item, e) == -1 ||
+		    check_range(f, hi, hi_text, e) == -1)
 			return -1;
 		if (hi < lo) {
 			err_set(e, "%s range %.*s is reversed", f->name,
