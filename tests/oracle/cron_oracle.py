@@ -61,6 +61,7 @@ MACROS = {
 }
 EVERY_MSG = "@every needs a duration like 90s, 5m, 2h, 1d"
 RATE_MSG = "rate needs a value and unit like rate(5 minutes)"
+EVERY_MAX = 3650 * 86400
 RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
     "day": DAY, "days": DAY}
 
@@ -184,6 +185,8 @@ def parse_item(item, f, x):
 		a, b = lo, hi
 	elif "-" in base:
 		sa, sb = base.split("-", 1)
+		if sa == "" or sb == "":
+			raise CronError(f'{name} "{base}" is not a number')
 		a = number(sa, f)
 		b = number(sb, f)
 		# "FRI-SUN" is 5-7: a range may end on Sunday as 7.
@@ -214,7 +217,7 @@ def parse_every(arg):
 		raise CronError(EVERY_MSG)
 	units = {"d": DAY, "h": 3600, "m": 60, "s": 1}
 	total = sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)([dhms])", arg))
-	if total <= 0:
+	if total <= 0 or total > EVERY_MAX:
 		raise CronError(EVERY_MSG)
 	return total
 
@@ -230,9 +233,12 @@ def parse(text):
 		if not m or m.group(2).lower() not in RATE_UNITS or int(m.group(1)) == 0:
 			raise CronError(RATE_MSG)
 		x.every = int(m.group(1)) * RATE_UNITS[m.group(2).lower()]
+		if x.every > EVERY_MAX:
+			raise CronError(RATE_MSG)
 		return x
 	if t.startswith("@"):
 		words = t.split()
+		words[0] = words[0].lower()
 		if words[0] == "@every":
 			if len(words) != 2:
 				raise CronError(EVERY_MSG)
@@ -432,6 +438,36 @@ def next_fire(x, zone, after):
 		if d.year == 9999 and d.month == 12 and d.day == 31:
 			return best
 		d += datetime.timedelta(days=1)
+
+
+def prev_fire(x, zone, before):
+	"""The last fire instant strictly before `before`, or None after year 1."""
+	if x.every is not None:
+		k = -((x.anchor - before) // x.every) - 1	# ceil((before - anchor) / every) - 1
+		return x.anchor + k * x.every if k >= 1 else None
+	best = None
+	highest = before + MARGIN	# a fire < before has its wall time below this
+	d = datetime.date(1970, 1, 1) + datetime.timedelta(days=highest // DAY)
+	times = sorted((h * 3600 + m * 60 + s for h in x.sets[HOUR]
+	    for m in x.sets[MIN] for s in x.sets[SEC]), reverse=True)
+	while True:
+		day_start = (d.toordinal() - EPOCH_ORDINAL) * DAY
+		if best is not None and day_start + DAY < best - MARGIN:
+			return best
+		if day_matches(x, d):
+			offs = offsets_near(zone, day_start)
+			for tod in times:
+				w = day_start + tod
+				if w > highest:
+					continue
+				if best is not None and w < best - MARGIN:
+					break
+				for f in fires_of_wall(x, zone, w, offs):
+					if f < before and (best is None or f > best):
+						best = f
+		if d.year == 1 and d.month == 1 and d.day == 1:
+			return best
+		d -= datetime.timedelta(days=1)
 
 
 def next_n(x, zone, after, n):

@@ -141,6 +141,10 @@ V("0 0 * * SAT-SUN", after="2026-01-04T12:00:00Z")
 V("0 0 * * 6,7", after="2026-01-04T12:00:00Z")
 V("0 0 * * 0,7", after="2026-01-04T12:00:00Z")
 V("0 0 * * SUN-SAT", after="2026-01-04T12:00:00Z")
+V("0 0 * * SUN-SUN", after="2026-01-04T12:00:00Z",
+    expect=["2026-01-11T00:00:00Z", "2026-01-18T00:00:00Z", "2026-01-25T00:00:00Z"])
+V("0 0 * * SUN-MON", after="2026-01-04T12:00:00Z")
+V("0 0 * * 1-7/2", after="2026-01-04T12:00:00Z")
 V("0 0 * * 1-7", after="2026-01-03T12:00:00Z")
 V("0 0 * * 0-7", after="2026-01-03T12:00:00Z")
 V("0 0 * * 1-5/2", after="2026-01-03T12:00:00Z")
@@ -338,6 +342,7 @@ V("@every 1h30m", after="2026-01-01T00:00:00Z",
 V("@every 7m", after="2026-01-01T00:00:00Z")
 V("@every 45s", after="2026-01-01T00:00:00Z")
 V("@every 1d2h", after="2026-01-01T00:00:00Z")
+V("@every 3650d", after="2026-01-01T00:00:00Z")
 V("@every 1h30m", zone=NY, after="2026-03-08T05:00:00Z")
 V("@every 1h", zone=NY, after="2026-11-01T04:30:00Z")
 V("@every 1d", zone=NY, after="2026-03-07T12:00:00Z")
@@ -405,6 +410,28 @@ V("30 23 * * *", zone=KOL, after="1942-05-13T12:00:00Z")
 V("30 23 * * *", zone=KOL, after="1942-05-14T17:00:00Z")
 V("*/30 * * * *", zone=KOL, after="1942-05-14T16:50:00Z")
 V("0 0 * * *", zone=KOL, after="1945-10-14T00:00:00Z")
+
+section("odd zones: a skipped day (Apia 2011, Kiritimati 1994), a 2-hour gap (Troll), "
+    "DST in winter (Casablanca), -03:30 (St Johns)")
+V("0 12 * * *", zone="Pacific/Apia", after="2011-12-28T12:00:00Z",
+    expect=["2011-12-29T12:00:00-10:00", "2011-12-31T00:00:00+14:00", "2011-12-31T12:00:00+14:00"])
+V("0 * * * *", zone="Pacific/Apia", after="2011-12-30T08:30:00Z")
+V("0 0 30 12 *", zone="Pacific/Apia", after="2011-06-01T00:00:00Z")
+V("0 0 * * 5", zone="Pacific/Apia", after="2011-12-25T00:00:00Z")
+V("0 0 31 12 *", zone="Pacific/Kiritimati", after="1994-06-01T00:00:00Z")
+V("30 6 * * *", zone="Pacific/Kiritimati", after="1994-12-29T12:00:00Z")
+V("30 1,2 * * *", zone="Antarctica/Troll", after="2026-03-28T00:00:00Z")
+V("0 1-4 * * *", zone="Antarctica/Troll", after="2026-03-28T23:30:00Z")
+V("*/30 * * * *", zone="Antarctica/Troll", after="2026-03-29T00:15:00Z")
+V("30 1,2 * * *", zone="Antarctica/Troll", after="2026-10-24T22:00:00Z")
+V("*/30 * * * *", zone="Antarctica/Troll", after="2026-10-25T00:15:00Z")
+V("30 2 * * *", zone="Africa/Casablanca", after="2026-02-14T00:00:00Z")
+V("30 2 * * *", zone="Africa/Casablanca", after="2026-03-21T00:00:00Z")
+V("0 * * * *", zone="Africa/Casablanca", after="2026-02-15T00:30:00Z")
+V("30 2 * * *", zone="America/St_Johns", after="2026-03-07T12:00:00Z")
+V("*/20 * * * *", zone="America/St_Johns", after="2026-11-01T03:50:00Z")
+V("15 1 * * *", zone="America/St_Johns", after="2026-10-31T12:00:00Z")
+V("45 5 * * *", zone="Asia/Kathmandu", after="2026-06-01T00:00:00Z")
 
 # Per zone: expressions around the spring-forward gap and the fall-back
 # repeat, each with `after` relative to the transition instant T.
@@ -537,6 +564,10 @@ ERRORS = [
 	("0 0 * MON *", 'month "MON" is not a number'),
 	("0 0 MON * *", 'day-of-month "MON" is not a number'),
 	("1,,2 0 * * *", 'minute "" is not a number'),
+	("1, * * * *", 'minute "" is not a number'),
+	("-5 * * * *", 'minute "-5" is not a number'),
+	("100 * * * *", "minute 100 out of range 0-59"),
+	("99999999999999999999 * * * *", "minute 99999999999999999999 out of range 0-59"),
 	("*/x 0 * * *", 'minute "x" is not a number'),
 	("0 22-2 * * *", "hour range 22-2 is reversed"),
 	("30-10 * * * *", "minute range 30-10 is reversed"),
@@ -585,6 +616,8 @@ ERRORS = [
 	("rate(5 fortnights)", "rate needs a value and unit like rate(5 minutes)"),
 	("rate(5)", "rate needs a value and unit like rate(5 minutes)"),
 	("rate(5 minutes", "rate needs a value and unit like rate(5 minutes)"),
+	("@every 3651d", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("rate(3651 days)", "rate needs a value and unit like rate(5 minutes)"),
 ]
 
 
