@@ -537,14 +537,14 @@ tz_span_at(const struct tz_zone *zone, int64_t t, struct tz_span *span)
 		 * right: its last change may come after the rule's last one
 		 * before t, and it says what held before the rule's first.
 		 */
-		if (span->start < zone->at[last]) {
+		if (span->start <= zone->at[last]) {
 			span->start = zone->at[last];
 			span->offset = zone->offset[last];
 			span->prev_offset = last > 0 ?
 			    zone->offset[last - 1] : zone->initial;
 		} else if (span->start > zone->at[last]) {
 			rule_span(&zone->rule, span->start - 1, &before);
-			if (before.start < zone->at[last])
+			if (before.start <= zone->at[last])
 				span->prev_offset = zone->offset[last];
 		}
 		return;
