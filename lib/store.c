@@ -487,6 +487,32 @@ store_run_each(struct store *st, const char *name, const char *state,
 }
 
 int
+store_run_request(struct store *st, const struct schedule *s,
+    int64_t scheduled_at, const char *kind, int64_t now, int *inserted,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, recorded_at) VALUES (?1, ?2, ?3, ?4, "
+	    "'pending', ?5) ON CONFLICT (schedule_name, scheduled_at) DO "
+	    "NOTHING", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, s->id);
+	bind_text(stmt, 2, s->name);
+	bind_time(stmt, 3, scheduled_at);
+	bind_text(stmt, 4, kind);
+	bind_time(stmt, 5, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail_sqlite(st, rc, s->name, e);
+	*inserted = sqlite3_changes(st->db) > 0;
+	return 0;
+}
+
+int
 store_change_record(struct store *st, int64_t at, const char *command,
     const char *schedule_name, const char *before, const char *after,
     struct err *e)

@@ -54,5 +54,7 @@ int	cmd_resume(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_history(struct ctl *ctl, int argc, char **argv);
+int	cmd_trigger(struct ctl *ctl, int argc, char **argv);
+int	cmd_backfill(struct ctl *ctl, int argc, char **argv);
 
 #endif

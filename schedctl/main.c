@@ -22,6 +22,8 @@ static const struct {
 	{ "list",	cmd_list,	"list schedules (optionally by --selector)" },
 	{ "show",	cmd_show,	"show a schedule, its next fires and last runs" },
 	{ "history",	cmd_history,	"show runs, newest first" },
+	{ "trigger",	cmd_trigger,	"fire a schedule once, now" },
+	{ "backfill",	cmd_backfill,	"fire a schedule's instants in a past range" },
 	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
 };
 

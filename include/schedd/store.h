@@ -74,6 +74,15 @@ typedef int	(*store_run_cb)(const struct run *r, void *arg, struct err *e);
 int	store_run_each(struct store *st, const char *name, const char *state,
 	    int limit, store_run_cb cb, void *arg, struct err *e);
 
+/*
+ * Ask for a fire: insert a pending run of schedule s at scheduled_at, of kind
+ * "trigger", "backfill", "scheduled" or "catchup", recorded at now. When a run
+ * of s at that instant exists already nothing is written and *inserted is 0.
+ */
+int	store_run_request(struct store *st, const struct schedule *s,
+	    int64_t scheduled_at, const char *kind, int64_t now, int *inserted,
+	    struct err *e);
+
 /* Audit: record one change (before/after may be NULL) by the current OS user. */
 int	store_change_record(struct store *st, int64_t at, const char *command,
 	    const char *schedule_name, const char *before, const char *after,
