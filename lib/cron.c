@@ -305,10 +305,12 @@ parse_item(enum field fi, const char *item, int len, uint64_t *bits,
 	/* Name the piece that failed: "x" in "1-x", "" in "1,,2". */
 	if (bad != item)
 		stop = bad + strcspn(bad, "-/,");
-	if (memchr(bad, 'W', (size_t)(stop - bad)) != NULL &&
+	else if (*bad != '\0' && *bad != ',')
+		stop = bad + 1 + strcspn(bad + 1, "/,");
+	if (fi != F_DOM && memchr(bad, 'W', (size_t)(stop - bad)) != NULL &&
 	    isdigit((unsigned char)*bad))
 		err_set(e, "\"W\" is only allowed in day-of-month");
-	else if (memchr(bad, '#', (size_t)(stop - bad)) != NULL)
+	else if (fi != F_DOW && memchr(bad, '#', (size_t)(stop - bad)) != NULL)
 		err_set(e, "\"#\" is only allowed in day-of-week");
 	else
 		err_set(e, "%s \"%.*s\" is not a number", f->name,
@@ -332,6 +334,11 @@ parse_field(enum field fi, const char *text, struct cron_expr *x,
 	const char	*item = text;
 	int		 len, rc;
 
+	if ((fi == F_DOM || fi == F_DOW) && strchr(text, '?') != NULL &&
+	    strcmp(text, "?") != 0) {
+		err_set(e, "%s \"?\" must stand alone", field_defs[fi].name);
+		return -1;
+	}
 	for (;;) {
 		len = token_length(item);
 		if (fi == F_DOM)

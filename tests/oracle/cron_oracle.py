@@ -105,7 +105,7 @@ def number(tok, f):
 		raise CronError(f'{name} "{tok}" is not a number')
 	v = int(tok)
 	if v < lo or v > hi:
-		raise CronError(f"{name} {v} out of range {lo}-{hi}")
+		raise CronError(f"{name} {tok} out of range {lo}-{hi}")	# as written
 	return v
 
 
@@ -176,11 +176,9 @@ def parse_item(item, f, x):
 			x.dow_nth.add((wd, k))
 			return
 
+	# Left to right: the base (*, a, a-b), then the step.
 	step = None
-	base = item
-	if "/" in item:
-		base, s = item.split("/", 1)
-		step = step_value(s, f)
+	base, s = item.split("/", 1) if "/" in item else (item, None)
 	if base == "*":
 		a, b = lo, hi
 	elif "-" in base:
@@ -195,8 +193,12 @@ def parse_item(item, f, x):
 		if a > b:
 			raise CronError(f"{name} range {base} is reversed")
 	else:
+		# "a/n" is "a-max/n". In day-of-week max is 7 here (so "1/2" takes
+		# Sunday as 7); no vector depends on that reading.
 		a = number(base, f)
-		b = hi if step is not None else a
+		b = hi if s is not None else a
+	if s is not None:
+		step = step_value(s, f)
 	for v in range(a, b + 1, step or 1):
 		x.sets[f].add(v % 7 if f == DOW else v)
 

@@ -413,7 +413,7 @@ V("0 0 * * *", zone=KOL, after="1945-10-14T00:00:00Z")
 
 section("odd zones: a skipped day (Apia 2011, Kiritimati 1994), a 2-hour gap (Troll), "
     "DST in winter (Casablanca), -03:30 (St Johns)")
-V("0 12 * * *", zone="Pacific/Apia", after="2011-12-28T12:00:00Z",
+V("0 12 * * *", zone="Pacific/Apia", after="2011-12-28T23:00:00Z",
     expect=["2011-12-29T12:00:00-10:00", "2011-12-31T00:00:00+14:00", "2011-12-31T12:00:00+14:00"])
 V("0 * * * *", zone="Pacific/Apia", after="2011-12-30T08:30:00Z")
 V("0 0 30 12 *", zone="Pacific/Apia", after="2011-06-01T00:00:00Z")
@@ -567,6 +567,8 @@ ERRORS = [
 	("1, * * * *", 'minute "" is not a number'),
 	("-5 * * * *", 'minute "-5" is not a number'),
 	("100 * * * *", "minute 100 out of range 0-59"),
+	("0 024 * * *", "hour 024 out of range 0-23"),
+	("0 0 15W/2 * *", 'day-of-month "15W" is not a number'),
 	("99999999999999999999 * * * *", "minute 99999999999999999999 out of range 0-59"),
 	("*/x 0 * * *", 'minute "x" is not a number'),
 	("0 22-2 * * *", "hour range 22-2 is reversed"),
