@@ -217,3 +217,32 @@ civil_parse_duration(const char *text, int64_t max, int64_t *seconds)
 	*seconds = total;
 	return 0;
 }
+
+void
+civil_format_duration(int64_t seconds, char *buf, size_t len)
+{
+	static const struct {
+		char	unit;
+		int64_t	size;
+	} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
+	size_t	used = 0;
+
+	buf[0] = '\0';
+	if (seconds <= 0) {
+		snprintf(buf, len, "0s");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		int64_t	n = seconds / units[i].size;
+		int	w;
+
+		if (n == 0)
+			continue;
+		seconds -= n * units[i].size;
+		w = snprintf(buf + used, len - used, "%lld%c", (long long)n,
+		    units[i].unit);
+		if (w < 0 || (size_t)w >= len - used)
+			return;
+		used += (size_t)w;
+	}
+}

@@ -1,5 +1,6 @@
 /* schedule.c: one schedule's fields, their validation, and their JSON form. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -314,4 +315,170 @@ schedule_to_json(const struct schedule *s)
  out:
 	cJSON_Delete(obj);
 	return text;
+}
+
+/* Replace *field with a copy of value (NULL clears it). Returns 0, or -1 when out of memory. */
+static int
+set_string(char **field, const char *value)
+{
+	char	*copy = NULL;
+
+	if (value != NULL && (copy = strdup(value)) == NULL)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+cJSON *
+schedule_spec(const struct schedule *s)
+{
+	cJSON	*obj = cJSON_CreateObject();
+	char	 lp[1024], window[32];
+
+	snprintf(lp, sizeof(lp), "%s/%s/%s%s%s", s->project, s->domain,
+	    s->launch_plan, s->version ? "@" : "", s->version ? s->version : "");
+	civil_format_duration(s->catchup_window, window, sizeof(window));
+	if (obj == NULL || !add_string(obj, "name", s->name) ||
+	    !add_string(obj, "lp", lp) || !add_string(obj, "cron", s->cron) ||
+	    !add_string(obj, "tz", s->tz) ||
+	    !add_raw_json(obj, "inputs", s->inputs) ||
+	    (s->kickoff_input &&
+	    !add_string(obj, "kickoff_input", s->kickoff_input)) ||
+	    !add_raw_json(obj, "labels", s->labels) ||
+	    !add_raw_json(obj, "annotations", s->annotations) ||
+	    (s->service_account &&
+	    !add_string(obj, "service_account", s->service_account)) ||
+	    !add_string(obj, "catchup", s->catchup) ||
+	    !add_string(obj, "catchup_window", window) ||
+	    !add_string(obj, "overlap", s->overlap) ||
+	    !cJSON_AddBoolToObject(obj, "paused", s->paused) ||
+	    (s->note && !add_string(obj, "note", s->note))) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* A spec member that must be a string (or absent: def). */
+static int
+spec_string(const cJSON *spec, const char *key, const char *def, char **field,
+    struct err *e)
+{
+	const cJSON	*item = cJSON_GetObjectItemCaseSensitive(spec, key);
+
+	if (item != NULL && !cJSON_IsNull(item) && !cJSON_IsString(item)) {
+		err_set_code(e, EX_DATAERR, "%s: not a string", key);
+		return -1;
+	}
+	if (set_string(field, cJSON_IsString(item) ? item->valuestring :
+	    def) == -1) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A spec member that must be an object (absent: {}), kept as JSON text. */
+static int
+spec_object(const cJSON *spec, const char *key, char **field, struct err *e)
+{
+	const cJSON	*item = cJSON_GetObjectItemCaseSensitive(spec, key);
+	char		*text;
+
+	if (item != NULL && !cJSON_IsNull(item) && !cJSON_IsObject(item)) {
+		err_set_code(e, EX_DATAERR, "%s: not a mapping", key);
+		return -1;
+	}
+	text = cJSON_IsObject(item) ? cJSON_PrintUnformatted(item) :
+	    strdup("{}");
+	if (text == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	free(*field);
+	*field = text;
+	return 0;
+}
+
+int
+schedule_from_spec(const cJSON *spec, struct schedule *s, struct err *e)
+{
+	static const char *const keys[] = {
+		"name", "lp", "cron", "tz", "inputs", "kickoff_input", "labels",
+		"annotations", "service_account", "catchup", "catchup_window",
+		"overlap", "paused", "note", NULL
+	};
+	const cJSON	*item;
+	char		*lp = NULL;
+	int		 rc = -1;
+
+	if (!cJSON_IsObject(spec)) {
+		err_set_code(e, EX_DATAERR, "a schedule must be a mapping");
+		return -1;
+	}
+	cJSON_ArrayForEach(item, spec) {
+		int	known = 0;
+
+		for (int i = 0; keys[i] != NULL; i++)
+			known |= strcmp(item->string, keys[i]) == 0;
+		if (!known) {
+			err_set_code(e, EX_DATAERR, "%s: unknown field",
+			    item->string);
+			return -1;
+		}
+	}
+	if (spec_string(spec, "name", NULL, &s->name, e) == -1 ||
+	    spec_string(spec, "lp", NULL, &lp, e) == -1 ||
+	    spec_string(spec, "cron", NULL, &s->cron, e) == -1 ||
+	    spec_string(spec, "tz", "UTC", &s->tz, e) == -1 ||
+	    spec_object(spec, "inputs", &s->inputs, e) == -1 ||
+	    spec_string(spec, "kickoff_input", NULL, &s->kickoff_input, e) == -1 ||
+	    spec_object(spec, "labels", &s->labels, e) == -1 ||
+	    spec_object(spec, "annotations", &s->annotations, e) == -1 ||
+	    spec_string(spec, "service_account", NULL, &s->service_account,
+	    e) == -1 ||
+	    spec_string(spec, "catchup", "latest", &s->catchup, e) == -1 ||
+	    spec_string(spec, "overlap", "allow", &s->overlap, e) == -1 ||
+	    spec_string(spec, "note", NULL, &s->note, e) == -1)
+		goto out;
+	if (s->name == NULL || lp == NULL || s->cron == NULL) {
+		err_set_code(e, EX_DATAERR, "%s: missing", s->name == NULL ?
+		    "name" : lp == NULL ? "lp" : "cron");
+		goto out;
+	}
+	if (schedule_set_launch_plan(s, lp, e) == -1)
+		goto out;
+	item = cJSON_GetObjectItemCaseSensitive(spec, "catchup_window");
+	s->catchup_window = 3600;
+	if (cJSON_IsNumber(item) && item->valuedouble >= 0 &&
+	    item->valuedouble <= 366 * 86400.0 &&
+	    item->valuedouble == (double)(int64_t)item->valuedouble)
+		s->catchup_window = (int64_t)item->valuedouble;
+	else if (cJSON_IsString(item) && (strcmp(item->valuestring, "0s") == 0 ||
+	    strcmp(item->valuestring, "0") == 0))
+		s->catchup_window = 0;
+	else if (cJSON_IsString(item)) {
+		if (civil_parse_duration(item->valuestring, 366 * 86400,
+		    &s->catchup_window) == -1) {
+			err_set_code(e, EX_DATAERR, "catchup_window: \"%s\" is "
+			    "not a duration like 30m, 2h, 1d (at most 366d)",
+			    item->valuestring);
+			goto out;
+		}
+	} else if (item != NULL && !cJSON_IsNull(item)) {
+		err_set_code(e, EX_DATAERR, "catchup_window: not a duration "
+		    "like 30m, 2h, 1d");
+		goto out;
+	}
+	item = cJSON_GetObjectItemCaseSensitive(spec, "paused");
+	if (item != NULL && !cJSON_IsNull(item) && !cJSON_IsBool(item)) {
+		err_set_code(e, EX_DATAERR, "paused: not true or false");
+		goto out;
+	}
+	s->paused = cJSON_IsTrue(item);
+	rc = 0;
+ out:
+	free(lp);
+	return rc;
 }

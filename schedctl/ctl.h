@@ -56,5 +56,7 @@ int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_history(struct ctl *ctl, int argc, char **argv);
 int	cmd_trigger(struct ctl *ctl, int argc, char **argv);
 int	cmd_backfill(struct ctl *ctl, int argc, char **argv);
+int	cmd_apply(struct ctl *ctl, int argc, char **argv);
+int	cmd_export(struct ctl *ctl, int argc, char **argv);
 
 #endif

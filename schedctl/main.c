@@ -24,6 +24,8 @@ static const struct {
 	{ "history",	cmd_history,	"show runs, newest first" },
 	{ "trigger",	cmd_trigger,	"fire a schedule once, now" },
 	{ "backfill",	cmd_backfill,	"fire a schedule's instants in a past range" },
+	{ "apply",	cmd_apply,	"make the schedules match a YAML or JSON file" },
+	{ "export",	cmd_export,	"write schedules as a file apply reads back" },
 	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
 };
 

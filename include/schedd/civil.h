@@ -54,4 +54,7 @@ int	civil_parse_rfc3339(const char *text, int64_t *t, struct err *e);
  */
 int	civil_parse_duration(const char *text, int64_t max, int64_t *seconds);
 
+/* Write seconds (>= 0) as civil_parse_duration reads it: "1h30m", "2d", "0s". */
+void	civil_format_duration(int64_t seconds, char *buf, size_t len);
+
 #endif

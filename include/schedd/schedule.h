@@ -54,6 +54,23 @@ int	schedule_set_launch_plan(struct schedule *s, const char *ref,
 int	schedule_validate(const struct schedule *s, const char *tzdir,
 	    struct err *e);
 
+#include <cjson/cJSON.h>
+
+/*
+ * The schedule in the form `schedctl apply` reads and `export` writes:
+ * {name, lp: "p/d/n[@v]", cron, tz, inputs, kickoff_input, labels,
+ * annotations, service_account, catchup, catchup_window: "1h", overlap,
+ * paused, note}, leaving out what is unset. NULL when out of memory.
+ */
+cJSON	*schedule_spec(const struct schedule *s);
+
+/*
+ * Fill s's user-set fields from a spec object (the keys above; any other key
+ * is an error naming it). Fields the spec leaves out get their defaults.
+ * Ids and times are not touched. Returns 0, or -1 with e (EX_DATAERR).
+ */
+int	schedule_from_spec(const cJSON *spec, struct schedule *s, struct err *e);
+
 /* The schedule as a JSON object text (newly allocated; NULL when out of memory). */
 char	*schedule_to_json(const struct schedule *s);
 

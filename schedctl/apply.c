@@ -1,0 +1,639 @@
+/* apply.c: schedctl apply and export: a file of schedules as the source of truth, and back. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "schedd/schedule.h"
+#include "schedd/selector.h"
+#include "schedd/store.h"
+#include "schedd/yaml.h"
+#include "ctl.h"
+
+#define EXPAND_MAX	100000	/* schedules one file may expand to */
+
+/* One schedule the file asks for. */
+struct wanted {
+	struct schedule	 s;
+	int		 entry;		/* 1-based position in the file */
+	int		 seen;		/* matched a row in the database */
+};
+
+struct apply {
+	struct ctl	*ctl;
+	const char	*file;
+	struct wanted	*want;
+	size_t		 count;
+	size_t		 cap;
+	struct store	*st;
+	int		 dry_run;
+	int		 prune;
+	int		 added, changed, removed, unchanged;
+};
+
+static void
+apply_usage(FILE *out)
+{
+	fputs("usage: schedctl apply FILE [--dry-run] [--prune]\n\n"
+	    "Make the schedules in the database match a YAML or JSON file:\n"
+	    "create what is new, update what differs, and with --prune remove\n"
+	    "what the file does not name. --dry-run prints the differences and\n"
+	    "changes nothing. An invalid entry anywhere rejects the whole file.\n"
+	    "A matrix expands one entry into many: {key} in any string is\n"
+	    "replaced by each value ({{...}} templates are left for fire time).\n\n"
+	    "example file:\n"
+	    "  schedules:\n"
+	    "    - name: \"data_sync_{site_id}\"\n"
+	    "      lp: flytesnacks/development/data_sync_wf\n"
+	    "      cron: \"0 */6 * * *\"\n"
+	    "      tz: Asia/Shanghai\n"
+	    "      inputs: {site_id: \"{site_id}\", since: \"{{kickoff_time}}\"}\n"
+	    "      labels: {team: data, site: \"{site_id}\"}\n"
+	    "      matrix: {site_id: [site_a, site_b, site_c]}\n\n"
+	    "examples:\n  schedctl apply schedules.yaml --dry-run\n"
+	    "  schedctl apply schedules.yaml --prune\n", out);
+}
+
+/*
+ * Replace {key} in text by the bound values; a whole-string "{key}" takes the
+ * value itself, so numbers stay numbers. {{...}} is copied as it is.
+ */
+static cJSON *
+substitute_string(const char *text, const cJSON *bind, struct err *e)
+{
+	const cJSON	*v;
+	char		*out, *o, key[130];
+	size_t		 cap = strlen(text) + 1, used = 0;
+	const char	*p = text, *close;
+
+	if (text[0] == '{' && text[1] != '{' &&
+	    (close = strchr(text, '}')) != NULL && close[1] == '\0' &&
+	    (size_t)(close - text - 1) < sizeof(key)) {
+		snprintf(key, sizeof(key), "%.*s", (int)(close - text - 1),
+		    text + 1);
+		if ((v = cJSON_GetObjectItemCaseSensitive(bind, key)) != NULL)
+			return cJSON_Duplicate(v, 1);
+	}
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	while (*p != '\0') {
+		const char	*piece = p;
+		char		 num[64];
+		size_t		 n;
+
+		if (p[0] == '{' && p[1] == '{' &&
+		    (close = strstr(p, "}}")) != NULL) {
+			n = (size_t)(close + 2 - p);
+			p = close + 2;
+		} else if (p[0] == '{' && (close = strchr(p, '}')) != NULL &&
+		    (size_t)(close - p - 1) < sizeof(key) &&
+		    strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+		    (size_t)(close - p - 1) && close > p + 1) {
+			snprintf(key, sizeof(key), "%.*s", (int)(close - p - 1),
+			    p + 1);
+			if ((v = cJSON_GetObjectItemCaseSensitive(bind, key)) ==
+			    NULL) {
+				free(out);
+				err_set_code(e, EX_DATAERR, "\"{%s}\" is not a "
+				    "matrix key", key);
+				return NULL;
+			}
+			if (cJSON_IsString(v))
+				piece = v->valuestring;
+			else {
+				snprintf(num, sizeof(num), "%.17g",
+				    v->valuedouble);
+				piece = cJSON_IsBool(v) ?
+				    (cJSON_IsTrue(v) ? "true" : "false") : num;
+			}
+			n = strlen(piece);
+			p = close + 1;
+		} else {
+			n = 1;
+			p++;
+		}
+		if (used + n + 1 > cap) {
+			char	*bigger;
+
+			cap = (used + n + 1) * 2;
+			if ((bigger = realloc(out, cap)) == NULL) {
+				free(out);
+				return NULL;
+			}
+			out = bigger;
+		}
+		memcpy(out + used, piece, n);
+		used += n;
+	}
+	out[used] = '\0';
+	o = out;
+	v = cJSON_CreateString(o);
+	free(out);
+	return (cJSON *)v;
+}
+
+/* A copy of node with every string substituted. */
+static cJSON *
+substitute(const cJSON *node, const cJSON *bind, struct err *e)
+{
+	const cJSON	*child;
+	cJSON		*copy, *sub;
+
+	if (cJSON_IsString(node))
+		return substitute_string(node->valuestring, bind, e);
+	if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
+		return cJSON_Duplicate(node, 1);
+	if ((copy = cJSON_IsObject(node) ? cJSON_CreateObject() :
+	    cJSON_CreateArray()) == NULL)
+		return NULL;
+	cJSON_ArrayForEach(child, node) {
+		if ((sub = substitute(child, bind, e)) == NULL) {
+			cJSON_Delete(copy);
+			return NULL;
+		}
+		if (cJSON_IsObject(node))
+			cJSON_AddItemToObject(copy, child->string, sub);
+		else
+			cJSON_AddItemToArray(copy, sub);
+	}
+	return copy;
+}
+
+/* Add one spec (already expanded) to the wanted list. */
+static int
+want_add(struct apply *a, const cJSON *spec, int entry, struct err *e)
+{
+	struct wanted	*w;
+
+	if (a->count == a->cap) {
+		size_t		 cap = a->cap ? a->cap * 2 : 64;
+		struct wanted	*bigger;
+
+		if (a->count >= EXPAND_MAX) {
+			err_set_code(e, EX_DATAERR, "expands to more than %d "
+			    "schedules", EXPAND_MAX);
+			return -1;
+		}
+		if ((bigger = realloc(a->want, cap * sizeof(*bigger))) == NULL) {
+			err_set_code(e, EX_OSERR, "out of memory");
+			return -1;
+		}
+		a->want = bigger;
+		a->cap = cap;
+	}
+	w = &a->want[a->count];
+	memset(w, 0, sizeof(*w));
+	w->entry = entry;
+	a->count++;
+	if (schedule_from_spec(spec, &w->s, e) == -1 ||
+	    schedule_validate(&w->s, a->ctl->tzdir, e) == -1)
+		return -1;
+	for (size_t i = 0; i + 1 < a->count; i++)
+		if (strcmp(a->want[i].s.name, w->s.name) == 0) {
+			err_set_code(e, EX_DATAERR, "name \"%s\" also used by "
+			    "entry %d", w->s.name, a->want[i].entry);
+			return -1;
+		}
+	return 0;
+}
+
+/* Expand an entry's matrix (the cartesian product of its keys) into wanted schedules. */
+static int
+expand_entry(struct apply *a, const cJSON *entry, int index, struct err *e)
+{
+	const cJSON	*matrix = cJSON_GetObjectItemCaseSensitive(entry, "matrix");
+	const cJSON	*key;
+	cJSON		*base, *bind = NULL, *spec;
+	int		 nkeys = 0, pos[16] = { 0 }, size[16], rc = -1;
+	const cJSON	*keys[16];
+
+	if (!cJSON_IsObject(entry)) {
+		err_set_code(e, EX_DATAERR, "not a mapping");
+		return -1;
+	}
+	if ((base = cJSON_Duplicate(entry, 1)) == NULL)
+		goto nomem;
+	cJSON_DeleteItemFromObjectCaseSensitive(base, "matrix");
+	if (matrix == NULL) {
+		rc = want_add(a, base, index, e);
+		cJSON_Delete(base);
+		return rc;
+	}
+	if (!cJSON_IsObject(matrix) || cJSON_GetArraySize(matrix) == 0) {
+		err_set_code(e, EX_DATAERR, "matrix: not a mapping of lists");
+		goto out;
+	}
+	cJSON_ArrayForEach(key, matrix) {
+		const cJSON	*v;
+
+		if (nkeys == 16 || !cJSON_IsArray(key) ||
+		    (size[nkeys] = cJSON_GetArraySize(key)) == 0) {
+			err_set_code(e, EX_DATAERR, "matrix: %s: not a "
+			    "non-empty list (at most 16 keys)", key->string);
+			goto out;
+		}
+		cJSON_ArrayForEach(v, key)
+			if (cJSON_IsObject(v) || cJSON_IsArray(v) ||
+			    cJSON_IsNull(v)) {
+				err_set_code(e, EX_DATAERR, "matrix: %s: values "
+				    "must be strings, numbers or booleans",
+				    key->string);
+				goto out;
+			}
+		keys[nkeys++] = key;
+	}
+	for (;;) {
+		if ((bind = cJSON_CreateObject()) == NULL)
+			goto nomem;
+		for (int k = 0; k < nkeys; k++)
+			cJSON_AddItemToObject(bind, keys[k]->string,
+			    cJSON_Duplicate(cJSON_GetArrayItem(keys[k], pos[k]),
+			    1));
+		if ((spec = substitute(base, bind, e)) == NULL) {
+			if (e->msg[0] == '\0')
+				goto nomem;
+			goto out;
+		}
+		rc = want_add(a, spec, index, e);
+		cJSON_Delete(spec);
+		cJSON_Delete(bind);
+		bind = NULL;
+		if (rc == -1)
+			goto out;
+		/* Next combination, last key fastest. */
+		int	k = nkeys - 1;
+
+		while (k >= 0 && ++pos[k] == size[k])
+			pos[k--] = 0;
+		if (k < 0)
+			break;
+	}
+	rc = 0;
+	goto out;
+ nomem:
+	err_set_code(e, EX_OSERR, "out of memory");
+	rc = -1;
+ out:
+	cJSON_Delete(bind);
+	cJSON_Delete(base);
+	return rc;
+}
+
+/* Print a field's value for the diff. */
+static void
+print_value(const cJSON *v)
+{
+	char	*text = v ? cJSON_PrintUnformatted(v) : NULL;
+
+	printf("%s", text ? text : "(unset)");
+	free(text);
+}
+
+/* Print the fields that differ between two specs; returns how many. */
+static int
+print_changes(const char *name, const cJSON *old, const cJSON *new)
+{
+	const cJSON	*item;
+	int		 n = 0;
+
+	cJSON_ArrayForEach(item, new) {
+		const cJSON	*was = cJSON_GetObjectItemCaseSensitive(old,
+				    item->string);
+
+		if (was != NULL && cJSON_Compare(was, item, 1))
+			continue;
+		printf("~ %s: %s ", name, item->string);
+		print_value(was);
+		printf(" -> ");
+		print_value(item);
+		printf("\n");
+		n++;
+	}
+	cJSON_ArrayForEach(item, old)
+		if (cJSON_GetObjectItemCaseSensitive(new, item->string) ==
+		    NULL) {
+			printf("~ %s: %s ", name, item->string);
+			print_value(item);
+			printf(" -> (unset)\n");
+			n++;
+		}
+	return n;
+}
+
+/* Write one wanted schedule: add it, update it, or leave it. */
+static int
+apply_one(struct apply *a, struct wanted *w, struct err *e)
+{
+	struct schedule	 row;
+	cJSON		*old_spec = NULL, *new_spec = NULL;
+	char		*before = NULL, *after = NULL;
+	int		 rc = -1, exists;
+
+	memset(&row, 0, sizeof(row));
+	if ((exists = store_schedule_get(a->st, w->s.name, &row, e) == 0) == 0 &&
+	    e->code != EX_NOINPUT)
+		return -1;
+	w->s.updated_at = a->ctl->now;
+	if (!exists) {
+		w->s.created_at = w->s.active_since = a->ctl->now;
+		printf("+ %s\n", w->s.name);
+		a->added++;
+	} else {
+		if ((old_spec = schedule_spec(&row)) == NULL ||
+		    (new_spec = schedule_spec(&w->s)) == NULL)
+			goto nomem;
+		if (cJSON_Compare(old_spec, new_spec, 1)) {
+			a->unchanged++;
+			rc = 0;
+			goto out;
+		}
+		print_changes(w->s.name, old_spec, new_spec);
+		a->changed++;
+		w->s.id = row.id;
+		w->s.created_at = row.created_at;
+		/* Resuming through a file does not catch up the paused period either. */
+		w->s.active_since = row.paused && !w->s.paused ? a->ctl->now :
+		    row.active_since;
+		if ((before = schedule_to_json(&row)) == NULL)
+			goto nomem;
+	}
+	if (!a->dry_run) {
+		if ((after = schedule_to_json(&w->s)) == NULL)
+			goto nomem;
+		if (store_schedule_put(a->st, &w->s, e) == -1 ||
+		    store_change_record(a->st, a->ctl->now, "apply", w->s.name,
+		    before, after, e) == -1)
+			goto out;
+	}
+	rc = 0;
+	goto out;
+ nomem:
+	err_set_code(e, EX_OSERR, "out of memory");
+ out:
+	cJSON_Delete(old_spec);
+	cJSON_Delete(new_spec);
+	free(before);
+	free(after);
+	schedule_clear(&row);
+	return rc;
+}
+
+/* store_schedule_each callback for --prune: remove what the file does not name. */
+static int
+prune_one(const struct schedule *row, void *arg, struct err *e)
+{
+	struct apply	*a = arg;
+	char		*before;
+	int		 rc = 0;
+
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->want[i].s.name, row->name) == 0)
+			return 0;
+	printf("- %s\n", row->name);
+	a->removed++;
+	if (a->dry_run)
+		return 0;
+	if ((before = schedule_to_json(row)) == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	if (store_schedule_delete(a->st, row->id, e) == -1 ||
+	    store_change_record(a->st, a->ctl->now, "apply --prune", row->name,
+	    before, NULL, e) == -1)
+		rc = -1;
+	free(before);
+	return rc;
+}
+
+/* Read and expand the file; on error name the file and the entry. */
+static int
+apply_read(struct apply *a, struct err *e)
+{
+	cJSON		*doc = NULL;
+	const cJSON	*list, *entry, *item;
+	struct err	 sub;
+	int		 index = 0;
+
+	if (yaml_load(a->file, &doc, e) == -1)
+		return -1;
+	list = doc;
+	if (cJSON_IsObject(doc)) {
+		cJSON_ArrayForEach(item, doc)
+			if (strcmp(item->string, "schedules") != 0) {
+				err_set_code(e, EX_DATAERR, "%s: unknown top-level "
+				    "key \"%s\" (expected schedules)", a->file,
+				    item->string);
+				goto fail;
+			}
+		list = cJSON_GetObjectItemCaseSensitive(doc, "schedules");
+	}
+	if (!cJSON_IsArray(list)) {
+		err_set_code(e, EX_DATAERR, "%s: expected a list of schedules, "
+		    "or a mapping with key schedules", a->file);
+		goto fail;
+	}
+	cJSON_ArrayForEach(entry, list) {
+		const cJSON	*name = cJSON_GetObjectItemCaseSensitive(entry,
+				    "name");
+
+		index++;
+		memset(&sub, 0, sizeof(sub));
+		if (expand_entry(a, entry, index, &sub) == -1) {
+			err_set_code(e, sub.code ? sub.code : EX_DATAERR,
+			    "%s: entry %d%s%s%s: %s", a->file, index,
+			    cJSON_IsString(name) ? " (" : "",
+			    cJSON_IsString(name) ? name->valuestring : "",
+			    cJSON_IsString(name) ? ")" : "", sub.msg);
+			goto fail;
+		}
+	}
+	cJSON_Delete(doc);
+	return 0;
+ fail:
+	cJSON_Delete(doc);
+	return -1;
+}
+
+int
+cmd_apply(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 options[] = {
+		CTL_GLOBAL_OPTIONS,
+		{ "dry-run",	no_argument,	NULL,	'n' },
+		{ "prune",	no_argument,	NULL,	'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct apply	 a = { .ctl = ctl };
+	struct err	 e;
+	int		 opt, rc;
+
+	memset(&e, 0, sizeof(e));
+	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, options,
+	    NULL)) != -1) {
+		if (opt == 'n')
+			a.dry_run = 1;
+		else if (opt == 'p')
+			a.prune = 1;
+		else if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
+			apply_usage(stdout);
+			return EX_OK;
+		} else if (rc != 0) {
+			apply_usage(stderr);
+			return rc;
+		}
+	}
+	if (argc - optind != 1) {
+		apply_usage(stderr);
+		return EX_USAGE;
+	}
+	a.file = argv[optind];
+	/* Everything is read and checked before the database is touched. */
+	if (apply_read(&a, &e) == -1)
+		goto fail;
+	if (store_open(ctl->db_path, STORE_CREATE, &a.st, &e) == -1 ||
+	    store_begin(a.st, &e) == -1)
+		goto fail;
+	for (size_t i = 0; i < a.count; i++)
+		if (apply_one(&a, &a.want[i], &e) == -1)
+			goto fail;
+	if (a.prune && store_schedule_each(a.st, prune_one, &a, &e) == -1)
+		goto fail;
+	if (a.dry_run)
+		store_rollback(a.st);
+	else if (store_commit(a.st, &e) == -1)
+		goto fail;
+	printf("%d added, %d changed, %d removed, %d unchanged%s\n", a.added,
+	    a.changed, a.removed, a.unchanged,
+	    a.dry_run ? " (dry run: nothing written)" : "");
+	rc = EX_OK;
+	goto out;
+ fail:
+	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+ out:
+	if (a.st != NULL)
+		store_rollback(a.st);
+	store_close(a.st);
+	for (size_t i = 0; i < a.count; i++)
+		schedule_clear(&a.want[i].s);
+	free(a.want);
+	return rc;
+}
+
+/* --- export --- */
+
+struct export {
+	struct selector	*sel;
+	cJSON		*list;
+};
+
+static void
+export_usage(FILE *out)
+{
+	fputs("usage: schedctl export [--selector SELECTOR]\n\n"
+	    "Write schedules as a file that schedctl apply turns back into\n"
+	    "the same database (YAML; JSON with -o json).\n\n"
+	    "examples:\n  schedctl export > schedules.yaml\n"
+	    "  schedctl export --selector team=data -o json > data.json\n", out);
+}
+
+static int
+export_one(const struct schedule *s, void *arg, struct err *e)
+{
+	struct export	*x = arg;
+	cJSON		*spec;
+
+	if (x->sel != NULL && !selector_match(x->sel, s->labels))
+		return 0;
+	if ((spec = schedule_spec(s)) == NULL ||
+	    !cJSON_AddItemToArray(x->list, spec)) {
+		cJSON_Delete(spec);
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* YAML whose scalars and flow collections are JSON: valid YAML 1.2, and apply reads it back. */
+static void
+print_yaml(const cJSON *list)
+{
+	const cJSON	*spec, *item;
+
+	printf("schedules:\n");
+	if (cJSON_GetArraySize(list) == 0)
+		printf("  []\n");
+	cJSON_ArrayForEach(spec, list) {
+		const char	*dash = "  - ";
+
+		cJSON_ArrayForEach(item, spec) {
+			char	*text = cJSON_PrintUnformatted(item);
+
+			printf("%s%s: %s\n", dash, item->string,
+			    text ? text : "null");
+			free(text);
+			dash = "    ";
+		}
+	}
+}
+
+int
+cmd_export(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 options[] = {
+		CTL_GLOBAL_OPTIONS,
+		{ "selector",	required_argument,	NULL,	'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct export	 x = { 0 };
+	struct store	*st = NULL;
+	struct err	 e;
+	const char	*selector = NULL;
+	char		*json;
+	int		 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, options,
+	    NULL)) != -1) {
+		if (opt == 'l')
+			selector = optarg;
+		else if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
+			export_usage(stdout);
+			return EX_OK;
+		} else if (rc != 0) {
+			export_usage(stderr);
+			return rc;
+		}
+	}
+	if (optind != argc) {
+		export_usage(stderr);
+		return EX_USAGE;
+	}
+	if ((selector != NULL && selector_parse(selector, &x.sel, &e) == -1) ||
+	    store_open(ctl->db_path, 0, &st, &e) == -1)
+		goto fail;
+	if ((x.list = cJSON_CreateArray()) == NULL) {
+		err_set_code(&e, EX_OSERR, "out of memory");
+		goto fail;
+	}
+	if (store_schedule_each(st, export_one, &x, &e) == -1)
+		goto fail;
+	if (ctl->json) {
+		if ((json = cJSON_Print(x.list)) == NULL) {
+			err_set_code(&e, EX_OSERR, "out of memory");
+			goto fail;
+		}
+		printf("{\"schedules\": %s}\n", json);
+		free(json);
+	} else
+		print_yaml(x.list);
+	rc = EX_OK;
+	goto out;
+ fail:
+	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+ out:
+	cJSON_Delete(x.list);
+	selector_free(x.sel);
+	store_close(st);
+	return rc;
+}
