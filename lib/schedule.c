@@ -10,6 +10,7 @@
 #include "schedd/civil.h"
 #include "schedd/cron.h"
 #include "schedd/schedule.h"
+#include "schedd/template.h"
 #include "schedd/tz.h"
 
 #define NAME_MAX_LENGTH		128
@@ -218,6 +219,8 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 		return -1;
 	}
 	cJSON_Delete(inputs);
+	if (template_check(s->inputs ? s->inputs : "{}", e) == -1)
+		return -1;
 	if (s->kickoff_input != NULL && (s->kickoff_input[0] == '\0' ||
 	    !chars_in(s->kickoff_input, strlen(s->kickoff_input), "_"))) {
 		err_set_code(e, EX_DATAERR, "kickoff input \"%s\" is not an "
