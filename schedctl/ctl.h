@@ -51,6 +51,7 @@ int	cmd_update(struct ctl *ctl, int argc, char **argv);
 int	cmd_remove(struct ctl *ctl, int argc, char **argv);
 int	cmd_pause(struct ctl *ctl, int argc, char **argv);
 int	cmd_resume(struct ctl *ctl, int argc, char **argv);
+int	cmd_repin(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_history(struct ctl *ctl, int argc, char **argv);

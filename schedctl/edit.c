@@ -568,3 +568,167 @@ cmd_resume(struct ctl *ctl, int argc, char **argv)
 {
 	return bulk_run(ctl, argc, argv, BULK_RESUME);
 }
+
+/* --- repin --- */
+
+struct repin {
+	struct bulk	 b;		/* reuse the bulk walk's store and names */
+	struct schedule	 lp;		/* project, domain, launch_plan to match */
+	const char	*version;
+};
+
+/* store_schedule_each callback: move pinned schedules of the launch plan to the version. */
+static int
+repin_one(const struct schedule *row, void *arg, struct err *e)
+{
+	struct repin	*r = arg;
+	struct schedule	 s;
+	char		*before = NULL, *after = NULL;
+	int		 rc = -1;
+
+	if (row->version == NULL || strcmp(row->version, r->version) == 0 ||
+	    strcmp(row->project, r->lp.project) != 0 ||
+	    strcmp(row->domain, r->lp.domain) != 0 ||
+	    strcmp(row->launch_plan, r->lp.launch_plan) != 0 ||
+	    (r->b.sel != NULL && !selector_match(r->b.sel, row->labels)))
+		return 0;
+	if (store_schedule_get(r->b.st, row->name, &s, e) == -1)
+		return -1;
+	if ((before = schedule_to_json(&s)) == NULL ||
+	    replace_string(&s.version, r->version) != 0 ||
+	    (s.updated_at = r->b.ctl->now, (after = schedule_to_json(&s)) == NULL)) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		goto out;
+	}
+	if (store_schedule_put(r->b.st, &s, e) == -1 ||
+	    store_change_record(r->b.st, r->b.ctl->now, "repin", s.name,
+	    before, after, e) == -1 ||
+	    !cJSON_AddItemToArray(r->b.names, cJSON_CreateString(s.name)))
+		goto out;
+	rc = 0;
+ out:
+	free(before);
+	free(after);
+	schedule_clear(&s);
+	return rc;
+}
+
+/* A version is valid when lp@version parses as a launch plan reference. */
+static int
+version_valid(const char *lp, const char *version)
+{
+	struct schedule	probe;
+	char		ref[1024];
+	int		rc;
+
+	memset(&probe, 0, sizeof(probe));
+	if ((size_t)snprintf(ref, sizeof(ref), "%s@%s", lp, version) >=
+	    sizeof(ref))
+		return 0;
+	rc = schedule_set_launch_plan(&probe, ref, NULL);
+	schedule_clear(&probe);
+	return rc == 0;
+}
+
+static void
+repin_usage(FILE *out)
+{
+	fputs("usage: schedctl repin --lp PROJECT/DOMAIN/NAME --version VERSION "
+	    "[--selector SELECTOR]\n\n"
+	    "Move every schedule pinned to a version of the launch plan to\n"
+	    "VERSION, in one transaction (schedules that follow the latest\n"
+	    "version are left alone).\n\n"
+	    "examples:\n"
+	    "  schedctl repin --lp flytesnacks/development/data_sync_wf "
+	    "--version v4\n"
+	    "  schedctl repin --lp flytesnacks/development/data_sync_wf "
+	    "--version v4 --selector 'site in (site_a)'\n", out);
+}
+
+int
+cmd_repin(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 options[] = {
+		CTL_GLOBAL_OPTIONS,
+		{ "lp",		required_argument,	NULL,	'L' },
+		{ "version",	required_argument,	NULL,	'V' },
+		{ "selector",	required_argument,	NULL,	'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct repin	 r = { .b = { .ctl = ctl }, .version = NULL };
+	struct err	 e;
+	const char	*lp = NULL, *selector = NULL;
+	const cJSON	*name;
+	int		 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, options,
+	    NULL)) != -1) {
+		if (opt == 'L')
+			lp = optarg;
+		else if (opt == 'V')
+			r.version = optarg;
+		else if (opt == 'l')
+			selector = optarg;
+		else if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
+			repin_usage(stdout);
+			return EX_OK;
+		} else if (rc != 0) {
+			repin_usage(stderr);
+			return rc;
+		}
+	}
+	if (optind != argc || lp == NULL || r.version == NULL) {
+		repin_usage(stderr);
+		return EX_USAGE;
+	}
+	if (schedule_set_launch_plan(&r.lp, lp, &e) == -1) {
+		rc = ctl_fail(e.code, "--lp: %s", e.msg);
+		goto out;
+	}
+	if (r.lp.version != NULL) {
+		rc = ctl_fail(EX_USAGE, "--lp takes no @version; give it with "
+		    "--version");
+		goto out;
+	}
+	if (!version_valid(lp, r.version)) {
+		rc = ctl_fail(EX_DATAERR, "--version: \"%s\" is not a valid "
+		    "version", r.version);
+		goto out;
+	}
+	if (selector != NULL && selector_parse(selector, &r.b.sel, &e) == -1) {
+		rc = ctl_fail(e.code, "%s", e.msg);
+		goto out;
+	}
+	if ((r.b.names = cJSON_CreateArray()) == NULL) {
+		rc = ctl_fail(EX_OSERR, "out of memory");
+		goto out;
+	}
+	if (store_open(ctl->db_path, 0, &r.b.st, &e) == -1 ||
+	    store_begin(r.b.st, &e) == -1 ||
+	    store_schedule_each(r.b.st, repin_one, &r, &e) == -1 ||
+	    store_commit(r.b.st, &e) == -1) {
+		rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+		goto out;
+	}
+	if (ctl->json) {
+		char	*json = cJSON_PrintUnformatted(r.b.names);
+
+		printf("{\"repinned\":%s,\"version\":\"%s\"}\n",
+		    json ? json : "[]", r.version);
+		free(json);
+	} else if (cJSON_GetArraySize(r.b.names) == 0)
+		printf("no pinned schedule of %s needs moving\n", lp);
+	else
+		cJSON_ArrayForEach(name, r.b.names)
+			printf("repinned %s to %s\n", name->valuestring,
+			    r.version);
+	rc = EX_OK;
+ out:
+	if (r.b.st != NULL)
+		store_rollback(r.b.st);
+	store_close(r.b.st);
+	selector_free(r.b.sel);
+	cJSON_Delete(r.b.names);
+	schedule_clear(&r.lp);
+	return rc;
+}

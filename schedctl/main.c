@@ -19,6 +19,7 @@ static const struct {
 	{ "remove",	cmd_remove,	"remove schedules (by name or --selector)" },
 	{ "pause",	cmd_pause,	"stop firing schedules until resumed" },
 	{ "resume",	cmd_resume,	"fire paused schedules again, from now on" },
+	{ "repin",	cmd_repin,	"move pinned schedules of a launch plan to a version" },
 	{ "list",	cmd_list,	"list schedules (optionally by --selector)" },
 	{ "show",	cmd_show,	"show a schedule, its next fires and last runs" },
 	{ "history",	cmd_history,	"show runs, newest first" },
