@@ -513,6 +513,91 @@ store_run_request(struct store *st, const struct schedule *s,
 }
 
 int
+store_runs_prune(struct store *st, int64_t cutoff, int batch, int *deleted,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "DELETE FROM runs WHERE id IN (SELECT id FROM runs "
+	    "WHERE scheduled_at < ?1 AND state != 'pending' ORDER BY "
+	    "scheduled_at LIMIT ?2)", &stmt, e) == -1)
+		return -1;
+	bind_time(stmt, 1, cutoff);
+	sqlite3_bind_int(stmt, 2, batch);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail_sqlite(st, rc, "", e);
+	*deleted = sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+store_status(struct store *st, int64_t now, struct store_status *out,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	char		 since[32];
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	civil_format_rfc3339(now - 86400, 0, since, sizeof(since));
+	if (prepare(st, "SELECT (SELECT count(*) FROM schedules), "
+	    "(SELECT count(*) FROM schedules WHERE paused), "
+	    "(SELECT count(*) FROM runs WHERE state = 'pending'), "
+	    "(SELECT min(scheduled_at) FROM runs WHERE state = 'pending'), "
+	    "(SELECT count(*) FROM failing_schedules), "
+	    "(SELECT count(*) FROM late_fires WHERE scheduled_at >= ?1), "
+	    "(SELECT pid FROM daemon), (SELECT host FROM daemon), "
+	    "(SELECT heartbeat_at FROM daemon), (SELECT stopped_at FROM daemon)",
+	    &stmt, e) == -1)
+		return -1;
+	bind_text(stmt, 1, since);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		return fail_sqlite(st, rc, "", e);
+	}
+	out->schedules = sqlite3_column_int64(stmt, 0);
+	out->paused = sqlite3_column_int64(stmt, 1);
+	out->pending = sqlite3_column_int64(stmt, 2);
+	out->oldest_pending = column_time(stmt, 3);
+	out->failing = sqlite3_column_int64(stmt, 4);
+	out->late_day = sqlite3_column_int64(stmt, 5);
+	out->daemon_known = sqlite3_column_type(stmt, 6) != SQLITE_NULL;
+	out->daemon_pid = sqlite3_column_int64(stmt, 6);
+	if (sqlite3_column_text(stmt, 7) != NULL)
+		snprintf(out->daemon_host, sizeof(out->daemon_host), "%s",
+		    sqlite3_column_text(stmt, 7));
+	out->daemon_heartbeat = column_time(stmt, 8);
+	out->daemon_stopped = column_time(stmt, 9);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int
+store_failing_each(struct store *st, store_failing_cb cb, void *arg,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, ret = 0;
+
+	if (prepare(st, "SELECT name, consecutive_failures, last_failure_at, "
+	    "last_error FROM failing_schedules ORDER BY consecutive_failures "
+	    "DESC, name", &stmt, e) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if ((ret = cb((const char *)sqlite3_column_text(stmt, 0),
+		    sqlite3_column_int64(stmt, 1), column_time(stmt, 2),
+		    (const char *)sqlite3_column_text(stmt, 3), arg, e)) == -1)
+			break;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
 store_change_record(struct store *st, int64_t at, const char *command,
     const char *schedule_name, const char *before, const char *after,
     struct err *e)

@@ -55,6 +55,7 @@ int	cmd_repin(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_history(struct ctl *ctl, int argc, char **argv);
+int	cmd_status(struct ctl *ctl, int argc, char **argv);
 int	cmd_trigger(struct ctl *ctl, int argc, char **argv);
 int	cmd_backfill(struct ctl *ctl, int argc, char **argv);
 int	cmd_apply(struct ctl *ctl, int argc, char **argv);

@@ -393,3 +393,146 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 	store_close(st);
 	return rc;
 }
+
+/* --- status --- */
+
+#define HEARTBEAT_STALE	120	/* seconds: a daemon silent this long is not running */
+
+static void
+status_usage(FILE *out)
+{
+	fputs("usage: schedctl status\n\n"
+	    "Show whether the daemon is alive (its heartbeat in the database),\n"
+	    "how many schedules and pending runs there are, and which schedules\n"
+	    "fail or fire late.\n\n"
+	    "examples:\n  schedctl status\n  schedctl -o json status\n", out);
+}
+
+static int
+status_take(int opt, const char *arg, void *state)
+{
+	(void)opt;
+	(void)arg;
+	(void)state;
+	return -1;
+}
+
+struct failing_state {
+	cJSON	*rows;		/* -o json */
+};
+
+static int
+failing_one(const char *name, int64_t failures, int64_t last, const char *error,
+    void *arg, struct err *e)
+{
+	struct failing_state	*fs = arg;
+	char			 at[CTL_TIME_MAX];
+	cJSON			*row;
+
+	civil_format_rfc3339(last, 0, at, sizeof(at));
+	if (fs->rows == NULL) {
+		printf("  %-32s %lld in a row, last %s: %s\n", name,
+		    (long long)failures, at, error ? error : "");
+		return 0;
+	}
+	if ((row = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToArray(fs->rows, row) ||
+	    !cJSON_AddStringToObject(row, "name", name) ||
+	    !cJSON_AddNumberToObject(row, "consecutive_failures",
+	    (double)failures) ||
+	    !cJSON_AddStringToObject(row, "last_failure_at", at) ||
+	    !(error ? cJSON_AddStringToObject(row, "last_error", error) :
+	    cJSON_AddNullToObject(row, "last_error"))) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The daemon's state in a word. */
+static const char *
+daemon_state(const struct ctl *ctl, const struct store_status *ss)
+{
+	if (!ss->daemon_known)
+		return "never seen";
+	if (ss->daemon_stopped != 0)
+		return "stopped";
+	if (ctl->now - ss->daemon_heartbeat > HEARTBEAT_STALE)
+		return "not responding";
+	return "running";
+}
+
+int
+cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option	 extra[] = { { NULL, 0, NULL, 0 } };
+	struct store_status	 ss;
+	struct failing_state	 fs = { NULL };
+	struct store		*st = NULL;
+	struct err		 e;
+	char			 beat[CTL_TIME_MAX] = "", oldest[CTL_TIME_MAX] = "";
+	cJSON			*doc = NULL;
+	int			 rc;
+
+	if ((rc = query_options(ctl, argc, argv, extra, "", status_usage,
+	    status_take, NULL)) != 0)
+		return rc < 0 ? EX_OK : rc;
+	if (optind != argc) {
+		status_usage(stderr);
+		return EX_USAGE;
+	}
+	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
+	    store_status(st, ctl->now, &ss, &e) == -1)
+		goto fail;
+	if (ss.daemon_known)
+		civil_format_rfc3339(ss.daemon_heartbeat, 0, beat, sizeof(beat));
+	if (ss.oldest_pending != 0)
+		civil_format_rfc3339(ss.oldest_pending, 0, oldest,
+		    sizeof(oldest));
+	if (ctl->json) {
+		if ((doc = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddStringToObject(doc, "daemon", daemon_state(ctl, &ss)) ||
+		    !(ss.daemon_known ? cJSON_AddStringToObject(doc,
+		    "daemon_heartbeat_at", beat) : cJSON_AddNullToObject(doc,
+		    "daemon_heartbeat_at")) ||
+		    !cJSON_AddNumberToObject(doc, "schedules",
+		    (double)ss.schedules) ||
+		    !cJSON_AddNumberToObject(doc, "paused", (double)ss.paused) ||
+		    !cJSON_AddNumberToObject(doc, "pending", (double)ss.pending) ||
+		    !(ss.pending ? cJSON_AddStringToObject(doc,
+		    "oldest_pending_at", oldest) : cJSON_AddNullToObject(doc,
+		    "oldest_pending_at")) ||
+		    !cJSON_AddNumberToObject(doc, "late_fires_24h",
+		    (double)ss.late_day) ||
+		    (fs.rows = cJSON_AddArrayToObject(doc, "failing")) == NULL) {
+			err_set_code(&e, EX_OSERR, "out of memory");
+			goto fail;
+		}
+	} else {
+		printf("daemon:     %s", daemon_state(ctl, &ss));
+		if (ss.daemon_known)
+			printf(" (%s, pid %lld, heartbeat %s)", ss.daemon_host,
+			    (long long)ss.daemon_pid, beat);
+		printf("\nschedules:  %lld (%lld paused)\n",
+		    (long long)ss.schedules, (long long)ss.paused);
+		printf("pending:    %lld runs", (long long)ss.pending);
+		if (ss.pending)
+			printf(", oldest scheduled %s", oldest);
+		printf("\nlate (24h): %lld fires\nfailing:    %lld schedules\n",
+		    (long long)ss.late_day, (long long)ss.failing);
+	}
+	if (store_failing_each(st, failing_one, &fs, &e) == -1)
+		goto fail;
+	if (doc != NULL) {
+		rc = print_json(doc);
+		doc = NULL;
+	} else
+		rc = EX_OK;
+	goto out;
+ fail:
+	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+ out:
+	cJSON_Delete(doc);
+	store_close(st);
+	return rc;
+}

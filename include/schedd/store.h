@@ -83,6 +83,39 @@ int	store_run_request(struct store *st, const struct schedule *s,
 	    int64_t scheduled_at, const char *kind, int64_t now, int *inserted,
 	    struct err *e);
 
+/*
+ * Retention: delete at most batch finished runs (not pending) scheduled
+ * before cutoff, oldest first, in one short transaction of the caller's.
+ * *deleted says how many went; call again while it equals batch.
+ */
+int	store_runs_prune(struct store *st, int64_t cutoff, int batch,
+	    int *deleted, struct err *e);
+
+/* What schedctl status reports. */
+struct store_status {
+	int64_t	schedules;		/* rows in schedules */
+	int64_t	paused;
+	int64_t	pending;		/* runs waiting to be sent or confirmed */
+	int64_t	oldest_pending;		/* scheduled_at of the oldest, 0 if none */
+	int64_t	failing;		/* schedules whose latest finished runs failed */
+	int64_t	late_day;		/* late fires scheduled in the last 24 h */
+	int	daemon_known;		/* a daemon has written its heartbeat */
+	int64_t	daemon_pid;
+	char	daemon_host[256];
+	int64_t	daemon_heartbeat;
+	int64_t	daemon_stopped;		/* 0 while running */
+};
+
+int	store_status(struct store *st, int64_t now, struct store_status *out,
+	    struct err *e);
+
+/* Called for each failing schedule, most failures first. */
+typedef int	(*store_failing_cb)(const char *name, int64_t failures,
+		    int64_t last_failure, const char *last_error, void *arg,
+		    struct err *e);
+int	store_failing_each(struct store *st, store_failing_cb cb, void *arg,
+	    struct err *e);
+
 /* Audit: record one change (before/after may be NULL) by the current OS user. */
 int	store_change_record(struct store *st, int64_t at, const char *command,
 	    const char *schedule_name, const char *before, const char *after,
