@@ -55,8 +55,8 @@ Expressions schedd refuses and croniter accepts (the spec refuses them):
      fires on the first value only; schedd refuses it as a typo.
   G  NEVER. Expressions that can never fire (`0 0 30 2 *`, `0 0 31 4,6 *`):
      croniter accepts them and raises CroniterBadDateError after searching 50
-     years; schedd refuses them at parse time. Counted as agreement (both
-     "error"); EXPLICIT checks schedd's message.
+     years; schedd refuses them at parse time. Both say "no": counted under
+     G; EXPLICIT checks that schedd refuses.
 
 Syntax only schedd has (croniter raises; not generated at random):
 
