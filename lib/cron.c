@@ -52,6 +52,7 @@ static const struct {
 #define EXPR_MAX	256		/* longest expression text we accept */
 #define EVERY_MAX	(3650LL * 86400)
 #define YEAR_LAST	9999
+#define SPAN_SKIP	(3 * 86400LL)	/* > the largest difference of two UTC offsets */
 
 /* --- bit helpers --- */
 
@@ -693,6 +694,17 @@ cron_next(const struct cron_expr *x, const struct tz_zone *zone,
 			*next = local - span.offset;
 			return *next <= CIVIL_MAX_SECONDS ? 0 : -1;
 		}
+		/*
+		 * No wall time in [local at t, local) matches. Offsets differ by
+		 * less than SPAN_SKIP, so every instant u in
+		 * [t + SPAN_SKIP, local - span.offset - SPAN_SKIP) has its wall
+		 * time inside that range (and so does any gap before it): skip
+		 * the spans in between instead of searching each (a sparse
+		 * schedule in a DST zone would search two spans a year).
+		 */
+		if (span.end - t >= SPAN_SKIP &&
+		    local - span.offset - SPAN_SKIP > span.end)
+			span.end = local - span.offset - SPAN_SKIP;
 	}
 	return -1;
 }
