@@ -1,0 +1,59 @@
+/* admin.h: HTTP to Flyte Admin: libcurl multi driven by libevent (curl's hiperfifo pattern). The only user of libcurl. */
+#ifndef SCHEDD_ADMIN_H
+#define SCHEDD_ADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "schedd/err.h"
+
+struct event_base;
+struct admin;			/* opaque: the multi handle, its sockets, timer and queue */
+
+struct admin_config {
+	const char	*endpoint;	/* "http://127.0.0.1:8088", no trailing slash */
+	int		 insecure;	/* skip TLS verification (only as configured) */
+	const char	*ca_file;	/* NULL: the system's CA store */
+	const char	*auth_header;	/* header name for the bearer token, default "authorization" */
+	long		 timeout_ms;	/* per request, whole transfer */
+	long		 connect_timeout_ms;
+	int		 max_inflight;	/* concurrent requests; more wait in a queue */
+	double		 rate;		/* requests started per second (token bucket), 0: no limit */
+	int		 burst;		/* token bucket size */
+	int		 max_attempts;	/* 1 = no retry */
+	long		 backoff_ms;	/* first retry delay; doubles, with jitter, capped at 30 s */
+};
+
+/* What a request ended with, after its retries. */
+struct admin_response {
+	long		 status;	/* HTTP status, 0 when no response */
+	const char	*body;		/* response body, NUL-terminated ("" if none) */
+	size_t		 length;
+	int		 attempts;	/* requests sent */
+	const char	*error;		/* transport error text when status is 0, else NULL */
+};
+
+typedef void	(*admin_done_cb)(const struct admin_response *r, void *arg);
+
+/* Returns 0 and a client bound to base, or -1 with e. */
+int	admin_new(struct event_base *base, const struct admin_config *cfg,
+	    struct admin **out, struct err *e);
+/* Abandons queued and in-flight requests without calling their callbacks. */
+void	admin_free(struct admin *a);
+
+/*
+ * Send METHOD path (appended to the endpoint) with an optional JSON body.
+ * Connection errors, timeouts, 429 and 5xx are retried with exponential
+ * backoff and jitter up to max_attempts; the callback runs once, from the
+ * event loop, with the final outcome. Returns 0, or -1 with e (out of memory).
+ */
+int	admin_request(struct admin *a, const char *method, const char *path,
+	    const char *body, admin_done_cb cb, void *arg, struct err *e);
+
+/* Set the bearer token sent with every request (NULL: none). */
+int	admin_set_token(struct admin *a, const char *token, struct err *e);
+
+/* Requests queued or in flight (in flight includes waiting for a retry). */
+size_t	admin_pending(const struct admin *a);
+
+#endif
