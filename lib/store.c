@@ -534,6 +534,214 @@ store_runs_prune(struct store *st, int64_t cutoff, int batch, int *deleted,
 }
 
 int
+store_timing_each(struct store *st, const char *name, store_timing_cb cb,
+    void *arg, struct err *e)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct store_timing	 t;
+	int			 rc, ret = 0;
+
+	if (prepare(st, "SELECT s.id, s.name, s.cron, s.tz, s.created_at, "
+	    "s.active_since, s.paused, s.catchup, s.catchup_window, "
+	    "(SELECT max(r.scheduled_at) FROM runs r WHERE r.schedule_id = s.id "
+	    "AND r.kind IN ('scheduled', 'catchup')) FROM schedules s "
+	    "WHERE ?1 IS NULL OR s.name = ?1", &stmt, e) == -1)
+		return -1;
+	bind_text(stmt, 1, name);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(stmt, 0);
+		t.name = (const char *)sqlite3_column_text(stmt, 1);
+		t.cron = (const char *)sqlite3_column_text(stmt, 2);
+		t.tz = (const char *)sqlite3_column_text(stmt, 3);
+		t.created_at = column_time(stmt, 4);
+		t.active_since = column_time(stmt, 5);
+		t.paused = sqlite3_column_int(stmt, 6);
+		t.catchup = (const char *)sqlite3_column_text(stmt, 7);
+		t.catchup_window = sqlite3_column_int64(stmt, 8);
+		t.last_instant = column_time(stmt, 9);
+		if ((ret = cb(&t, arg, e)) == -1)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
+store_changes_since(struct store *st, int64_t after, int64_t *last,
+    store_changed_cb cb, void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, ret = 0;
+
+	if (prepare(st, "SELECT max(id), schedule_name FROM changes WHERE "
+	    "id > ?1 GROUP BY schedule_name ORDER BY max(id)", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, after);
+	*last = after;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(stmt, 0) > *last)
+			*last = sqlite3_column_int64(stmt, 0);
+		if ((ret = cb((const char *)sqlite3_column_text(stmt, 1), arg,
+		    e)) == -1)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int64_t
+store_data_version(struct store *st)
+{
+	int64_t	version = -1;
+
+	query_int(st, "PRAGMA data_version", &version, NULL);
+	return version;
+}
+
+int
+store_run_fire(struct store *st, int64_t schedule_id, const char *schedule_name,
+    int64_t instant, const char *kind, const char *execution_name, int64_t now,
+    int64_t *run_id, char state[16], struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	/* The upsert touches an existing row too, so RETURNING gives its id and state. */
+	if (prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, execution_name, recorded_at) VALUES "
+	    "(?1, ?2, ?3, ?4, 'pending', ?5, ?6) ON CONFLICT (schedule_name, "
+	    "scheduled_at) DO UPDATE SET execution_name = coalesce("
+	    "execution_name, excluded.execution_name) RETURNING id, state",
+	    &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, schedule_id);
+	bind_text(stmt, 2, schedule_name);
+	bind_time(stmt, 3, instant);
+	bind_text(stmt, 4, kind);
+	bind_text(stmt, 5, execution_name);
+	bind_time(stmt, 6, now);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		return fail_sqlite(st, rc, schedule_name, e);
+	}
+	*run_id = sqlite3_column_int64(stmt, 0);
+	snprintf(state, 16, "%s", sqlite3_column_text(stmt, 1));
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, schedule_name, e);
+}
+
+int
+store_run_skip(struct store *st, int64_t schedule_id, const char *schedule_name,
+    int64_t instant, const char *reason, int64_t now, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, error, recorded_at, finished_at) VALUES "
+	    "(?1, ?2, ?3, 'catchup', 'skipped', ?4, ?5, ?5) ON CONFLICT "
+	    "(schedule_name, scheduled_at) DO NOTHING", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, schedule_id);
+	bind_text(stmt, 2, schedule_name);
+	bind_time(stmt, 3, instant);
+	bind_text(stmt, 4, reason);
+	bind_time(stmt, 5, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, schedule_name, e);
+}
+
+int
+store_run_result(struct store *st, int64_t run_id, const char *state,
+    long http_status, const char *error, int attempts, int64_t sent_at,
+    int64_t now, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "UPDATE runs SET state = ?2, http_status = ?3, "
+	    "error = ?4, attempts = attempts + ?5, sent_at = coalesce(sent_at, "
+	    "?6), finished_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?7 END "
+	    "WHERE id = ?1", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	bind_text(stmt, 2, state);
+	if (http_status > 0)
+		sqlite3_bind_int64(stmt, 3, http_status);
+	bind_text(stmt, 4, error);
+	sqlite3_bind_int(stmt, 5, attempts);
+	if (sent_at > 0)
+		bind_time(stmt, 6, sent_at);
+	bind_time(stmt, 7, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
+
+int
+store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
+    void *arg, struct err *e)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct store_pending	 p;
+	int			 rc, ret = 0;
+
+	if (prepare(st, "SELECT id, coalesce(schedule_id, 0), schedule_name, "
+	    "scheduled_at, kind, execution_name, attempts FROM runs WHERE "
+	    "state = 'pending' AND id > ?1 ORDER BY id", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, after);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		p.run_id = sqlite3_column_int64(stmt, 0);
+		p.schedule_id = sqlite3_column_int64(stmt, 1);
+		p.schedule_name = (const char *)sqlite3_column_text(stmt, 2);
+		p.scheduled_at = column_time(stmt, 3);
+		p.kind = (const char *)sqlite3_column_text(stmt, 4);
+		p.execution_name = (const char *)sqlite3_column_text(stmt, 5);
+		p.attempts = sqlite3_column_int(stmt, 6);
+		if ((ret = cb(&p, arg, e)) == -1)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
+store_heartbeat(struct store *st, int64_t pid, const char *host,
+    const char *version, int64_t started_at, int64_t now, int stopped,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "INSERT INTO daemon (id, pid, host, version, "
+	    "started_at, heartbeat_at, stopped_at) VALUES (1, ?1, ?2, ?3, ?4, "
+	    "?5, CASE WHEN ?6 THEN ?5 END) ON CONFLICT (id) DO UPDATE SET "
+	    "pid = excluded.pid, host = excluded.host, version = "
+	    "excluded.version, started_at = excluded.started_at, heartbeat_at "
+	    "= excluded.heartbeat_at, stopped_at = excluded.stopped_at",
+	    &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, pid);
+	bind_text(stmt, 2, host);
+	bind_text(stmt, 3, version);
+	bind_time(stmt, 4, started_at);
+	bind_time(stmt, 5, now);
+	sqlite3_bind_int(stmt, 6, stopped);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
+
+int
 store_status(struct store *st, int64_t now, struct store_status *out,
     struct err *e)
 {

@@ -91,6 +91,80 @@ int	store_run_request(struct store *st, const struct schedule *s,
 int	store_runs_prune(struct store *st, int64_t cutoff, int batch,
 	    int *deleted, struct err *e);
 
+/* --- what the daemon reads and writes --- */
+
+/* A schedule as the daemon's queue needs it; strings valid during the callback only. */
+struct store_timing {
+	int64_t		 id;
+	const char	*name;
+	const char	*cron;
+	const char	*tz;
+	int64_t		 created_at;
+	int64_t		 active_since;
+	int		 paused;
+	const char	*catchup;
+	int64_t		 catchup_window;
+	int64_t		 last_instant;	/* newest scheduled/catch-up run, 0 if none */
+};
+
+typedef int	(*store_timing_cb)(const struct store_timing *t, void *arg,
+		    struct err *e);
+
+/* Every schedule (id == 0) or one schedule by name (name != NULL). */
+int	store_timing_each(struct store *st, const char *name,
+	    store_timing_cb cb, void *arg, struct err *e);
+
+/* The change feed: names of schedules changed after change id `after`; *last gets the newest id. */
+typedef int	(*store_changed_cb)(const char *schedule_name, void *arg,
+		    struct err *e);
+int	store_changes_since(struct store *st, int64_t after, int64_t *last,
+	    store_changed_cb cb, void *arg, struct err *e);
+
+/* PRAGMA data_version: changes when another connection commits. */
+int64_t	store_data_version(struct store *st);
+
+/*
+ * Record a fire as pending before its request leaves (the caller commits).
+ * When a run of (schedule, instant) exists already, *run_id gets its id and
+ * *state its state ("pending", "created", ...); else a new row is written.
+ */
+int	store_run_fire(struct store *st, int64_t schedule_id,
+	    const char *schedule_name, int64_t instant, const char *kind,
+	    const char *execution_name, int64_t now, int64_t *run_id,
+	    char state[16], struct err *e);
+
+/* Record a skipped instant (a catch-up policy dropped it) with the reason. */
+int	store_run_skip(struct store *st, int64_t schedule_id,
+	    const char *schedule_name, int64_t instant, const char *reason,
+	    int64_t now, struct err *e);
+
+/* The outcome of a run's request: state created or failed (or pending again). */
+int	store_run_result(struct store *st, int64_t run_id, const char *state,
+	    long http_status, const char *error, int attempts, int64_t sent_at,
+	    int64_t now, struct err *e);
+
+/* A pending run to send (or look up), as store_pending_each hands it over. */
+struct store_pending {
+	int64_t		 run_id;
+	int64_t		 schedule_id;	/* 0 when the schedule was removed */
+	const char	*schedule_name;
+	int64_t		 scheduled_at;
+	const char	*kind;
+	const char	*execution_name;	/* NULL: never sent */
+	int		 attempts;
+};
+
+typedef int	(*store_pending_cb)(const struct store_pending *p, void *arg,
+		    struct err *e);
+/* Pending runs with id > after, oldest first. */
+int	store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
+	    void *arg, struct err *e);
+
+/* The daemon's heartbeat row (schedctl status reads it). stopped: a clean exit. */
+int	store_heartbeat(struct store *st, int64_t pid, const char *host,
+	    const char *version, int64_t started_at, int64_t now, int stopped,
+	    struct err *e);
+
 /* What schedctl status reports. */
 struct store_status {
 	int64_t	schedules;		/* rows in schedules */

@@ -1,0 +1,47 @@
+/* execution.h: Flyte Admin's JSON for a fire: the create request, the launch plan, the existing execution. */
+#ifndef SCHEDD_EXECUTION_H
+#define SCHEDD_EXECUTION_H
+
+#include <stdint.h>
+
+#include "schedd/err.h"
+#include "schedd/schedule.h"
+
+struct cJSON;
+
+/*
+ * The body of POST /api/v1/executions (protojson of
+ * flyteidl.admin.ExecutionCreateRequest) for schedule s fired at instant,
+ * with the launch plan version to use and the inputs as a LiteralMap
+ * ({"literals": ...}, NULL for none). Returns 0 and new text in *out
+ * (caller frees), or -1 with e.
+ */
+int	execution_create_body(const struct schedule *s, const char *version,
+	    int64_t instant, const char *execution_name,
+	    const struct cJSON *literal_map, char **out, struct err *e);
+
+/*
+ * From a LaunchPlan (GET .../launch_plans/p/d/n/v) or a list of them (the
+ * "latest" query, newest first): its version and its
+ * closure.expected_inputs.parameters (NULL when it declares none; points
+ * into doc). Accepts snake_case and lowerCamelCase. Returns 0, or -1 with e.
+ */
+int	execution_launch_plan(const struct cJSON *doc, const char **version,
+	    const struct cJSON **parameters, struct err *e);
+
+/*
+ * Whether an Execution (GET /api/v1/executions/p/d/name) is the fire of s at
+ * instant: same launch plan (project, domain, name) and same scheduled_at.
+ * Returns 1 or 0; *why says what differs when 0.
+ */
+int	execution_is_fire(const char *execution_json, const struct schedule *s,
+	    int64_t instant, const char **why);
+
+/* The phase of an Execution ("RUNNING", ...), or NULL when it has none. Points into doc. */
+const char	*execution_phase(const struct cJSON *doc);
+
+/* Admin's error message from an error body ({"code":..,"message":..}), or the body itself. */
+void	execution_error_message(const char *body, long status, char *buf,
+	    size_t len);
+
+#endif

@@ -1,0 +1,184 @@
+/* execution.c: Flyte Admin's JSON for a fire: the create request, the launch plan, the existing execution. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <cjson/cJSON.h>
+
+#include "schedd/civil.h"
+#include "schedd/execution.h"
+
+/* A member by its proto name or its lowerCamelCase JSON name: Admin may send either. */
+static const cJSON *
+member(const cJSON *obj, const char *snake)
+{
+	const cJSON	*item;
+	char		 camel[64];
+	size_t		 j = 0;
+
+	if ((item = cJSON_GetObjectItemCaseSensitive(obj, snake)) != NULL)
+		return item;
+	for (size_t i = 0; snake[i] != '\0' && j + 1 < sizeof(camel); i++) {
+		if (snake[i] == '_' && snake[i + 1] != '\0')
+			camel[j++] = (char)(snake[++i] - 'a' + 'A');
+		else
+			camel[j++] = snake[i];
+	}
+	camel[j] = '\0';
+	return cJSON_GetObjectItemCaseSensitive(obj, camel);
+}
+
+static const char *
+member_string(const cJSON *obj, const char *snake)
+{
+	const cJSON	*item = member(obj, snake);
+
+	return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+/* {"values": {...}} from a JSON object text of strings; NULL when empty. */
+static cJSON *
+string_map(const char *text)
+{
+	cJSON	*values = cJSON_Parse(text ? text : "{}"), *wrap;
+
+	if (!cJSON_IsObject(values) || cJSON_GetArraySize(values) == 0) {
+		cJSON_Delete(values);
+		return NULL;
+	}
+	if ((wrap = cJSON_CreateObject()) == NULL) {
+		cJSON_Delete(values);
+		return NULL;
+	}
+	cJSON_AddItemToObject(wrap, "values", values);
+	return wrap;
+}
+
+int
+execution_create_body(const struct schedule *s, const char *version,
+    int64_t instant, const char *execution_name, const cJSON *literal_map,
+    char **out, struct err *e)
+{
+	cJSON	*req = cJSON_CreateObject(), *spec, *lp, *meta, *item;
+	char	 at[32];
+
+	if (civil_format_rfc3339(instant, 0, at, sizeof(at)) == -1 ||
+	    req == NULL ||
+	    !cJSON_AddStringToObject(req, "project", s->project) ||
+	    !cJSON_AddStringToObject(req, "domain", s->domain) ||
+	    !cJSON_AddStringToObject(req, "name", execution_name) ||
+	    (spec = cJSON_AddObjectToObject(req, "spec")) == NULL ||
+	    (lp = cJSON_AddObjectToObject(spec, "launch_plan")) == NULL ||
+	    !cJSON_AddStringToObject(lp, "resource_type", "LAUNCH_PLAN") ||
+	    !cJSON_AddStringToObject(lp, "project", s->project) ||
+	    !cJSON_AddStringToObject(lp, "domain", s->domain) ||
+	    !cJSON_AddStringToObject(lp, "name", s->launch_plan) ||
+	    !cJSON_AddStringToObject(lp, "version", version) ||
+	    (meta = cJSON_AddObjectToObject(spec, "metadata")) == NULL ||
+	    !cJSON_AddStringToObject(meta, "mode", "SCHEDULED") ||
+	    !cJSON_AddStringToObject(meta, "scheduled_at", at))
+		goto nomem;
+	if ((item = string_map(s->labels)) != NULL)
+		cJSON_AddItemToObject(spec, "labels", item);
+	if ((item = string_map(s->annotations)) != NULL)
+		cJSON_AddItemToObject(spec, "annotations", item);
+	if (s->service_account != NULL) {
+		cJSON	*sc, *run_as;
+
+		if ((sc = cJSON_AddObjectToObject(spec, "security_context")) ==
+		    NULL || (run_as = cJSON_AddObjectToObject(sc, "run_as")) ==
+		    NULL || !cJSON_AddStringToObject(run_as,
+		    "k8s_service_account", s->service_account))
+			goto nomem;
+	}
+	if (literal_map != NULL &&
+	    !cJSON_AddItemToObject(req, "inputs", cJSON_Duplicate(literal_map, 1)))
+		goto nomem;
+	if ((*out = cJSON_PrintUnformatted(req)) == NULL)
+		goto nomem;
+	cJSON_Delete(req);
+	return 0;
+ nomem:
+	cJSON_Delete(req);
+	err_set_code(e, EX_OSERR, "out of memory");
+	return -1;
+}
+
+int
+execution_launch_plan(const cJSON *doc, const char **version,
+    const cJSON **parameters, struct err *e)
+{
+	const cJSON	*lp = doc, *list = member(doc, "launch_plans");
+	const cJSON	*closure, *inputs;
+
+	if (cJSON_IsArray(list)) {
+		if ((lp = cJSON_GetArrayItem(list, 0)) == NULL) {
+			err_set_code(e, EX_DATAERR, "launch plan not found");
+			return -1;
+		}
+	}
+	if ((*version = member_string(member(lp, "id"), "version")) == NULL) {
+		err_set_code(e, EX_DATAERR, "launch plan without id.version");
+		return -1;
+	}
+	closure = member(lp, "closure");
+	inputs = member(closure, "expected_inputs");
+	*parameters = member(inputs, "parameters");
+	if (*parameters != NULL && !cJSON_IsObject(*parameters))
+		*parameters = NULL;
+	return 0;
+}
+
+int
+execution_is_fire(const char *execution_json, const struct schedule *s,
+    int64_t instant, const char **why)
+{
+	cJSON		*doc = cJSON_Parse(execution_json);
+	const cJSON	*spec = member(doc, "spec"), *lp = member(spec, "launch_plan");
+	const char	*at = member_string(member(spec, "metadata"), "scheduled_at");
+	int64_t		 t;
+	int		 ok = 0;
+
+	if (doc == NULL)
+		*why = "the existing execution is not JSON";
+	else if (lp == NULL || member_string(lp, "project") == NULL ||
+	    strcmp(member_string(lp, "project"), s->project) != 0 ||
+	    member_string(lp, "domain") == NULL ||
+	    strcmp(member_string(lp, "domain"), s->domain) != 0 ||
+	    member_string(lp, "name") == NULL ||
+	    strcmp(member_string(lp, "name"), s->launch_plan) != 0)
+		*why = "an execution of another launch plan has this name";
+	else if (at == NULL || civil_parse_rfc3339(at, &t, NULL) == -1 ||
+	    t != instant)
+		*why = "the existing execution was scheduled for another instant";
+	else
+		ok = 1;
+	cJSON_Delete(doc);
+	return ok;
+}
+
+const char *
+execution_phase(const cJSON *doc)
+{
+	return member_string(member(doc, "closure"), "phase");
+}
+
+void
+execution_error_message(const char *body, long status, char *buf, size_t len)
+{
+	cJSON		*doc = cJSON_Parse(body);
+	const char	*msg = member_string(doc, "message");
+	size_t		 n;
+
+	if (msg != NULL)
+		snprintf(buf, len, "HTTP %ld: %s", status, msg);
+	else {
+		snprintf(buf, len, "HTTP %ld: %s", status, body);
+		/* One line: a proxy's HTML page must not break the history table. */
+		for (n = 0; buf[n] != '\0'; n++)
+			if (buf[n] == '\n' || buf[n] == '\r')
+				buf[n] = ' ';
+	}
+	cJSON_Delete(doc);
+}
