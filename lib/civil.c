@@ -212,8 +212,6 @@ civil_parse_duration(const char *text, int64_t max, int64_t *seconds)
 			return -1;
 		total += n * unit;
 	}
-	if (total <= 0)
-		return -1;
 	*seconds = total;
 	return 0;
 }

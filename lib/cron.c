@@ -557,7 +557,8 @@ cron_parse(const char *text, struct cron_expr *expr, struct err *e)
 	    (buf[6] == '\0' || isspace((unsigned char)buf[6]))) {
 		for (p = buf + 6; isspace((unsigned char)*p); p++)
 			;
-		if (civil_parse_duration(p, EVERY_MAX, &x.every) == -1) {
+		if (civil_parse_duration(p, EVERY_MAX, &x.every) == -1 ||
+		    x.every == 0) {
 			err_set(e, "@every needs a duration like 90s, 5m, 2h, "
 			    "1d");
 			return -1;

@@ -60,6 +60,29 @@ label_name_valid(const char *s, size_t len)
 	    chars_in(s, len, "-_.");
 }
 
+/* A lowercase RFC 1123 subdomain as Kubernetes checks it: dot-separated parts of [a-z0-9-], alphanumeric at both ends, <= 253 in all. */
+static int
+dns_subdomain_valid(const char *s, size_t len)
+{
+	size_t	start = 0;
+
+	if (len < 1 || len > LABEL_PREFIX_MAX)
+		return 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.') {
+			if (!(islower((unsigned char)s[i]) ||
+			    isdigit((unsigned char)s[i]) || s[i] == '-'))
+				return 0;
+			continue;
+		}
+		/* One part: s[start .. i) */
+		if (i == start || s[start] == '-' || s[i - 1] == '-')
+			return 0;
+		start = i + 1;
+	}
+	return 1;
+}
+
 /* [prefix/]name, where prefix is a lowercase DNS subdomain. */
 static int
 label_key_valid(const char *key)
@@ -68,14 +91,8 @@ label_key_valid(const char *key)
 
 	if (slash == NULL)
 		return label_name_valid(key, strlen(key));
-	if (slash == key || (size_t)(slash - key) > LABEL_PREFIX_MAX ||
-	    !label_name_valid(slash + 1, strlen(slash + 1)))
-		return 0;
-	for (const char *p = key; p < slash; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
-		    *p == '-' || *p == '.'))
-			return 0;
-	return isalnum((unsigned char)key[0]) && isalnum((unsigned char)slash[-1]);
+	return dns_subdomain_valid(key, (size_t)(slash - key)) &&
+	    label_name_valid(slash + 1, strlen(slash + 1));
 }
 
 /* Launch plan identifier parts: what Admin accepts in a URL path segment. */
@@ -144,11 +161,12 @@ static int
 check_string_map(const char *field, const char *text,
     int (*check_key)(const char *), int check_values, struct err *e)
 {
-	cJSON	*doc = cJSON_Parse(text), *item;
+	cJSON	*doc = cJSON_ParseWithOpts(text, NULL, 1), *item;
 	int	 rc = -1;
 
 	if (!cJSON_IsObject(doc)) {
-		err_set_code(e, EX_DATAERR, "%s: not a JSON object", field);
+		err_set_code(e, EX_DATAERR, "%s: %s", field, doc == NULL ?
+		    "not valid JSON" : "not a JSON object");
 		goto out;
 	}
 	cJSON_ArrayForEach(item, doc) {
@@ -178,6 +196,30 @@ check_string_map(const char *field, const char *text,
 	return rc;
 }
 
+/*
+ * JSON numbers are doubles here, and cJSON prints 15 significant digits
+ * when they read back "close enough": an integer of 16 digits or more
+ * would be stored changed. Refuse it and say how to keep it exact.
+ */
+static int
+check_exact_numbers(const cJSON *node, const char *input, struct err *e)
+{
+	const cJSON	*child;
+
+	if (cJSON_IsNumber(node) && (node->valuedouble >= 1e15 ||
+	    node->valuedouble <= -1e15)) {
+		err_set_code(e, EX_DATAERR, "input %s: numbers of 16 digits or "
+		    "more cannot be kept exactly; write it as a string "
+		    "(\"...\")", input ? input : "");
+		return -1;
+	}
+	cJSON_ArrayForEach(child, node)
+		if (check_exact_numbers(child, input ? input : child->string,
+		    e) == -1)
+			return -1;
+	return 0;
+}
+
 int
 schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 {
@@ -195,24 +237,37 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 		err_set_code(e, EX_DATAERR, "launch plan is missing");
 		return -1;
 	}
-	if (s->cron == NULL || cron_parse(s->cron, &expr, &sub) == -1) {
-		err_set_code(e, EX_DATAERR, "cron \"%s\": %s",
-		    s->cron ? s->cron : "", s->cron ? sub.msg : "missing");
+	if (s->cron == NULL) {
+		err_set_code(e, EX_DATAERR, "cron is missing");
+		return -1;
+	}
+	for (const char *p = s->cron; *p != '\0'; p++)
+		if (iscntrl((unsigned char)*p) && *p != '\t') {
+			err_set_code(e, EX_DATAERR, "cron must be one line");
+			return -1;
+		}
+	if (cron_parse(s->cron, &expr, &sub) == -1) {
+		err_set_code(e, EX_DATAERR, "cron \"%s\": %s", s->cron, sub.msg);
 		return -1;
 	}
 	if (tz_zone_load(tzdir, s->tz ? s->tz : "UTC", &zone, &sub) == -1) {
-		err_set_code(e, EX_DATAERR, "tz: %s", sub.msg);
+		err_set_code(e, EX_DATAERR, "%s", sub.msg);
 		return -1;
 	}
 	tz_zone_free(zone);
-	inputs = cJSON_Parse(s->inputs ? s->inputs : "{}");
+	inputs = cJSON_ParseWithOpts(s->inputs ? s->inputs : "{}", NULL, 1);
 	if (!cJSON_IsObject(inputs)) {
+		err_set_code(e, EX_DATAERR, "inputs: %s", inputs == NULL ?
+		    "not valid JSON" : "not a JSON object");
 		cJSON_Delete(inputs);
-		err_set_code(e, EX_DATAERR, "inputs: not a JSON object");
+		return -1;
+	}
+	if (check_exact_numbers(inputs, NULL, e) == -1) {
+		cJSON_Delete(inputs);
 		return -1;
 	}
 	if (s->kickoff_input != NULL &&
-	    cJSON_HasObjectItem(inputs, s->kickoff_input)) {
+	    cJSON_GetObjectItemCaseSensitive(inputs, s->kickoff_input) != NULL) {
 		cJSON_Delete(inputs);
 		err_set_code(e, EX_DATAERR, "kickoff input \"%s\" is also given "
 		    "in inputs", s->kickoff_input);
@@ -221,7 +276,8 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 	cJSON_Delete(inputs);
 	if (template_check(s->inputs ? s->inputs : "{}", e) == -1)
 		return -1;
-	if (s->kickoff_input != NULL && (s->kickoff_input[0] == '\0' ||
+	if (s->kickoff_input != NULL && ((!isalpha((unsigned char)
+	    s->kickoff_input[0]) && s->kickoff_input[0] != '_') ||
 	    !chars_in(s->kickoff_input, strlen(s->kickoff_input), "_"))) {
 		err_set_code(e, EX_DATAERR, "kickoff input \"%s\" is not an "
 		    "input name", s->kickoff_input);
@@ -233,9 +289,10 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 	    s->annotations ? s->annotations : "{}", label_key_valid, 0, e) == -1)
 		return -1;
 	if (s->service_account != NULL &&
-	    !label_name_valid(s->service_account, strlen(s->service_account))) {
+	    !dns_subdomain_valid(s->service_account, strlen(s->service_account))) {
 		err_set_code(e, EX_DATAERR, "service account \"%s\" is not a "
-		    "Kubernetes name", s->service_account);
+		    "Kubernetes name (lowercase [a-z0-9.-], at most 253)",
+		    s->service_account);
 		return -1;
 	}
 	if (s->catchup != NULL && strcmp(s->catchup, "all") != 0 &&
@@ -253,7 +310,8 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 		return -1;
 	}
 	if (s->catchup_window < 0) {
-		err_set_code(e, EX_DATAERR, "catchup window is negative");
+		err_set_code(e, EX_DATAERR, "catchup window %lld is negative",
+		    (long long)s->catchup_window);
 		return -1;
 	}
 	return 0;
@@ -458,8 +516,7 @@ schedule_from_spec(const cJSON *spec, struct schedule *s, struct err *e)
 	    item->valuedouble <= 366 * 86400.0 &&
 	    item->valuedouble == (double)(int64_t)item->valuedouble)
 		s->catchup_window = (int64_t)item->valuedouble;
-	else if (cJSON_IsString(item) && (strcmp(item->valuestring, "0s") == 0 ||
-	    strcmp(item->valuestring, "0") == 0))
+	else if (cJSON_IsString(item) && strcmp(item->valuestring, "0") == 0)
 		s->catchup_window = 0;
 	else if (cJSON_IsString(item)) {
 		if (civil_parse_duration(item->valuestring, 366 * 86400,

@@ -152,6 +152,12 @@ migrate(struct store *st, struct err *e)
 	/* Read again under the write lock: another process may have migrated. */
 	if (query_int(st, "PRAGMA user_version", &version, e) == -1)
 		goto fail;
+	if (version > schema_migration_count) {
+		err_set_code(e, EX_DATAERR, "database %s has schema version "
+		    "%lld, newer than this schedd's %d; upgrade schedd",
+		    st->path, (long long)version, schema_migration_count);
+		goto fail;
+	}
 	for (int i = 0; i < schema_migration_count; i++) {
 		char	pragma[64];
 
@@ -171,17 +177,43 @@ migrate(struct store *st, struct err *e)
 	return -1;
 }
 
+/*
+ * Switch to WAL. Changing the journal mode does not wait on the busy
+ * handler, so a process opening the file at the same moment is waited for
+ * here, up to the busy timeout.
+ */
+static int
+set_wal(struct store *st, struct err *e)
+{
+	int	rc = SQLITE_OK;
+
+	for (int waited = 0; waited <= STORE_BUSY_TIMEOUT_MS; waited += 20) {
+		rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(20);
+	}
+	return rc == SQLITE_OK ? 0 : fail_sqlite(st, rc, "", e);
+}
+
 /* Refuse files that are not ours, and schemas newer than ours, before changing anything. */
 static int
 check_identity(struct store *st, int64_t *version, struct err *e)
 {
 	int64_t	app_id, objects;
 
+	/* One read transaction: another process may be migrating right now. */
+	if (exec_sql(st, "BEGIN", "", e) == -1)
+		return -1;
 	if (query_int(st, "PRAGMA application_id", &app_id, e) == -1 ||
 	    query_int(st, "PRAGMA user_version", version, e) == -1 ||
 	    query_int(st, "SELECT count(*) FROM sqlite_master", &objects,
-	    e) == -1)
+	    e) == -1) {
+		store_rollback(st);
 		return -1;
+	}
+	store_rollback(st);
 	if (app_id != APPLICATION_ID && (app_id != 0 || objects > 0)) {
 		err_set_code(e, EX_DATAERR, "database %s is not a schedd "
 		    "database", st->path);
@@ -234,7 +266,7 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 		goto fail;
 	if (!(flags & STORE_READONLY)) {
 		/* FULL: a committed pending run survives power loss. */
-		if (exec_sql(st, "PRAGMA journal_mode = WAL", "", e) == -1 ||
+		if (set_wal(st, e) == -1 ||
 		    exec_sql(st, "PRAGMA synchronous = FULL", "", e) == -1)
 			goto fail;
 		if (version < schema_migration_count && migrate(st, e) == -1)
@@ -258,6 +290,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_rollback(st);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
@@ -399,6 +432,11 @@ store_schedule_put(struct store *st, struct schedule *s, struct err *e)
 	}
 	if (s->id == 0)
 		s->id = sqlite3_last_insert_rowid(st->db);
+	else if (sqlite3_changes(st->db) == 0) {
+		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\" (removed "
+		    "meanwhile)", s->name);
+		goto fail;
+	}
 	sqlite3_finalize(stmt);
 	return 0;
  fail:
@@ -534,8 +572,8 @@ store_runs_prune(struct store *st, int64_t cutoff, int batch, int *deleted,
 }
 
 int
-store_timing_each(struct store *st, const char *name, store_timing_cb cb,
-    void *arg, struct err *e)
+store_timing_each(struct store *st, int64_t id, const char *name,
+    store_timing_cb cb, void *arg, struct err *e)
 {
 	sqlite3_stmt		*stmt = NULL;
 	struct store_timing	 t;
@@ -545,9 +583,11 @@ store_timing_each(struct store *st, const char *name, store_timing_cb cb,
 	    "s.active_since, s.paused, s.catchup, s.catchup_window, "
 	    "(SELECT max(r.scheduled_at) FROM runs r WHERE r.schedule_id = s.id "
 	    "AND r.kind IN ('scheduled', 'catchup')) FROM schedules s "
-	    "WHERE ?1 IS NULL OR s.name = ?1", &stmt, e) == -1)
+	    "WHERE (?1 IS NULL OR s.name = ?1) AND (?2 = 0 OR s.id = ?2)",
+	    &stmt, e) == -1)
 		return -1;
 	bind_text(stmt, 1, name);
+	sqlite3_bind_int64(stmt, 2, id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		t.id = sqlite3_column_int64(stmt, 0);
 		t.name = (const char *)sqlite3_column_text(stmt, 1);
@@ -575,16 +615,17 @@ store_changes_since(struct store *st, int64_t after, int64_t *last,
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc, ret = 0;
 
-	if (prepare(st, "SELECT max(id), schedule_name FROM changes WHERE "
-	    "id > ?1 GROUP BY schedule_name ORDER BY max(id)", &stmt, e) == -1)
+	if (prepare(st, "SELECT max(id), coalesce(max(schedule_id), 0), "
+	    "schedule_name FROM changes WHERE id > ?1 GROUP BY schedule_name "
+	    "ORDER BY max(id)", &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, after);
 	*last = after;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_column_int64(stmt, 0) > *last)
 			*last = sqlite3_column_int64(stmt, 0);
-		if ((ret = cb((const char *)sqlite3_column_text(stmt, 1), arg,
-		    e)) == -1)
+		if (cb != NULL && (ret = cb(sqlite3_column_int64(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2), arg, e)) == -1)
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
@@ -610,13 +651,12 @@ store_run_fire(struct store *st, int64_t schedule_id, const char *schedule_name,
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc;
 
-	/* The upsert touches an existing row too, so RETURNING gives its id and state. */
+	state[0] = '\0';
+	/* RETURNING gives a row only when the insert happened. */
 	if (prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
 	    "scheduled_at, kind, state, execution_name, recorded_at) VALUES "
 	    "(?1, ?2, ?3, ?4, 'pending', ?5, ?6) ON CONFLICT (schedule_name, "
-	    "scheduled_at) DO UPDATE SET execution_name = coalesce("
-	    "execution_name, excluded.execution_name) RETURNING id, state",
-	    &stmt, e) == -1)
+	    "scheduled_at) DO NOTHING RETURNING id", &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, schedule_id);
 	bind_text(stmt, 2, schedule_name);
@@ -624,13 +664,27 @@ store_run_fire(struct store *st, int64_t schedule_id, const char *schedule_name,
 	bind_text(stmt, 4, kind);
 	bind_text(stmt, 5, execution_name);
 	bind_time(stmt, 6, now);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
-		return fail_sqlite(st, rc, schedule_name, e);
-	}
-	*run_id = sqlite3_column_int64(stmt, 0);
-	snprintf(state, 16, "%s", sqlite3_column_text(stmt, 1));
 	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*run_id = sqlite3_column_int64(stmt, 0);
+		snprintf(state, 16, "new");
+		rc = sqlite3_step(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail_sqlite(st, rc, schedule_name, e);
+	if (strcmp(state, "new") == 0)
+		return 0;
+	if (prepare(st, "SELECT id, state FROM runs WHERE schedule_name = ?1 "
+	    "AND scheduled_at = ?2", &stmt, e) == -1)
+		return -1;
+	bind_text(stmt, 1, schedule_name);
+	bind_time(stmt, 2, instant);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*run_id = sqlite3_column_int64(stmt, 0);
+		snprintf(state, 16, "%s", sqlite3_column_text(stmt, 1));
+		rc = SQLITE_DONE;
+	}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, schedule_name, e);
 }
@@ -659,17 +713,19 @@ store_run_skip(struct store *st, int64_t schedule_id, const char *schedule_name,
 
 int
 store_run_result(struct store *st, int64_t run_id, const char *state,
-    long http_status, const char *error, int attempts, int64_t sent_at,
-    int64_t now, struct err *e)
+    const char *execution_name, long http_status, const char *error,
+    int attempts, int64_t sent_at, int64_t now, struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc;
 
 	if (prepare(st, "UPDATE runs SET state = ?2, http_status = ?3, "
 	    "error = ?4, attempts = attempts + ?5, sent_at = coalesce(sent_at, "
-	    "?6), finished_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?7 END "
-	    "WHERE id = ?1", &stmt, e) == -1)
+	    "?6), finished_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?7 END, "
+	    "execution_name = coalesce(execution_name, ?8) WHERE id = ?1",
+	    &stmt, e) == -1)
 		return -1;
+	bind_text(stmt, 8, execution_name);
 	sqlite3_bind_int64(stmt, 1, run_id);
 	bind_text(stmt, 2, state);
 	if (http_status > 0)
@@ -807,7 +863,7 @@ store_failing_each(struct store *st, store_failing_cb cb, void *arg,
 
 int
 store_change_record(struct store *st, int64_t at, const char *command,
-    const char *schedule_name, const char *before, const char *after,
+    const struct schedule *s, const char *before, const char *after,
     struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
@@ -820,15 +876,17 @@ store_change_record(struct store *st, int64_t at, const char *command,
 	else
 		snprintf(user, sizeof(user), "uid %u", (unsigned)geteuid());
 	if (prepare(st, "INSERT INTO changes (at, os_user, command, "
-	    "schedule_name, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	    &stmt, e) == -1)
+	    "schedule_name, before, after, schedule_id) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7)", &stmt, e) == -1)
 		return -1;
 	bind_time(stmt, 1, at);
 	bind_text(stmt, 2, user);
 	bind_text(stmt, 3, command);
-	bind_text(stmt, 4, schedule_name);
+	bind_text(stmt, 4, s->name);
 	bind_text(stmt, 5, before);
 	bind_text(stmt, 6, after);
+	if (s->id != 0)
+		sqlite3_bind_int64(stmt, 7, s->id);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);

@@ -30,31 +30,28 @@ struct apply {
 	struct store	*st;
 	int		 dry_run;
 	int		 prune;
-	int		 added, changed, removed, unchanged;
+	cJSON		*report;	/* added, changed (with fields), removed, unchanged */
 };
 
-static void
-apply_usage(FILE *out)
-{
-	fputs("usage: schedctl apply FILE [--dry-run] [--prune]\n\n"
-	    "Make the schedules in the database match a YAML or JSON file:\n"
-	    "create what is new, update what differs, and with --prune remove\n"
-	    "what the file does not name. --dry-run prints the differences and\n"
-	    "changes nothing. An invalid entry anywhere rejects the whole file.\n"
-	    "A matrix expands one entry into many: {key} in any string is\n"
-	    "replaced by each value ({{...}} templates are left for fire time).\n\n"
-	    "example file:\n"
-	    "  schedules:\n"
-	    "    - name: \"data_sync_{site_id}\"\n"
-	    "      lp: flytesnacks/development/data_sync_wf\n"
-	    "      cron: \"0 */6 * * *\"\n"
-	    "      tz: Asia/Shanghai\n"
-	    "      inputs: {site_id: \"{site_id}\", since: \"{{kickoff_time}}\"}\n"
-	    "      labels: {team: data, site: \"{site_id}\"}\n"
-	    "      matrix: {site_id: [site_a, site_b, site_c]}\n\n"
-	    "examples:\n  schedctl apply schedules.yaml --dry-run\n"
-	    "  schedctl apply schedules.yaml --prune\n", out);
-}
+static const char apply_help[] =
+    "usage: schedctl apply FILE [--dry-run] [--prune]\n\n"
+    "Make the schedules in the database match a YAML or JSON file:\n"
+    "create what is new, update what differs, and with --prune remove\n"
+    "what the file does not name. --dry-run prints the differences and\n"
+    "changes nothing. An invalid entry anywhere rejects the whole file.\n"
+    "A matrix expands one entry into many: {key} in any string is\n"
+    "replaced by each value ({{...}} templates are left for fire time).\n\n"
+    "example file:\n"
+    "  schedules:\n"
+    "    - name: \"data_sync_{site_id}\"\n"
+    "      lp: flytesnacks/development/data_sync_wf\n"
+    "      cron: \"0 */6 * * *\"\n"
+    "      tz: Asia/Shanghai\n"
+    "      inputs: {site_id: \"{site_id}\", since: \"{{kickoff_time}}\"}\n"
+    "      labels: {team: data, site: \"{site_id}\"}\n"
+    "      matrix: {site_id: [site_a, site_b, site_c]}\n\n"
+    "examples:\n  schedctl apply schedules.yaml --dry-run\n"
+    "  schedctl apply schedules.yaml --prune\n";
 
 /*
  * Replace {key} in text by the bound values; a whole-string "{key}" takes the
@@ -281,45 +278,70 @@ expand_entry(struct apply *a, const cJSON *entry, int index, struct err *e)
 	return rc;
 }
 
-/* Print a field's value for the diff. */
-static void
-print_value(const cJSON *v)
+/* The fields that differ between two specs: {field: {"from": .., "to": ..}} (null: unset). */
+static cJSON *
+spec_diff(const cJSON *old, const cJSON *new)
 {
-	char	*text = v ? cJSON_PrintUnformatted(v) : NULL;
+	cJSON		*diff = cJSON_CreateObject(), *change;
+	const cJSON	*item, *was;
 
-	printf("%s", text ? text : "(unset)");
-	free(text);
-}
-
-/* Print the fields that differ between two specs; returns how many. */
-static int
-print_changes(const char *name, const cJSON *old, const cJSON *new)
-{
-	const cJSON	*item;
-	int		 n = 0;
-
+	if (diff == NULL)
+		return NULL;
 	cJSON_ArrayForEach(item, new) {
-		const cJSON	*was = cJSON_GetObjectItemCaseSensitive(old,
-				    item->string);
-
+		was = cJSON_GetObjectItemCaseSensitive(old, item->string);
 		if (was != NULL && cJSON_Compare(was, item, 1))
 			continue;
-		printf("~ %s: %s ", name, item->string);
-		print_value(was);
-		printf(" -> ");
-		print_value(item);
-		printf("\n");
-		n++;
+		if ((change = cJSON_AddObjectToObject(diff, item->string)) == NULL)
+			goto nomem;
+		cJSON_AddItemToObject(change, "from", was ?
+		    cJSON_Duplicate(was, 1) : cJSON_CreateNull());
+		cJSON_AddItemToObject(change, "to", cJSON_Duplicate(item, 1));
 	}
 	cJSON_ArrayForEach(item, old)
-		if (cJSON_GetObjectItemCaseSensitive(new, item->string) ==
-		    NULL) {
-			printf("~ %s: %s ", name, item->string);
-			print_value(item);
-			printf(" -> (unset)\n");
-			n++;
+		if (cJSON_GetObjectItemCaseSensitive(new, item->string) == NULL) {
+			if ((change = cJSON_AddObjectToObject(diff,
+			    item->string)) == NULL)
+				goto nomem;
+			cJSON_AddItemToObject(change, "from",
+			    cJSON_Duplicate(item, 1));
+			cJSON_AddItemToObject(change, "to", cJSON_CreateNull());
 		}
-	return n;
+	return diff;
+ nomem:
+	cJSON_Delete(diff);
+	return NULL;
+}
+
+/* The report as text: one line per change, then the counts. */
+static void
+print_report(const struct apply *a)
+{
+	const cJSON	*item, *field;
+	char		*from, *to;
+
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "added"))
+		printf("+ %s\n", item->valuestring);
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "changed"))
+		cJSON_ArrayForEach(field, cJSON_GetObjectItem(item, "fields")) {
+			from = cJSON_PrintUnformatted(cJSON_GetObjectItem(field,
+			    "from"));
+			to = cJSON_PrintUnformatted(cJSON_GetObjectItem(field,
+			    "to"));
+			printf("~ %s: %s %s -> %s\n", cJSON_GetObjectItem(item,
+			    "name")->valuestring, field->string,
+			    from && strcmp(from, "null") ? from : "(unset)",
+			    to && strcmp(to, "null") ? to : "(unset)");
+			free(from);
+			free(to);
+		}
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "removed"))
+		printf("- %s\n", item->valuestring);
+	printf("%d added, %d changed, %d removed, %d unchanged%s\n",
+	    cJSON_GetArraySize(cJSON_GetObjectItem(a->report, "added")),
+	    cJSON_GetArraySize(cJSON_GetObjectItem(a->report, "changed")),
+	    cJSON_GetArraySize(cJSON_GetObjectItem(a->report, "removed")),
+	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(a->report,
+	    "unchanged")), a->dry_run ? " (dry run: nothing written)" : "");
 }
 
 /* Write one wanted schedule: add it, update it, or leave it. */
@@ -332,25 +354,39 @@ apply_one(struct apply *a, struct wanted *w, struct err *e)
 	int		 rc = -1, exists;
 
 	memset(&row, 0, sizeof(row));
-	if ((exists = store_schedule_get(a->st, w->s.name, &row, e) == 0) == 0 &&
-	    e->code != EX_NOINPUT)
+	/* A dry run against a database that does not exist yet: all is new. */
+	exists = a->st != NULL && store_schedule_get(a->st, w->s.name, &row,
+	    e) == 0;
+	if (!exists && a->st != NULL && e->code != EX_NOINPUT)
 		return -1;
 	w->s.updated_at = a->ctl->now;
 	if (!exists) {
 		w->s.created_at = w->s.active_since = a->ctl->now;
-		printf("+ %s\n", w->s.name);
-		a->added++;
+		if (!cJSON_AddItemToArray(cJSON_GetObjectItem(a->report, "added"),
+		    cJSON_CreateString(w->s.name)))
+			goto nomem;
 	} else {
+		cJSON	*change, *diff;
+
 		if ((old_spec = schedule_spec(&row)) == NULL ||
 		    (new_spec = schedule_spec(&w->s)) == NULL)
 			goto nomem;
 		if (cJSON_Compare(old_spec, new_spec, 1)) {
-			a->unchanged++;
+			cJSON	*n = cJSON_GetObjectItem(a->report, "unchanged");
+
+			cJSON_SetNumberValue(n, n->valuedouble + 1);
 			rc = 0;
 			goto out;
 		}
-		print_changes(w->s.name, old_spec, new_spec);
-		a->changed++;
+		if ((diff = spec_diff(old_spec, new_spec)) == NULL ||
+		    (change = cJSON_CreateObject()) == NULL) {
+			cJSON_Delete(diff);
+			goto nomem;
+		}
+		cJSON_AddItemToArray(cJSON_GetObjectItem(a->report, "changed"),
+		    change);
+		cJSON_AddStringToObject(change, "name", w->s.name);
+		cJSON_AddItemToObject(change, "fields", diff);
 		w->s.id = row.id;
 		w->s.created_at = row.created_at;
 		/* Resuming through a file does not catch up the paused period either. */
@@ -363,7 +399,7 @@ apply_one(struct apply *a, struct wanted *w, struct err *e)
 		if ((after = schedule_to_json(&w->s)) == NULL)
 			goto nomem;
 		if (store_schedule_put(a->st, &w->s, e) == -1 ||
-		    store_change_record(a->st, a->ctl->now, "apply", w->s.name,
+		    store_change_record(a->st, a->ctl->now, "apply", &w->s,
 		    before, after, e) == -1)
 			goto out;
 	}
@@ -391,8 +427,11 @@ prune_one(const struct schedule *row, void *arg, struct err *e)
 	for (size_t i = 0; i < a->count; i++)
 		if (strcmp(a->want[i].s.name, row->name) == 0)
 			return 0;
-	printf("- %s\n", row->name);
-	a->removed++;
+	if (!cJSON_AddItemToArray(cJSON_GetObjectItem(a->report, "removed"),
+	    cJSON_CreateString(row->name))) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
 	if (a->dry_run)
 		return 0;
 	if ((before = schedule_to_json(row)) == NULL) {
@@ -400,7 +439,7 @@ prune_one(const struct schedule *row, void *arg, struct err *e)
 		return -1;
 	}
 	if (store_schedule_delete(a->st, row->id, e) == -1 ||
-	    store_change_record(a->st, a->ctl->now, "apply --prune", row->name,
+	    store_change_record(a->st, a->ctl->now, "apply --prune", row,
 	    before, NULL, e) == -1)
 		rc = -1;
 	free(before);
@@ -470,54 +509,65 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 	int		 opt, rc;
 
 	memset(&e, 0, sizeof(e));
-	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, options,
-	    NULL)) != -1) {
+	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT, options,
+	    apply_help, &rc)) != -1) {
+		if (opt == CTL_EXIT)
+			return rc;
 		if (opt == 'n')
 			a.dry_run = 1;
-		else if (opt == 'p')
+		else
 			a.prune = 1;
-		else if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
-			apply_usage(stdout);
-			return EX_OK;
-		} else if (rc != 0) {
-			apply_usage(stderr);
-			return rc;
-		}
 	}
-	if (argc - optind != 1) {
-		apply_usage(stderr);
-		return EX_USAGE;
-	}
+	if (argc - optind != 1)
+		return ctl_usage_error("apply", "expected one FILE");
 	a.file = argv[optind];
 	/* Everything is read and checked before the database is touched. */
 	if (apply_read(&a, &e) == -1)
 		goto fail;
-	if (store_open(ctl->db_path, STORE_CREATE, &a.st, &e) == -1 ||
-	    store_begin(a.st, &e) == -1)
+	if ((a.report = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddBoolToObject(a.report, "dry_run", a.dry_run) ||
+	    !cJSON_AddArrayToObject(a.report, "added") ||
+	    !cJSON_AddArrayToObject(a.report, "changed") ||
+	    !cJSON_AddArrayToObject(a.report, "removed") ||
+	    !cJSON_AddNumberToObject(a.report, "unchanged", 0)) {
+		err_set_code(&e, EX_OSERR, "out of memory");
+		goto fail;
+	}
+	/* A dry run creates nothing, not even the database. */
+	if (store_open(ctl->db_path, a.dry_run ? 0 : STORE_CREATE, &a.st,
+	    &e) == -1 && !(a.dry_run && e.code == EX_NOINPUT))
+		goto fail;
+	if (a.st != NULL && store_begin(a.st, &e) == -1)
 		goto fail;
 	for (size_t i = 0; i < a.count; i++)
 		if (apply_one(&a, &a.want[i], &e) == -1)
 			goto fail;
-	if (a.prune && store_schedule_each(a.st, prune_one, &a, &e) == -1)
+	if (a.prune && a.st != NULL &&
+	    store_schedule_each(a.st, prune_one, &a, &e) == -1)
 		goto fail;
-	if (a.dry_run)
-		store_rollback(a.st);
-	else if (store_commit(a.st, &e) == -1)
+	if (a.st != NULL && !a.dry_run && store_commit(a.st, &e) == -1)
 		goto fail;
-	printf("%d added, %d changed, %d removed, %d unchanged%s\n", a.added,
-	    a.changed, a.removed, a.unchanged,
-	    a.dry_run ? " (dry run: nothing written)" : "");
+	if (ctl->json) {
+		char	*json = cJSON_PrintUnformatted(a.report);
+
+		if (json == NULL) {
+			err_set_code(&e, EX_OSERR, "out of memory");
+			goto fail;
+		}
+		printf("%s\n", json);
+		free(json);
+	} else
+		print_report(&a);
 	rc = EX_OK;
 	goto out;
  fail:
-	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+	rc = ctl_fail_err(&e, EX_SOFTWARE);
  out:
-	if (a.st != NULL)
-		store_rollback(a.st);
 	store_close(a.st);
 	for (size_t i = 0; i < a.count; i++)
 		schedule_clear(&a.want[i].s);
 	free(a.want);
+	cJSON_Delete(a.report);
 	return rc;
 }
 
@@ -528,15 +578,12 @@ struct export {
 	cJSON		*list;
 };
 
-static void
-export_usage(FILE *out)
-{
-	fputs("usage: schedctl export [--selector SELECTOR]\n\n"
-	    "Write schedules as a file that schedctl apply turns back into\n"
-	    "the same database (YAML; JSON with -o json).\n\n"
-	    "examples:\n  schedctl export > schedules.yaml\n"
-	    "  schedctl export --selector team=data -o json > data.json\n", out);
-}
+static const char export_help[] =
+    "usage: schedctl export [--selector SELECTOR]\n\n"
+    "Write schedules as a file that schedctl apply turns back into\n"
+    "the same database (YAML; JSON with -o json).\n\n"
+    "examples:\n  schedctl export > schedules.yaml\n"
+    "  schedctl export --selector team=data -o json > data.json\n";
 
 static int
 export_one(const struct schedule *s, void *arg, struct err *e)
@@ -593,22 +640,14 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	char		*json;
 	int		 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, options,
-	    NULL)) != -1) {
-		if (opt == 'l')
-			selector = optarg;
-		else if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
-			export_usage(stdout);
-			return EX_OK;
-		} else if (rc != 0) {
-			export_usage(stderr);
+	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT, options,
+	    export_help, &rc)) != -1) {
+		if (opt == CTL_EXIT)
 			return rc;
-		}
+		selector = optarg;
 	}
-	if (optind != argc) {
-		export_usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind != argc)
+		return ctl_usage_error("export", "takes no operands");
 	if ((selector != NULL && selector_parse(selector, &x.sel, &e) == -1) ||
 	    store_open(ctl->db_path, 0, &st, &e) == -1)
 		goto fail;
@@ -630,7 +669,7 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	rc = EX_OK;
 	goto out;
  fail:
-	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+	rc = ctl_fail_err(&e, EX_SOFTWARE);
  out:
 	cJSON_Delete(x.list);
 	selector_free(x.sel);

@@ -1,4 +1,5 @@
 /* ctl.c: helpers every schedctl subcommand uses: messages, global options, next fires. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +13,74 @@ int
 ctl_fail(int code, const char *fmt, ...)
 {
 	va_list	ap;
+	char	msg[2048];
 
-	fputs("schedctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* One line, whatever the user typed into a name or value. */
+	for (char *p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fprintf(stderr, "schedctl: %s\n", msg);
 	return code;
+}
+
+int
+ctl_fail_err(const struct err *e, int fallback)
+{
+	return ctl_fail(e->code ? e->code : fallback, "%s", e->msg);
+}
+
+int
+ctl_usage_error(const char *command, const char *what)
+{
+	return ctl_fail(EX_USAGE, "%s: %s (see schedctl %s --help)", command,
+	    what, command);
+}
+
+void
+ctl_bad_option(int argc, char **argv, char *buf, size_t len)
+{
+	/*
+	 * A long option is the word getopt just passed; a short one may sit
+	 * inside a cluster ("-Zq"), so name it by optopt.
+	 */
+	if (optind > 0 && optind <= argc &&
+	    strncmp(argv[optind - 1], "--", 2) == 0)
+		snprintf(buf, len, "unknown option or missing value: %s",
+		    argv[optind - 1]);
+	else
+		snprintf(buf, len, "unknown option or missing value: -%c",
+		    optopt ? optopt : '?');
+}
+
+int
+ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shorts,
+    const struct option *options, const char *help, int *code)
+{
+	int	opt, rc;
+
+	opterr = 0;	/* we say it ourselves, in one line */
+	for (;;) {
+		if ((opt = getopt_long(argc, argv, shorts, options, NULL)) == -1)
+			return -1;
+		if (opt == '?') {
+			char	what[300];
+
+			ctl_bad_option(argc, argv, what, sizeof(what));
+			*code = ctl_usage_error(ctl->command, what);
+			return CTL_EXIT;
+		}
+		if (opt != 'D' && opt != 'C' && opt != 'o' && opt != 'h')
+			return opt;
+		if ((rc = ctl_global_option(ctl, opt, optarg)) == 0)
+			continue;
+		if (rc == 1)
+			fputs(help, stdout);
+		*code = rc == 1 ? EX_OK : rc;
+		return CTL_EXIT;
+	}
 }
 
 int

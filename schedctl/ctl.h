@@ -3,6 +3,7 @@
 #define SCHEDCTL_CTL_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sysexits.h>
 
@@ -15,6 +16,7 @@ struct ctl {
 	const char	*tzdir;		/* $TZDIR, else NULL (the system's) */
 	int		 json;		/* -o json */
 	int64_t		 now;		/* the current time; $SCHEDD_NOW in tests */
+	const char	*command;	/* the subcommand running, for messages */
 };
 
 /* The long options every subcommand accepts, spliced into its own table. */
@@ -30,6 +32,27 @@ struct ctl {
  * 1 when it was -h (the caller prints its help), or an exit code on error.
  */
 int	ctl_global_option(struct ctl *ctl, int opt, const char *arg);
+
+#define CTL_EXIT	(-2)	/* ctl_getopt: the command is over, with *code */
+
+/*
+ * getopt_long over a subcommand's options (its table includes
+ * CTL_GLOBAL_OPTIONS, its short options string CTL_GLOBAL_SHORT): the global
+ * options are taken here, --help prints help on stdout, a bad option is one
+ * line on stderr. Returns the subcommand's next own option, -1 at the end,
+ * or CTL_EXIT with *code set (EX_OK after --help, else the error's).
+ */
+int	ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shorts,
+	    const struct option *options, const char *help, int *code);
+
+/* Print e's message; return its code, or fallback when it has none. */
+int	ctl_fail_err(const struct err *e, int fallback);
+
+/* After getopt returned '?': "unknown option or missing value: X" into buf. */
+void	ctl_bad_option(int argc, char **argv, char *buf, size_t len);
+
+/* A wrong number of operands: one line naming the command, and EX_USAGE. */
+int	ctl_usage_error(const char *command, const char *what);
 
 /* Print "schedctl: <message>" on stderr and return code. */
 int	ctl_fail(int code, const char *fmt, ...)

@@ -41,34 +41,45 @@ static const struct option edit_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static void
-add_usage(FILE *out, const char *command)
-{
-	fprintf(out,
-	    "usage: schedctl %s NAME --lp PROJECT/DOMAIN/LAUNCHPLAN[@VERSION] "
-	    "--cron EXPR\n"
-	    "         [--tz ZONE] [--input KEY=VALUE]... [--inputs JSON|@FILE]\n"
-	    "         [--kickoff-input NAME] [--label KEY=VALUE]... "
-	    "[--annotation KEY=VALUE]...\n"
-	    "         [--service-account SA] [--catchup all|latest|none] "
-	    "[--catchup-window DURATION]\n"
-	    "         [--overlap allow|skip|buffer-one|cancel-previous] "
-	    "[--paused] [--note TEXT]\n"
-	    "\n"
-	    "%s a schedule. Without @VERSION the launch plan's latest version is\n"
-	    "used at each fire. --input takes VALUE as JSON when it parses as JSON,\n"
-	    "else as a string. Shows the next 3 fire times.\n"
-	    "\n"
-	    "examples:\n"
-	    "  schedctl add data_sync_site_a --lp flytesnacks/development/"
-	    "data_sync_wf \\\n"
-	    "      --cron '0 */6 * * *' --tz Asia/Shanghai --input site_id=site_a "
-	    "--label team=data\n"
-	    "  schedctl update data_sync_site_a --cron '0 */4 * * *' "
-	    "--input retries=3\n",
-	    command, strcmp(command, "add") == 0 ? "Add" :
-	    "Change fields of an existing");
-}
+#define EDIT_OPTIONS_HELP						\
+    "         [--tz ZONE] [--input KEY=VALUE]... [--inputs JSON|@FILE]\n"	\
+    "         [--kickoff-input NAME] [--label KEY=VALUE]... "		\
+    "[--annotation KEY=VALUE]...\n"					\
+    "         [--service-account SA] [--catchup all|latest|none] "	\
+    "[--catchup-window DURATION]\n"					\
+    "         [--overlap allow|skip|buffer-one|cancel-previous] "	\
+    "[--paused] [--note TEXT]\n"
+
+static const char add_help[] =
+    "usage: schedctl add NAME --lp PROJECT/DOMAIN/LAUNCHPLAN[@VERSION] "
+    "--cron EXPR\n"
+    EDIT_OPTIONS_HELP
+    "\n"
+    "Add a schedule. Without @VERSION the launch plan's latest version is\n"
+    "used at each fire. --input takes VALUE as JSON when it parses as JSON,\n"
+    "else as a string. Shows the next 3 fire times.\n"
+    "\n"
+    "examples:\n"
+    "  schedctl add data_sync_site_a --lp flytesnacks/development/"
+    "data_sync_wf \\\n"
+    "      --cron '0 */6 * * *' --tz Asia/Shanghai --input site_id=site_a "
+    "--label team=data\n"
+    "  schedctl add nightly --lp p/d/report_wf@v3 --cron @daily "
+    "--kickoff-input run_date --paused\n";
+
+static const char update_help[] =
+    "usage: schedctl update NAME [--lp PROJECT/DOMAIN/LAUNCHPLAN[@VERSION]] "
+    "[--cron EXPR]\n"
+    EDIT_OPTIONS_HELP
+    "\n"
+    "Change fields of an existing schedule; --input and --label add to\n"
+    "what it has. An update that changes nothing writes nothing.\n"
+    "\n"
+    "examples:\n"
+    "  schedctl update data_sync_site_a --cron '0 */4 * * *' "
+    "--input retries=3\n"
+    "  schedctl update data_sync_site_a --lp flytesnacks/development/"
+    "data_sync_wf@v4\n";
 
 static int
 replace_string(char **field, const char *value)
@@ -125,11 +136,14 @@ set_pair(char **text, const char *option, const char *pair, int as_json)
 		return ctl_fail(EX_DATAERR, "%s: current value is not JSON",
 		    option);
 	}
-	value = as_json ? cJSON_Parse(eq + 1) : NULL;
+	value = as_json ? cJSON_ParseWithOpts(eq + 1, NULL, 1) : NULL;
 	if (value == NULL)
 		value = cJSON_CreateString(eq + 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-	cJSON_AddItemToObject(obj, key, value);
+	/* In place, so setting a key to its value changes nothing, not even the order. */
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value);
+	else
+		cJSON_AddItemToObject(obj, key, value);
 	free(key);
 	out = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);
@@ -163,12 +177,13 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 	case OPT_INPUTS:
 		if ((text = read_inputs_arg(arg, &rc)) == NULL)
 			return rc ? rc : ctl_fail(EX_OSERR, "out of memory");
-		check = cJSON_Parse(text);
+		check = cJSON_ParseWithOpts(text, NULL, 1);
 		if (!cJSON_IsObject(check)) {
+			rc = ctl_fail(EX_DATAERR, "--inputs: %s", check == NULL ?
+			    "not valid JSON" : "not a JSON object");
 			cJSON_Delete(check);
 			free(text);
-			return ctl_fail(EX_DATAERR, "--inputs: not a JSON "
-			    "object");
+			return rc;
 		}
 		cJSON_Delete(check);
 		free(s->inputs);
@@ -239,7 +254,7 @@ print_saved(struct ctl *ctl, const char *verb, const struct schedule *s)
 static int
 edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
 {
-	struct schedule	 s, before;
+	struct schedule	 s, existing;
 	struct store	*st = NULL;
 	struct err	 e;
 	char		*before_json = NULL, *after_json = NULL;
@@ -249,52 +264,28 @@ edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
 	const char	*args[64];
 
 	memset(&s, 0, sizeof(s));
-	memset(&before, 0, sizeof(before));
 	/* Collect first: update applies them on top of the stored row. */
-	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, edit_options,
-	    NULL)) != -1) {
-		if (opt < 256) {
-			if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
-				add_usage(stdout, command);
-				return EX_OK;
-			}
-			if (rc != 0) {
-				if (opt == '?')
-					add_usage(stderr, command);
-				return rc;
-			}
-			continue;
-		}
+	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT,
+	    edit_options, adding ? add_help : update_help, &rc)) != -1) {
+		if (opt == CTL_EXIT)
+			return rc;
 		if (nopts == (int)(sizeof(opts) / sizeof(opts[0])))
-			return ctl_fail(EX_USAGE, "too many options");
+			return ctl_fail(EX_USAGE, "%s: too many options", command);
 		have_lp |= opt == OPT_LP;
 		have_cron |= opt == OPT_CRON;
 		opts[nopts] = opt;
 		args[nopts++] = optarg;
 	}
-	if (argc - optind != 1) {
-		add_usage(stderr, command);
-		return EX_USAGE;
-	}
+	if (argc - optind != 1)
+		return ctl_usage_error(command, "expected one NAME");
 	if (adding && (!have_lp || !have_cron))
-		return ctl_fail(EX_USAGE, "add: --lp and --cron are required");
+		return ctl_usage_error(command, "--lp and --cron are required");
 	if (!schedule_name_valid(argv[optind]))
 		return ctl_fail(EX_DATAERR, "name \"%s\" must match "
 		    "^[A-Za-z0-9_.-]{1,128}$", argv[optind]);
 
-	if (store_open(ctl->db_path, adding ? STORE_CREATE : 0, &st, &e) == -1)
-		return ctl_fail(e.code, "%s", e.msg);
-	if (store_begin(st, &e) == -1)
-		goto fail;
 	if (adding) {
-		if (store_schedule_get(st, argv[optind], &s, &e) == 0) {
-			err_set_code(&e, EX_DATAERR, "schedule \"%s\" already "
-			    "exists (use schedctl update)", argv[optind]);
-			goto fail;
-		}
-		if (e.code != EX_NOINPUT)
-			goto fail;
-		memset(&s, 0, sizeof(s));
+		/* Everything is checked before the database is touched (or created). */
 		if (replace_string(&s.name, argv[optind]) != 0 ||
 		    replace_string(&s.tz, "UTC") != 0 ||
 		    replace_string(&s.inputs, "{}") != 0 ||
@@ -306,45 +297,65 @@ edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
 			goto out;
 		}
 		s.catchup_window = 3600;
-		s.created_at = s.active_since = ctl->now;
+		s.created_at = s.active_since = s.updated_at = ctl->now;
+		for (int i = 0; i < nopts; i++)
+			if ((rc = edit_apply(&s, opts[i], args[i])) != 0)
+				goto out;
+		if (schedule_validate(&s, ctl->tzdir, &e) == -1)
+			goto fail;
+		if (store_open(ctl->db_path, STORE_CREATE, &st, &e) == -1 ||
+		    store_begin(st, &e) == -1)
+			goto fail;
+		if (store_schedule_get(st, s.name, &existing, &e) == 0) {
+			schedule_clear(&existing);
+			err_set_code(&e, EX_DATAERR, "schedule \"%s\" already "
+			    "exists (use schedctl update)", s.name);
+			goto fail;
+		}
+		if (e.code != EX_NOINPUT)
+			goto fail;
 	} else {
-		if (store_schedule_get(st, argv[optind], &s, &e) == -1)
+		if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
+		    store_begin(st, &e) == -1 ||
+		    store_schedule_get(st, argv[optind], &s, &e) == -1)
 			goto fail;
 		if ((before_json = schedule_to_json(&s)) == NULL) {
 			rc = ctl_fail(EX_OSERR, "out of memory");
 			goto out;
 		}
-	}
-	for (int i = 0; i < nopts; i++)
-		if ((rc = edit_apply(&s, opts[i], args[i])) != 0)
+		for (int i = 0; i < nopts; i++)
+			if ((rc = edit_apply(&s, opts[i], args[i])) != 0)
+				goto out;
+		if (schedule_validate(&s, ctl->tzdir, &e) == -1)
+			goto fail;
+		/* Compared before updated_at moves: a no-op writes nothing. */
+		if ((after_json = schedule_to_json(&s)) == NULL) {
+			rc = ctl_fail(EX_OSERR, "out of memory");
 			goto out;
-	s.updated_at = ctl->now;
-	if (schedule_validate(&s, ctl->tzdir, &e) == -1)
-		goto fail;
+		}
+		if (strcmp(before_json, after_json) == 0) {
+			store_rollback(st);
+			rc = print_saved(ctl, "unchanged:", &s);
+			goto out;
+		}
+		free(after_json);
+		s.updated_at = ctl->now;
+	}
 	if ((after_json = schedule_to_json(&s)) == NULL) {
 		rc = ctl_fail(EX_OSERR, "out of memory");
 		goto out;
 	}
-	if (!adding && strcmp(before_json, after_json) == 0) {
-		/* Nothing changed but updated_at: keep the row as it was. */
-		store_rollback(st);
-		rc = print_saved(ctl, "unchanged:", &s);
-		goto out;
-	}
 	if (store_schedule_put(st, &s, &e) == -1 ||
-	    store_change_record(st, ctl->now, command, s.name, before_json,
+	    store_change_record(st, ctl->now, command, &s, before_json,
 	    after_json, &e) == -1 || store_commit(st, &e) == -1)
 		goto fail;
 	rc = print_saved(ctl, adding ? "added" : "updated", &s);
 	goto out;
  fail:
-	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+	rc = ctl_fail_err(&e, EX_SOFTWARE);
  out:
-	if (st != NULL)
-		store_rollback(st);
 	store_close(st);
 	schedule_clear(&s);
-	schedule_clear(&before);
 	free(before_json);
 	free(after_json);
 	return rc;
@@ -382,6 +393,11 @@ bulk_one(struct bulk *b, struct schedule *s, struct err *e)
 	char	*before = NULL, *after = NULL;
 	int	 rc = -1;
 
+	/* Pausing a paused schedule (with the same note) or resuming an active one is no change. */
+	if ((b->action == BULK_PAUSE && s->paused && (b->note == NULL ||
+	    (s->note != NULL && strcmp(s->note, b->note) == 0))) ||
+	    (b->action == BULK_RESUME && !s->paused))
+		return 0;
 	if ((before = schedule_to_json(s)) == NULL)
 		goto nomem;
 	switch (b->action) {
@@ -412,7 +428,7 @@ bulk_one(struct bulk *b, struct schedule *s, struct err *e)
 			goto out;
 	}
 	if (store_change_record(b->st, b->ctl->now, bulk_commands[b->action],
-	    s->name, before, after, e) == -1)
+	    s, before, after, e) == -1)
 		goto out;
 	if (!cJSON_AddItemToArray(b->names, cJSON_CreateString(s->name)))
 		goto nomem;
@@ -444,26 +460,20 @@ bulk_selected(const struct schedule *row, void *arg, struct err *e)
 	return rc;
 }
 
-static void
-bulk_usage(FILE *out, enum bulk_action action)
-{
-	static const char *const usages[] = {
-		"usage: schedctl remove NAME... | --selector SELECTOR\n\n"
-		"Remove schedules. Their run history stays in the runs table.\n\n"
-		"examples:\n  schedctl remove data_sync_site_a\n"
-		"  schedctl remove --selector 'team=data,site in (site_a,site_b)'\n",
-		"usage: schedctl pause NAME... [--note TEXT] | --selector SELECTOR\n\n"
-		"Stop firing schedules until resumed.\n\n"
-		"examples:\n  schedctl pause data_sync_site_a --note 'site migration'\n"
-		"  schedctl pause --selector team=data\n",
-		"usage: schedctl resume NAME... | --selector SELECTOR\n\n"
-		"Fire schedules again from now on; the paused period is not caught up.\n\n"
-		"examples:\n  schedctl resume data_sync_site_a\n"
-		"  schedctl resume --selector team=data\n",
-	};
-
-	fputs(usages[action], out);
-}
+static const char *const bulk_help[] = {
+	"usage: schedctl remove NAME... | --selector SELECTOR\n\n"
+	"Remove schedules. Their run history stays in the runs table.\n\n"
+	"examples:\n  schedctl remove data_sync_site_a\n"
+	"  schedctl remove --selector 'team=data,site in (site_a,site_b)'\n",
+	"usage: schedctl pause NAME... [--note TEXT] | --selector SELECTOR\n\n"
+	"Stop firing schedules until resumed.\n\n"
+	"examples:\n  schedctl pause data_sync_site_a --note 'site migration'\n"
+	"  schedctl pause --selector team=data\n",
+	"usage: schedctl resume NAME... | --selector SELECTOR\n\n"
+	"Fire schedules again from now on; the paused period is not caught up.\n\n"
+	"examples:\n  schedctl resume data_sync_site_a\n"
+	"  schedctl resume --selector team=data\n",
+};
 
 static int
 bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
@@ -483,25 +493,19 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 	char		*json;
 	int		 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT "l:", options,
-	    NULL)) != -1) {
+	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT, options,
+	    bulk_help[action], &rc)) != -1) {
+		if (opt == CTL_EXIT)
+			return rc;
 		if (opt == 'l')
 			selector = optarg;
-		else if (opt == 'N' && action == BULK_PAUSE)
+		else if (action == BULK_PAUSE)
 			b.note = optarg;
-		else if ((rc = ctl_global_option(ctl, opt == 'N' ? '?' : opt,
-		    optarg)) == 1) {
-			bulk_usage(stdout, action);
-			return EX_OK;
-		} else if (rc != 0) {
-			bulk_usage(stderr, action);
-			return rc;
-		}
+		else
+			return ctl_usage_error(ctl->command, "--note is for pause");
 	}
-	if ((selector == NULL) == (optind == argc)) {
-		bulk_usage(stderr, action);
-		return EX_USAGE;
-	}
+	if ((selector == NULL) == (optind == argc))
+		return ctl_usage_error(ctl->command, "give NAMEs or --selector");
 	if (selector != NULL && selector_parse(selector, &b.sel, &e) == -1)
 		return ctl_fail(e.code, "%s", e.msg);
 	if ((b.names = cJSON_CreateArray()) == NULL) {
@@ -533,7 +537,7 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 			printf("{\"%s\":%s}\n", verbs[action], json);
 		free(json);
 	} else if (cJSON_GetArraySize(b.names) == 0)
-		printf("no schedule matches\n");
+		printf("nothing to %s\n", bulk_commands[action]);
 	else
 		cJSON_ArrayForEach(name, b.names)
 			printf("%s %s\n", verbs[action], name->valuestring);
@@ -541,10 +545,8 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 	goto out;
  fail:
 	/* All or nothing: one bad name leaves every schedule as it was. */
-	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+	rc = ctl_fail_err(&e, EX_SOFTWARE);
  out:
-	if (b.st != NULL)
-		store_rollback(b.st);
 	store_close(b.st);
 	selector_free(b.sel);
 	cJSON_Delete(b.names);
@@ -601,7 +603,7 @@ repin_one(const struct schedule *row, void *arg, struct err *e)
 		goto out;
 	}
 	if (store_schedule_put(r->b.st, &s, e) == -1 ||
-	    store_change_record(r->b.st, r->b.ctl->now, "repin", s.name,
+	    store_change_record(r->b.st, r->b.ctl->now, "repin", &s,
 	    before, after, e) == -1 ||
 	    !cJSON_AddItemToArray(r->b.names, cJSON_CreateString(s.name)))
 		goto out;
@@ -630,20 +632,17 @@ version_valid(const char *lp, const char *version)
 	return rc == 0;
 }
 
-static void
-repin_usage(FILE *out)
-{
-	fputs("usage: schedctl repin --lp PROJECT/DOMAIN/NAME --version VERSION "
-	    "[--selector SELECTOR]\n\n"
-	    "Move every schedule pinned to a version of the launch plan to\n"
-	    "VERSION, in one transaction (schedules that follow the latest\n"
-	    "version are left alone).\n\n"
-	    "examples:\n"
-	    "  schedctl repin --lp flytesnacks/development/data_sync_wf "
-	    "--version v4\n"
-	    "  schedctl repin --lp flytesnacks/development/data_sync_wf "
-	    "--version v4 --selector 'site in (site_a)'\n", out);
-}
+static const char repin_help[] =
+    "usage: schedctl repin --lp PROJECT/DOMAIN/NAME --version VERSION "
+    "[--selector SELECTOR]\n\n"
+    "Move every schedule pinned to a version of the launch plan to\n"
+    "VERSION, in one transaction (schedules that follow the latest\n"
+    "version are left alone).\n\n"
+    "examples:\n"
+    "  schedctl repin --lp flytesnacks/development/data_sync_wf "
+    "--version v4\n"
+    "  schedctl repin --lp flytesnacks/development/data_sync_wf "
+    "--version v4 --selector 'site in (site_a)'\n";
 
 int
 cmd_repin(struct ctl *ctl, int argc, char **argv)
@@ -661,26 +660,21 @@ cmd_repin(struct ctl *ctl, int argc, char **argv)
 	const cJSON	*name;
 	int		 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, options,
-	    NULL)) != -1) {
+	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT, options,
+	    repin_help, &rc)) != -1) {
+		if (opt == CTL_EXIT)
+			return rc;
 		if (opt == 'L')
 			lp = optarg;
 		else if (opt == 'V')
 			r.version = optarg;
-		else if (opt == 'l')
+		else
 			selector = optarg;
-		else if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
-			repin_usage(stdout);
-			return EX_OK;
-		} else if (rc != 0) {
-			repin_usage(stderr);
-			return rc;
-		}
 	}
-	if (optind != argc || lp == NULL || r.version == NULL) {
-		repin_usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind != argc)
+		return ctl_usage_error("repin", "takes no operands");
+	if (lp == NULL || r.version == NULL)
+		return ctl_usage_error("repin", "--lp and --version are required");
 	if (schedule_set_launch_plan(&r.lp, lp, &e) == -1) {
 		rc = ctl_fail(e.code, "--lp: %s", e.msg);
 		goto out;
@@ -707,7 +701,7 @@ cmd_repin(struct ctl *ctl, int argc, char **argv)
 	    store_begin(r.b.st, &e) == -1 ||
 	    store_schedule_each(r.b.st, repin_one, &r, &e) == -1 ||
 	    store_commit(r.b.st, &e) == -1) {
-		rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+		rc = ctl_fail_err(&e, EX_SOFTWARE);
 		goto out;
 	}
 	if (ctl->json) {
@@ -724,8 +718,6 @@ cmd_repin(struct ctl *ctl, int argc, char **argv)
 			    r.version);
 	rc = EX_OK;
  out:
-	if (r.b.st != NULL)
-		store_rollback(r.b.st);
 	store_close(r.b.st);
 	selector_free(r.b.sel);
 	cJSON_Delete(r.b.names);

@@ -82,9 +82,17 @@ main(int argc, char **argv)
 	if ((rc = read_now(&ctl)) != 0)
 		return rc;
 
+	opterr = 0;
 	/* '+': stop at the command; its own options are parsed by it. */
 	while ((opt = getopt_long(argc, argv, "+" CTL_GLOBAL_SHORT, options,
 	    NULL)) != -1) {
+		if (opt == '?') {
+			char	what[300];
+
+			ctl_bad_option(argc, argv, what, sizeof(what));
+			return ctl_fail(EX_USAGE, "%s (see schedctl --help)",
+			    what);
+		}
 		if ((rc = ctl_global_option(&ctl, opt, optarg)) == 1) {
 			usage(stdout);
 			return EX_OK;
@@ -92,15 +100,15 @@ main(int argc, char **argv)
 		if (rc != 0)
 			return rc;
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind >= argc)
+		return ctl_fail(EX_USAGE, "no command given (see schedctl "
+		    "--help)");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			argc -= optind;
 			argv += optind;
 			optind = 0;	/* GNU getopt: start afresh */
+			ctl.command = commands[i].name;
 			return commands[i].run(&ctl, argc, argv);
 		}
 	return ctl_fail(EX_USAGE, "unknown command \"%s\"; run schedctl --help",

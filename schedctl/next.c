@@ -12,23 +12,19 @@
 
 #define NEXT_MAX	100000
 
-static void
-next_usage(FILE *out)
-{
-	fprintf(out,
-	    "usage: schedctl next EXPR [--tz ZONE] [--after RFC3339] [-n N]\n"
-	    "\n"
-	    "Print the next N (default 5) fire instants of a cron expression\n"
-	    "after a moment (default now), in RFC 3339 with the zone's offset,\n"
-	    "one a line; exactly what schedd would fire.\n"
-	    "\n"
-	    "examples:\n"
-	    "  schedctl next '0 */6 * * *' --tz Asia/Shanghai -n 4\n"
-	    "  schedctl next '30 2 * * *' --tz America/New_York "
-	    "--after 2026-03-07T12:00:00Z -n 2\n"
-	    "  schedctl next '0 0 L * *' -n 12\n"
-	    "  schedctl next '@every 90m' --after 2026-11-26T00:00:00Z\n");
-}
+static const char next_help[] =
+    "usage: schedctl next EXPR [--tz ZONE] [--after RFC3339] [-n N]\n"
+    "\n"
+    "Print the next N (default 5) fire instants of a cron expression\n"
+    "after a moment (default now), in RFC 3339 with the zone's offset,\n"
+    "one a line; exactly what schedd would fire.\n"
+    "\n"
+    "examples:\n"
+    "  schedctl next '0 */6 * * *' --tz Asia/Shanghai -n 4\n"
+    "  schedctl next '30 2 * * *' --tz America/New_York "
+    "--after 2026-03-07T12:00:00Z -n 2\n"
+    "  schedctl next '0 0 L * *' -n 12\n"
+    "  schedctl next '@every 90m' --after 2026-11-26T00:00:00Z\n";
 
 int
 cmd_next(struct ctl *ctl, int argc, char **argv)
@@ -48,9 +44,11 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 	cJSON			*doc = NULL, *list = NULL;
 	int			 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT "n:", options,
-	    NULL)) != -1) {
+	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT "n:", options,
+	    next_help, &rc)) != -1) {
 		switch (opt) {
+		case CTL_EXIT:
+			return rc;
 		case 't':
 			zone_name = optarg;
 			break;
@@ -67,20 +65,10 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 				    "-n: \"%s\" is not a number from 1 to %d",
 				    optarg, NEXT_MAX);
 			break;
-		default:
-			if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
-				next_usage(stdout);
-				return EX_OK;
-			}
-			if (rc != 0)
-				return rc == EX_USAGE && opt == '?' ?
-				    (next_usage(stderr), EX_USAGE) : rc;
 		}
 	}
-	if (argc - optind != 1) {
-		next_usage(stderr);
-		return EX_USAGE;
-	}
+	if (argc - optind != 1)
+		return ctl_usage_error("next", "expected one EXPR");
 	text = argv[optind];
 	if (cron_parse(text, &expr, &e) == -1)
 		return ctl_fail(EX_DATAERR, "cron \"%s\": %s", text, e.msg);

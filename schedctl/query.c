@@ -14,32 +14,30 @@
 #define SHOW_RUNS	10
 #define HISTORY_LIMIT	50
 
-/* Parse the options of a read command: the globals plus those in extra. */
+/*
+ * Parse a read command's options: the globals plus those in extra, handed
+ * to take (NULL: none). Returns 0 to go on, or 1 when the command is over
+ * with *code (help shown, or an error said).
+ */
 static int
 query_options(struct ctl *ctl, int argc, char **argv,
-    const struct option *extra, const char *shorts, void (*usage)(FILE *),
-    int (*take)(int opt, const char *arg, void *state), void *state)
+    const struct option *extra, const char *shorts, const char *help,
+    int (*take)(int opt, const char *arg, void *state), void *state,
+    int *code)
 {
 	struct option	options[16] = { CTL_GLOBAL_OPTIONS };
 	char		spec[32];
-	int		n = 4, opt, rc;
+	int		n = 4, opt;
 
 	for (int i = 0; extra[i].name != NULL && n < 15; i++)
 		options[n++] = extra[i];
 	snprintf(spec, sizeof(spec), "%s%s", CTL_GLOBAL_SHORT, shorts);
-	while ((opt = getopt_long(argc, argv, spec, options, NULL)) != -1) {
-		if ((rc = take(opt, optarg, state)) == 0)
-			continue;
-		if (rc > 0)
-			return rc;
-		if ((rc = ctl_global_option(ctl, opt, optarg)) == 1) {
-			usage(stdout);
-			return -1;
-		}
-		if (rc != 0) {
-			usage(stderr);
-			return rc;
-		}
+	while ((opt = ctl_getopt(ctl, argc, argv, spec, options, help,
+	    code)) != -1) {
+		if (opt == CTL_EXIT)
+			return 1;
+		if (take != NULL && (*code = take(opt, optarg, state)) != 0)
+			return 1;
 	}
 	return 0;
 }
@@ -89,22 +87,18 @@ struct list_state {
 	int		 count;
 };
 
-static void
-list_usage(FILE *out)
-{
-	fputs("usage: schedctl list [--selector SELECTOR]\n\n"
-	    "List schedules with their next fire.\n\n"
-	    "examples:\n  schedctl list\n"
-	    "  schedctl list --selector 'team=data,site in (site_a,site_b)'\n"
-	    "  schedctl -o json list\n", out);
-}
+static const char list_help[] =
+    "usage: schedctl list [--selector SELECTOR]\n\n"
+    "List schedules with their next fire.\n\n"
+    "examples:\n  schedctl list\n"
+    "  schedctl list --selector 'team=data,site in (site_a,site_b)'\n"
+    "  schedctl -o json list\n";
 
 static int
 list_take(int opt, const char *arg, void *state)
 {
-	if (opt != 'l')
-		return -1;
-	((struct list_state *)state)->selector_text = arg;
+	if (opt == 'l')
+		((struct list_state *)state)->selector_text = arg;
 	return 0;
 }
 
@@ -150,20 +144,18 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 	struct err		 e;
 	int			 rc;
 
-	if ((rc = query_options(ctl, argc, argv, extra, "l:", list_usage,
-	    list_take, &ls)) != 0)
-		return rc < 0 ? EX_OK : rc;
-	if (optind != argc) {
-		list_usage(stderr);
-		return EX_USAGE;
-	}
+	if (query_options(ctl, argc, argv, extra, "l:", list_help, list_take,
+	    &ls, &rc))
+		return rc;
+	if (optind != argc)
+		return ctl_usage_error("list", "takes no operands");
 	if (ls.selector_text != NULL &&
 	    selector_parse(ls.selector_text, &ls.sel, &e) == -1)
 		return ctl_fail(e.code, "%s", e.msg);
 	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
 	    (ctl->json && (ls.rows = cJSON_CreateArray()) == NULL) ||
 	    store_schedule_each(st, list_one, &ls, &e) == -1) {
-		rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+		rc = ctl_fail_err(&e, EX_OSERR);
 		cJSON_Delete(ls.rows);
 	} else if (ctl->json)
 		rc = print_json(ls.rows);
@@ -192,6 +184,8 @@ run_one(const struct run *r, void *arg, struct err *e)
 {
 	struct runs_state	*rs = arg;
 	char			 at[CTL_TIME_MAX], sent[CTL_TIME_MAX] = "";
+	char			 line[1024];
+	size_t			 n;
 	cJSON			*row;
 
 	civil_format_rfc3339(r->scheduled_at, 0, at, sizeof(at));
@@ -224,23 +218,23 @@ run_one(const struct run *r, void *arg, struct err *e)
 		printf("%-21s %-32s %-9s %-8s %-21s %-4s %-3s %-10s %s\n",
 		    "SCHEDULED", "SCHEDULE", "KIND", "STATE", "EXECUTION",
 		    "HTTP", "TRY", "PHASE", "ERROR");
-	printf("%-21s %-32s %-9s %-8s %-21s %-4d %-3d %-10s %s\n", at,
-	    r->schedule_name, r->kind, r->state,
+	snprintf(line, sizeof(line), "%-21s %-32s %-9s %-8s %-21s %-4d %-3d "
+	    "%-10s %s", at, r->schedule_name, r->kind, r->state,
 	    r->execution_name ? r->execution_name : "-", r->http_status,
 	    r->attempts, r->phase ? r->phase : "-", r->error ? r->error : "");
+	for (n = strlen(line); n > 0 && line[n - 1] == ' '; n--)
+		line[n - 1] = '\0';
+	printf("%s\n", line);
 	return 0;
 }
 
-static void
-history_usage(FILE *out)
-{
-	fputs("usage: schedctl history [NAME] [--limit N] [--state STATE]\n\n"
-	    "Show runs, newest first (default limit 50). STATE is pending, "
-	    "created, failed or skipped.\n\n"
-	    "examples:\n  schedctl history\n"
-	    "  schedctl history data_sync_site_a --limit 10\n"
-	    "  schedctl history --state failed -o json\n", out);
-}
+static const char history_help[] =
+    "usage: schedctl history [NAME] [--limit N] [--state STATE]\n\n"
+    "Show runs, newest first (default limit 50). STATE is pending, "
+    "created, failed or skipped.\n\n"
+    "examples:\n  schedctl history\n"
+    "  schedctl history data_sync_site_a --limit 10\n"
+    "  schedctl history --state failed -o json\n";
 
 static int
 history_take(int opt, const char *arg, void *state)
@@ -265,7 +259,7 @@ history_take(int opt, const char *arg, void *state)
 		rs->state = arg;
 		return 0;
 	}
-	return -1;
+	return 0;
 }
 
 int
@@ -281,18 +275,16 @@ cmd_history(struct ctl *ctl, int argc, char **argv)
 	struct err		 e;
 	int			 rc;
 
-	if ((rc = query_options(ctl, argc, argv, extra, "", history_usage,
-	    history_take, &rs)) != 0)
-		return rc < 0 ? EX_OK : rc;
-	if (argc - optind > 1) {
-		history_usage(stderr);
-		return EX_USAGE;
-	}
+	if (query_options(ctl, argc, argv, extra, "", history_help,
+	    history_take, &rs, &rc))
+		return rc;
+	if (argc - optind > 1)
+		return ctl_usage_error("history", "expected at most one NAME");
 	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
 	    (ctl->json && (rs.rows = cJSON_CreateArray()) == NULL) ||
 	    store_run_each(st, optind < argc ? argv[optind] : NULL, rs.state,
 	    rs.limit, run_one, &rs, &e) == -1) {
-		rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+		rc = ctl_fail_err(&e, EX_OSERR);
 		cJSON_Delete(rs.rows);
 	} else if (ctl->json)
 		rc = print_json(rs.rows);
@@ -307,23 +299,11 @@ cmd_history(struct ctl *ctl, int argc, char **argv)
 
 /* --- show --- */
 
-static void
-show_usage(FILE *out)
-{
-	fputs("usage: schedctl show NAME\n\n"
-	    "Show a schedule, its next 5 fire times and its last 10 runs.\n\n"
-	    "examples:\n  schedctl show data_sync_site_a\n"
-	    "  schedctl -o json show data_sync_site_a\n", out);
-}
-
-static int
-show_take(int opt, const char *arg, void *state)
-{
-	(void)opt;
-	(void)arg;
-	(void)state;
-	return -1;
-}
+static const char show_help[] =
+    "usage: schedctl show NAME\n\n"
+    "Show a schedule, its next 5 fire times and its last 10 runs.\n\n"
+    "examples:\n  schedctl show data_sync_site_a\n"
+    "  schedctl -o json show data_sync_site_a\n";
 
 int
 cmd_show(struct ctl *ctl, int argc, char **argv)
@@ -337,13 +317,11 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 	int			 rc;
 
 	memset(&s, 0, sizeof(s));
-	if ((rc = query_options(ctl, argc, argv, extra, "", show_usage,
-	    show_take, NULL)) != 0)
-		return rc < 0 ? EX_OK : rc;
-	if (argc - optind != 1) {
-		show_usage(stderr);
-		return EX_USAGE;
-	}
+	if (query_options(ctl, argc, argv, extra, "", show_help, NULL, NULL,
+	    &rc))
+		return rc;
+	if (argc - optind != 1)
+		return ctl_usage_error("show", "expected one NAME");
 	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
 	    store_schedule_get(st, argv[optind], &s, &e) == -1) {
 		rc = ctl_fail(e.code, "%s", e.msg);
@@ -357,7 +335,7 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 		if ((rs.rows = cJSON_AddArrayToObject(doc, "runs")) == NULL ||
 		    store_run_each(st, s.name, NULL, SHOW_RUNS, run_one, &rs,
 		    &e) == -1) {
-			rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+			rc = ctl_fail_err(&e, EX_OSERR);
 			goto out;
 		}
 		rc = print_json(doc);
@@ -381,7 +359,7 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 		printf("  none: paused\n");
 	printf("last runs:\n");
 	if (store_run_each(st, s.name, NULL, SHOW_RUNS, run_one, &rs, &e) == -1) {
-		rc = ctl_fail(e.code ? e.code : EX_OSERR, "%s", e.msg);
+		rc = ctl_fail_err(&e, EX_OSERR);
 		goto out;
 	}
 	if (rs.count == 0)
@@ -398,24 +376,12 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 
 #define HEARTBEAT_STALE	120	/* seconds: a daemon silent this long is not running */
 
-static void
-status_usage(FILE *out)
-{
-	fputs("usage: schedctl status\n\n"
-	    "Show whether the daemon is alive (its heartbeat in the database),\n"
-	    "how many schedules and pending runs there are, and which schedules\n"
-	    "fail or fire late.\n\n"
-	    "examples:\n  schedctl status\n  schedctl -o json status\n", out);
-}
-
-static int
-status_take(int opt, const char *arg, void *state)
-{
-	(void)opt;
-	(void)arg;
-	(void)state;
-	return -1;
-}
+static const char status_help[] =
+    "usage: schedctl status\n\n"
+    "Show whether the daemon is alive (its heartbeat in the database),\n"
+    "how many schedules and pending runs there are, and which schedules\n"
+    "fail or fire late.\n\n"
+    "examples:\n  schedctl status\n  schedctl -o json status\n";
 
 struct failing_state {
 	cJSON	*rows;		/* -o json */
@@ -474,13 +440,11 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	cJSON			*doc = NULL;
 	int			 rc;
 
-	if ((rc = query_options(ctl, argc, argv, extra, "", status_usage,
-	    status_take, NULL)) != 0)
-		return rc < 0 ? EX_OK : rc;
-	if (optind != argc) {
-		status_usage(stderr);
-		return EX_USAGE;
-	}
+	if (query_options(ctl, argc, argv, extra, "", status_help, NULL, NULL,
+	    &rc))
+		return rc;
+	if (optind != argc)
+		return ctl_usage_error("status", "takes no operands");
 	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
 	    store_status(st, ctl->now, &ss, &e) == -1)
 		goto fail;
@@ -530,7 +494,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		rc = EX_OK;
 	goto out;
  fail:
-	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+	rc = ctl_fail_err(&e, EX_SOFTWARE);
  out:
 	cJSON_Delete(doc);
 	store_close(st);

@@ -13,28 +13,22 @@
 
 #define BACKFILL_MAX	10000	/* fires one backfill may ask for */
 
-static void
-trigger_usage(FILE *out)
-{
-	fputs("usage: schedctl trigger NAME\n\n"
-	    "Fire a schedule once, now, outside its cron (also when paused).\n"
-	    "The run is recorded as pending with kind 'trigger'; the daemon\n"
-	    "sends it within a second.\n\n"
-	    "examples:\n  schedctl trigger data_sync_site_a\n", out);
-}
+static const char trigger_help[] =
+    "usage: schedctl trigger NAME\n\n"
+    "Fire a schedule once, now, outside its cron (also when paused).\n"
+    "The run is recorded as pending with kind 'trigger'; the daemon\n"
+    "sends it within a second.\n\n"
+    "examples:\n  schedctl trigger data_sync_site_a\n";
 
-static void
-backfill_usage(FILE *out)
-{
-	fputs("usage: schedctl backfill NAME --from RFC3339 --to RFC3339 "
-	    "[--dry-run]\n\n"
-	    "Ask for every fire instant of the schedule from --from to --to,\n"
-	    "both included, that has no run yet (at most 10000). The daemon\n"
-	    "sends them as pending runs of kind 'backfill'.\n\n"
-	    "examples:\n"
-	    "  schedctl backfill data_sync_site_a --from 2026-11-01T00:00:00Z "
-	    "--to 2026-11-03T00:00:00Z --dry-run\n", out);
-}
+static const char backfill_help[] =
+    "usage: schedctl backfill NAME --from RFC3339 --to RFC3339 "
+    "[--dry-run]\n\n"
+    "Ask for every fire instant of the schedule from --from to --to,\n"
+    "both included, that has no run yet (at most 10000). The daemon\n"
+    "sends them as pending runs of kind 'backfill'.\n\n"
+    "examples:\n"
+    "  schedctl backfill data_sync_site_a --from 2026-11-01T00:00:00Z "
+    "--to 2026-11-03T00:00:00Z --dry-run\n";
 
 /* Options shared by trigger and backfill. */
 struct request_options {
@@ -49,48 +43,41 @@ static int
 request_parse(struct ctl *ctl, int argc, char **argv, int backfill,
     struct request_options *ro)
 {
-	static const struct option	 options[] = {
+	static const struct option	 trigger_options[] = {
+		CTL_GLOBAL_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct option	 backfill_options[] = {
 		CTL_GLOBAL_OPTIONS,
 		{ "from",	required_argument,	NULL,	'f' },
 		{ "to",		required_argument,	NULL,	't' },
 		{ "dry-run",	no_argument,		NULL,	'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	void		(*usage)(FILE *) = backfill ? backfill_usage :
-			    trigger_usage;
 	struct err	  e;
 	int		  opt, rc;
 
 	memset(ro, 0, sizeof(*ro));
-	while ((opt = getopt_long(argc, argv, CTL_GLOBAL_SHORT, options,
-	    NULL)) != -1) {
-		if (backfill && (opt == 'f' || opt == 't')) {
-			if (civil_parse_rfc3339(optarg,
-			    opt == 'f' ? &ro->from : &ro->to, &e) == -1)
-				return ctl_fail(EX_DATAERR, "--%s: %s",
-				    opt == 'f' ? "from" : "to", e.msg);
-			*(opt == 'f' ? &ro->have_from : &ro->have_to) = 1;
-			continue;
-		}
-		if (backfill && opt == 'n') {
+	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT,
+	    backfill ? backfill_options : trigger_options,
+	    backfill ? backfill_help : trigger_help, &rc)) != -1) {
+		if (opt == CTL_EXIT)
+			return rc == EX_OK ? -1 : rc;
+		if (opt == 'n') {
 			ro->dry_run = 1;
 			continue;
 		}
-		if ((rc = ctl_global_option(ctl, strchr("ftn", opt) ? '?' :
-		    opt, optarg)) == 1) {
-			usage(stdout);
-			return -1;
-		}
-		if (rc != 0) {
-			usage(stderr);
-			return rc;
-		}
+		if (civil_parse_rfc3339(optarg, opt == 'f' ? &ro->from : &ro->to,
+		    &e) == -1)
+			return ctl_fail(EX_DATAERR, "--%s: %s", opt == 'f' ?
+			    "from" : "to", e.msg);
+		*(opt == 'f' ? &ro->have_from : &ro->have_to) = 1;
 	}
-	if (argc - optind != 1 || (backfill && (!ro->have_from ||
-	    !ro->have_to))) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (argc - optind != 1)
+		return ctl_usage_error(ctl->command, "expected one NAME");
+	if (backfill && (!ro->have_from || !ro->have_to))
+		return ctl_usage_error(ctl->command, "--from and --to are "
+		    "required");
 	if (backfill && ro->from > ro->to)
 		return ctl_fail(EX_DATAERR, "--from is after --to");
 	return 0;
@@ -121,7 +108,7 @@ cmd_trigger(struct ctl *ctl, int argc, char **argv)
 		    "try again in a second", s.name, at);
 		goto fail;
 	}
-	if (store_change_record(st, ctl->now, "trigger", s.name, NULL, NULL,
+	if (store_change_record(st, ctl->now, "trigger", &s, NULL, NULL,
 	    &e) == -1 || store_commit(st, &e) == -1)
 		goto fail;
 	if (ctl->json)
@@ -132,10 +119,8 @@ cmd_trigger(struct ctl *ctl, int argc, char **argv)
 	rc = EX_OK;
 	goto out;
  fail:
-	rc = ctl_fail(e.code ? e.code : EX_SOFTWARE, "%s", e.msg);
+	rc = ctl_fail_err(&e, EX_SOFTWARE);
  out:
-	if (st != NULL)
-		store_rollback(st);
 	store_close(st);
 	schedule_clear(&s);
 	return rc;
@@ -191,9 +176,9 @@ cmd_backfill(struct ctl *ctl, int argc, char **argv)
 			printf("%s%s\n", at, ro.dry_run ? "" :
 			    inserted ? "  requested" : "  has a run already");
 	}
-	if (ro.dry_run)
-		store_rollback(st);
-	else if (store_change_record(st, ctl->now, "backfill", s.name, NULL,
+	if (ro.dry_run || added == 0)
+		store_rollback(st);	/* nothing asked for: nothing to record */
+	else if (store_change_record(st, ctl->now, "backfill", &s, NULL,
 	    NULL, &e) == -1 || store_commit(st, &e) == -1)
 		goto fail;
 	if (list != NULL) {
@@ -210,10 +195,8 @@ cmd_backfill(struct ctl *ctl, int argc, char **argv)
 	rc = EX_OK;
 	goto out;
  fail:
-	rc = ctl_fail(e.code ? e.code : EX_DATAERR, "%s", e.msg);
+	rc = ctl_fail_err(&e, EX_DATAERR);
  out:
-	if (st != NULL)
-		store_rollback(st);
 	store_close(st);
 	tz_zone_free(zone);
 	schedule_clear(&s);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -216,16 +218,34 @@ test_retries(void **state)
 	admin_free(a);
 }
 
+/* A loopback port nobody listens on: bind one, then close it. */
+static int
+closed_port(void)
+{
+	struct sockaddr_in	sin = { .sin_family = AF_INET };
+	socklen_t		len = sizeof(sin);
+	int			fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
 static void
 test_connection_refused(void **state)
 {
-	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 3,
-				    .endpoint = "http://127.0.0.1:1" };
+	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 3 };
 	struct admin		*a;
 	struct outcome		 o = { 0 };
 	struct err		 e;
+	char			 endpoint[64];
 
 	(void)state;
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", closed_port());
+	cfg.endpoint = endpoint;
 	cfg.backoff_ms = 5;
 	assert_int_equal(admin_new(srv.base, &cfg, &a, &e), 0);
 	assert_int_equal(admin_request(a, "GET", "/ok", NULL, on_done, &o, &e), 0);

@@ -49,7 +49,7 @@ int	civil_parse_rfc3339(const char *text, int64_t *t, struct err *e);
 
 /*
  * Parse a duration: one or more <number><unit> with units s, m, h, d
- * ("90s", "1h30m", "2d"). The total must be positive and at most max seconds.
+ * ("90s", "1h30m", "2d", "0s"). The total must be at most max seconds.
  * Returns 0, or -1 (the caller words the message).
  */
 int	civil_parse_duration(const char *text, int64_t max, int64_t *seconds);

@@ -23,6 +23,7 @@ struct store;			/* opaque: a connection and its prepared statements */
  * (newer schema, foreign file), EX_TEMPFAIL (locked past the busy timeout).
  */
 int	store_open(const char *path, int flags, struct store **st, struct err *e);
+/* Close; a transaction still open is rolled back. NULL is fine. */
 void	store_close(struct store *st);
 
 /* The schema version of an open database (PRAGMA user_version). */
@@ -110,13 +111,13 @@ struct store_timing {
 typedef int	(*store_timing_cb)(const struct store_timing *t, void *arg,
 		    struct err *e);
 
-/* Every schedule (id == 0) or one schedule by name (name != NULL). */
-int	store_timing_each(struct store *st, const char *name,
+/* One schedule by id (id != 0) or by name (name != NULL), else every schedule. */
+int	store_timing_each(struct store *st, int64_t id, const char *name,
 	    store_timing_cb cb, void *arg, struct err *e);
 
-/* The change feed: names of schedules changed after change id `after`; *last gets the newest id. */
-typedef int	(*store_changed_cb)(const char *schedule_name, void *arg,
-		    struct err *e);
+/* The change feed: schedules changed after change id `after` (cb may be NULL); *last gets the newest id. */
+typedef int	(*store_changed_cb)(int64_t schedule_id, const char *schedule_name,
+		    void *arg, struct err *e);
 int	store_changes_since(struct store *st, int64_t after, int64_t *last,
 	    store_changed_cb cb, void *arg, struct err *e);
 
@@ -125,8 +126,9 @@ int64_t	store_data_version(struct store *st);
 
 /*
  * Record a fire as pending before its request leaves (the caller commits).
- * When a run of (schedule, instant) exists already, *run_id gets its id and
- * *state its state ("pending", "created", ...); else a new row is written.
+ * A new row gives *state "new"; when a run of (schedule, instant) exists
+ * already nothing is written and *state is its state ("pending", "created",
+ * ...). Either way *run_id is the row's id.
  */
 int	store_run_fire(struct store *st, int64_t schedule_id,
 	    const char *schedule_name, int64_t instant, const char *kind,
@@ -138,10 +140,13 @@ int	store_run_skip(struct store *st, int64_t schedule_id,
 	    const char *schedule_name, int64_t instant, const char *reason,
 	    int64_t now, struct err *e);
 
-/* The outcome of a run's request: state created or failed (or pending again). */
+/*
+ * The outcome of a run's request: state created or failed (or pending
+ * again), the execution name it was sent under, attempts made this time.
+ */
 int	store_run_result(struct store *st, int64_t run_id, const char *state,
-	    long http_status, const char *error, int attempts, int64_t sent_at,
-	    int64_t now, struct err *e);
+	    const char *execution_name, long http_status, const char *error,
+	    int attempts, int64_t sent_at, int64_t now, struct err *e);
 
 /* A pending run to send (or look up), as store_pending_each hands it over. */
 struct store_pending {
@@ -190,9 +195,9 @@ typedef int	(*store_failing_cb)(const char *name, int64_t failures,
 int	store_failing_each(struct store *st, store_failing_cb cb, void *arg,
 	    struct err *e);
 
-/* Audit: record one change (before/after may be NULL) by the current OS user. */
+/* Audit: record one change of a schedule (before/after may be NULL) by the current OS user. */
 int	store_change_record(struct store *st, int64_t at, const char *command,
-	    const char *schedule_name, const char *before, const char *after,
+	    const struct schedule *s, const char *before, const char *after,
 	    struct err *e);
 
 #endif

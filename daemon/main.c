@@ -1,0 +1,326 @@
+/* main.c: schedd's entry: parse arguments and config, open the store, run the loop, handle signals. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "schedd/admin.h"
+#include "schedd/civil.h"
+#include "schedd/config.h"
+#include "schedd/engine.h"
+#include "schedd/log.h"
+#include "schedd/store.h"
+
+#define SCHEDD_VERSION	"0.1.0"
+#define STOP_DEADLINE_S	9	/* SIGTERM: exit within 10 s even if Admin hangs */
+
+/* Everything the process owns; main is the only place that knows all of it. */
+struct schedd {
+	struct log		 log;
+	struct config		 conf;
+	struct event_base	*base;
+	struct store		*st;
+	struct admin		*admin;
+	struct engine		*engine;
+	struct event		*sigterm;
+	struct event		*sigint;
+	struct event		*sighup;
+	struct event		*deadline;
+	int64_t			 started_at;
+	char			 host[256];
+	int			 once;
+	int64_t			 fake_now;
+};
+
+static const char usage_text[] =
+    "usage: schedd [--config FILE] [--db PATH] [--admin-endpoint URL] "
+    "[--insecure]\n"
+    "              [--once] [--log-format text|json] [--log-level LEVEL]\n"
+    "\n"
+    "Fire Flyte executions for the schedules in the database.\n"
+    "  --config FILE          flytectl-style YAML (default " CONFIG_DEFAULT_PATH
+    " if it exists)\n"
+    "  --db PATH              the database (default scheduler.db, else "
+    CONFIG_DEFAULT_DB ")\n"
+    "  --admin-endpoint URL   Flyte Admin: dns:///host:port, http://host:port "
+    "or https://host\n"
+    "  --insecure             plain http to Admin\n"
+    "  --once                 fire what is due now (and runs left pending), "
+    "then exit\n"
+    "  --log-format FORMAT    text (default, for journald) or json\n"
+    "  --log-level LEVEL      error, warn, info (default) or debug\n";
+
+static void
+finish(void *arg)
+{
+	struct schedd	*sd = arg;
+
+	event_base_loopexit(sd->base, NULL);
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct schedd	*sd = arg;
+
+	(void)fd;
+	(void)what;
+	log_event(&sd->log, LOG_LEVEL_WARN, "stop", "requests still in flight "
+	    "after %d s; they stay pending and are looked up at the next start",
+	    STOP_DEADLINE_S);
+	event_base_loopexit(sd->base, NULL);
+}
+
+/* Signals arrive as libevent events, so this runs in the loop, not in a handler. */
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct schedd	*sd = arg;
+	struct timeval	 tv = { STOP_DEADLINE_S, 0 };
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_event(&sd->log, LOG_LEVEL_INFO, "reload", "SIGHUP: looking "
+		    "for changes");
+		engine_reload(sd->engine);
+		return;
+	}
+	log_event(&sd->log, LOG_LEVEL_INFO, "stop", "%s: taking no new fires, "
+	    "finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (sd->deadline == NULL &&
+	    (sd->deadline = evtimer_new(sd->base, deadline_cb, sd)) != NULL)
+		evtimer_add(sd->deadline, &tv);
+	engine_stop(sd->engine, finish, sd);
+}
+
+static int
+parse_level(const char *text, enum log_level *level)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(text, names[i]) == 0) {
+			*level = (enum log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* Arguments and config: flags win over the file. Returns 0 or an exit code. */
+static int
+configure(struct schedd *sd, int argc, char **argv)
+{
+	static const struct option	 options[] = {
+		{ "config",		required_argument,	NULL,	'c' },
+		{ "db",			required_argument,	NULL,	'd' },
+		{ "admin-endpoint",	required_argument,	NULL,	'a' },
+		{ "insecure",		no_argument,		NULL,	'i' },
+		{ "once",		no_argument,		NULL,	'1' },
+		{ "log-format",		required_argument,	NULL,	'f' },
+		{ "log-level",		required_argument,	NULL,	'l' },
+		{ "help",		no_argument,		NULL,	'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*config = NULL, *db = NULL, *endpoint = NULL, *fake;
+	int		 insecure = -1, opt;
+	struct err	 e;
+	char		*normalized;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':	config = optarg;	break;
+		case 'd':	db = optarg;		break;
+		case 'a':	endpoint = optarg;	break;
+		case 'i':	insecure = 1;		break;
+		case '1':	sd->once = 1;		break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "schedd: --log-format: \"%s\" is "
+				    "not text or json\n", optarg);
+				return EX_USAGE;
+			}
+			sd->log.json = strcmp(optarg, "json") == 0;
+			break;
+		case 'l':
+			if (parse_level(optarg, &sd->log.level) == -1) {
+				fprintf(stderr, "schedd: --log-level: \"%s\" is "
+				    "not error, warn, info or debug\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EX_OK);
+		default:
+			fprintf(stderr, "schedd: unknown option or missing value: "
+			    "%s (see schedd --help)\n", argv[optind - 1]);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "schedd: unexpected argument \"%s\" (see schedd "
+		    "--help)\n", argv[optind]);
+		return EX_USAGE;
+	}
+	if (config_defaults(&sd->conf, &e) == -1)
+		goto fail;
+	/* The default file is optional; a named one must exist. */
+	if ((config != NULL || access(CONFIG_DEFAULT_PATH, F_OK) == 0) &&
+	    config_load(config ? config : CONFIG_DEFAULT_PATH, &sd->conf,
+	    &sd->log, &e) == -1)
+		goto fail;
+	if (insecure != -1)
+		sd->conf.insecure = insecure;
+	if (db != NULL) {
+		free(sd->conf.db);
+		if ((sd->conf.db = strdup(db)) == NULL)
+			return EX_OSERR;
+	}
+	if (endpoint == NULL)
+		endpoint = sd->conf.endpoint;
+	if (endpoint == NULL) {
+		err_set_code(&e, EX_CONFIG, "no Flyte Admin endpoint: give "
+		    "--admin-endpoint or admin.endpoint in the config");
+		goto fail;
+	}
+	if ((normalized = config_endpoint(endpoint, sd->conf.insecure,
+	    &e)) == NULL)
+		goto fail;
+	free(sd->conf.endpoint);
+	sd->conf.endpoint = normalized;
+	/* A fixed clock for tests: only meaningful for one pass. */
+	if ((fake = getenv("SCHEDD_NOW")) != NULL && *fake != '\0') {
+		if (!sd->once) {
+			err_set_code(&e, EX_USAGE, "SCHEDD_NOW needs --once");
+			goto fail;
+		}
+		if (civil_parse_rfc3339(fake, &sd->fake_now, &e) == -1)
+			goto fail;
+	}
+	return 0;
+ fail:
+	fprintf(stderr, "schedd: %s\n", e.msg);
+	return e.code ? e.code : EX_CONFIG;
+}
+
+static int
+run(struct schedd *sd)
+{
+	struct admin_config	 ac = {
+		.endpoint = sd->conf.endpoint,
+		.insecure = sd->conf.insecure,
+		.ca_file = sd->conf.ca_file,
+		.auth_header = sd->conf.auth_header,
+		.timeout_ms = 30000,
+		.connect_timeout_ms = 10000,
+		.max_inflight = sd->conf.max_inflight,
+		.rate = sd->conf.rate_limit,
+		.burst = sd->conf.max_inflight,
+		.max_attempts = 6,
+		.backoff_ms = 500,
+	};
+	struct engine_config	 ec = {
+		.db_path = sd->conf.db,
+		.tzdir = getenv("TZDIR"),
+		.grace = 60,
+		.retry_horizon = 3600,
+		.retry_delay = 30,
+		.lp_ttl = 60,
+		.fallback = 300,
+		.once = sd->once,
+		.fake_now = sd->fake_now,
+	};
+	struct err		 e;
+
+	if (ec.tzdir != NULL && *ec.tzdir == '\0')
+		ec.tzdir = NULL;
+	sd->started_at = sd->fake_now ? sd->fake_now : (int64_t)time(NULL);
+	if (gethostname(sd->host, sizeof(sd->host)) == -1)
+		snprintf(sd->host, sizeof(sd->host), "unknown");
+	if (store_open(sd->conf.db, STORE_CREATE, &sd->st, &e) == -1)
+		goto fail;
+	if ((sd->base = event_base_new()) == NULL) {
+		err_set_code(&e, EX_OSERR, "cannot create the event loop");
+		goto fail;
+	}
+	if (admin_new(sd->base, &ac, &sd->admin, &e) == -1 ||
+	    engine_new(sd->base, sd->st, sd->admin, &sd->log, &ec, &sd->engine,
+	    &e) == -1)
+		goto fail;
+	if ((sd->sigterm = evsignal_new(sd->base, SIGTERM, signal_cb, sd)) ==
+	    NULL || (sd->sigint = evsignal_new(sd->base, SIGINT, signal_cb,
+	    sd)) == NULL || (sd->sighup = evsignal_new(sd->base, SIGHUP,
+	    signal_cb, sd)) == NULL || event_add(sd->sigterm, NULL) == -1 ||
+	    event_add(sd->sigint, NULL) == -1 ||
+	    event_add(sd->sighup, NULL) == -1) {
+		err_set_code(&e, EX_OSERR, "cannot install signal handlers");
+		goto fail;
+	}
+	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
+	    sd->started_at, sd->started_at, 0, &e) == -1)
+		goto fail;
+	log_event(&sd->log, LOG_LEVEL_INFO, "start", "schedd %s, database %s, "
+	    "admin %s%s", SCHEDD_VERSION, sd->conf.db, sd->conf.endpoint,
+	    sd->once ? ", once" : "");
+	if (engine_start(sd->engine, sd->once ? finish : NULL, sd, &e) == -1)
+		goto fail;
+	event_base_dispatch(sd->base);
+	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
+	    sd->started_at, sd->fake_now ? sd->fake_now : (int64_t)time(NULL), 1,
+	    &e) == -1)
+		log_event(&sd->log, LOG_LEVEL_WARN, "stop", "%s", e.msg);
+	log_event(&sd->log, LOG_LEVEL_INFO, "stop", "exiting");
+	return EX_OK;
+ fail:
+	log_event(&sd->log, LOG_LEVEL_ERROR, "start", "%s", e.msg);
+	return e.code ? e.code : EX_SOFTWARE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct schedd	sd;
+	int		rc;
+
+	memset(&sd, 0, sizeof(sd));
+	sd.log.out = stderr;
+	sd.log.level = LOG_LEVEL_INFO;
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = configure(&sd, argc, argv)) != 0) {
+		config_clear(&sd.conf);
+		return rc;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "schedd: cannot initialize libcurl\n");
+		config_clear(&sd.conf);
+		return EX_SOFTWARE;
+	}
+	rc = run(&sd);
+	/* Free in reverse order of creation. */
+	engine_free(sd.engine);
+	admin_free(sd.admin);
+	if (sd.deadline != NULL)
+		event_free(sd.deadline);
+	if (sd.sigterm != NULL)
+		event_free(sd.sigterm);
+	if (sd.sigint != NULL)
+		event_free(sd.sigint);
+	if (sd.sighup != NULL)
+		event_free(sd.sighup);
+	if (sd.base != NULL)
+		event_base_free(sd.base);
+	store_close(sd.st);
+	config_clear(&sd.conf);
+	curl_global_cleanup();
+	return rc;
+}

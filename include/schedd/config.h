@@ -1,0 +1,42 @@
+/* config.h: schedd's flytectl-style YAML configuration (admin: and scheduler: sections). */
+#ifndef SCHEDD_CONFIG_H
+#define SCHEDD_CONFIG_H
+
+#include "schedd/err.h"
+#include "schedd/log.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/schedd/config.yaml"
+#define CONFIG_DEFAULT_DB	"/var/lib/schedd/schedd.db"
+
+struct config {
+	char	*endpoint;		/* normalized base URL: "https://host:port" */
+	int	 insecure;		/* plain http / no TLS verification */
+	char	*ca_file;		/* caCertFilePath */
+	char	*auth_header;		/* authorizationHeader; NULL: "authorization" */
+	char	*db;			/* scheduler.db */
+	int	 max_inflight;		/* scheduler.maxInflight */
+	double	 rate_limit;		/* scheduler.rateLimit, per second */
+	char	*metrics;		/* scheduler.metrics, "" = off */
+};
+
+/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s. Returns 0 or -1 (out of memory). */
+int	config_defaults(struct config *c, struct err *e);
+
+/*
+ * Read path into c (over its current values). Unknown keys are logged by
+ * name as warnings; a wrong type is an error naming the key; YAML errors
+ * name the line. A missing file is EX_NOINPUT. Returns 0, or -1 with e.
+ */
+int	config_load(const char *path, struct config *c, const struct log *lg,
+	    struct err *e);
+
+/*
+ * Normalize an endpoint: "dns:///host:port" and "host:port" become
+ * "https://host:port" ("http://" when insecure); "http(s)://..." stays, less
+ * a trailing slash. Returns a new string, or NULL with e.
+ */
+char	*config_endpoint(const char *text, int insecure, struct err *e);
+
+void	config_clear(struct config *c);
+
+#endif

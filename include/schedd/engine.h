@@ -1,0 +1,61 @@
+/* engine.h: the daemon's engine: schedules in a heap, one wall-clock timer, fires into Admin, hot reload. */
+#ifndef SCHEDD_ENGINE_H
+#define SCHEDD_ENGINE_H
+
+#include <stdint.h>
+
+#include "schedd/admin.h"
+#include "schedd/err.h"
+#include "schedd/log.h"
+#include "schedd/store.h"
+
+struct event_base;
+struct engine;			/* opaque */
+
+struct engine_config {
+	const char	*db_path;	/* watched for changes by other processes */
+	const char	*tzdir;		/* NULL: the system's */
+	int64_t		 grace;		/* seconds: a fire this late is late, not missed */
+	int64_t		 retry_horizon;	/* seconds: stop retrying a run this old */
+	int64_t		 retry_delay;	/* seconds between rounds of retries */
+	int64_t		 lp_ttl;	/* seconds a "latest version" lookup is kept */
+	int64_t		 fallback;	/* seconds between change checks inotify may have missed */
+	int		 once;		/* fire what is due now, then stop */
+	int64_t		 fake_now;	/* != 0: the clock reads this (tests; with once) */
+};
+
+/* Counters for logs, status and metrics. */
+struct engine_stats {
+	int64_t	schedules;		/* loaded and valid */
+	int64_t	fires;			/* runs started */
+	int64_t	created;
+	int64_t	failed;
+	int64_t	skipped;
+	int64_t	inflight;		/* runs started and not finished */
+};
+
+typedef void	(*engine_idle_cb)(void *arg);
+
+/* Returns 0 and an engine bound to base, or -1 with e. The engine uses, never owns, st, admin and lg. */
+int	engine_new(struct event_base *base, struct store *st, struct admin *admin,
+	    const struct log *lg, const struct engine_config *cfg,
+	    struct engine **out, struct err *e);
+
+/*
+ * Load the schedules, record what was missed while down (per catch-up
+ * policy), look up runs left pending by a previous run, fire what is due,
+ * and arm the timer. With cfg.once, calls idle once nothing is in flight.
+ */
+int	engine_start(struct engine *eng, engine_idle_cb idle, void *arg,
+	    struct err *e);
+
+/* Look at the change feed now (a signal, a test). */
+void	engine_reload(struct engine *eng);
+
+/* Take no new fires; call idle once nothing is in flight (maybe at once). */
+void	engine_stop(struct engine *eng, engine_idle_cb idle, void *arg);
+
+void	engine_stats(const struct engine *eng, struct engine_stats *out);
+void	engine_free(struct engine *eng);
+
+#endif

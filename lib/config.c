@@ -1,0 +1,209 @@
+/* config.c: schedd's flytectl-style YAML configuration (admin: and scheduler: sections). */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <cjson/cJSON.h>
+
+#include "schedd/config.h"
+#include "schedd/yaml.h"
+
+int
+config_defaults(struct config *c, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_inflight = 32;
+	c->rate_limit = 100;
+	if ((c->db = strdup(CONFIG_DEFAULT_DB)) == NULL ||
+	    (c->metrics = strdup("")) == NULL) {
+		config_clear(c);
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_clear(struct config *c)
+{
+	free(c->endpoint);
+	free(c->ca_file);
+	free(c->auth_header);
+	free(c->db);
+	free(c->metrics);
+	memset(c, 0, sizeof(*c));
+}
+
+char *
+config_endpoint(const char *text, int insecure, struct err *e)
+{
+	const char	*host = text;
+	char		*out;
+	size_t		 len;
+
+	if (strncmp(text, "http://", 7) == 0 || strncmp(text, "https://", 8) == 0)
+		host = NULL;
+	else if (strncmp(text, "dns:///", 7) == 0)
+		host = text + 7;
+	if (host != NULL && (*host == '\0' || strchr(host, '/') != NULL)) {
+		err_set_code(e, EX_CONFIG, "endpoint \"%s\" is not dns:///host:port, "
+		    "http://host:port or https://host", text);
+		return NULL;
+	}
+	len = strlen(text) + 16;
+	if ((out = malloc(len)) == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	if (host != NULL)
+		snprintf(out, len, "%s://%s", insecure ? "http" : "https", host);
+	else
+		snprintf(out, len, "%s", text);
+	while ((len = strlen(out)) > 0 && out[len - 1] == '/')
+		out[len - 1] = '\0';
+	return out;
+}
+
+/* One known key: where it goes and what type it must be. */
+enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_ANY };
+
+struct config_key {
+	const char		*name;
+	enum config_type	 type;
+	size_t			 offset;	/* into struct config, or SIZE_MAX: accepted, unused yet */
+};
+
+#define UNUSED_KEY	((size_t)-1)
+
+static const struct config_key admin_keys[] = {
+	{ "endpoint",			CT_STRING,	offsetof(struct config, endpoint) },
+	{ "insecure",			CT_BOOL,	offsetof(struct config, insecure) },
+	{ "caCertFilePath",		CT_STRING,	offsetof(struct config, ca_file) },
+	{ "authorizationHeader",	CT_STRING,	offsetof(struct config, auth_header) },
+	/* Read by the auth work (issue 5); accepted so flytectl configs load quietly. */
+	{ "authType",			CT_STRING,	UNUSED_KEY },
+	{ "clientId",			CT_STRING,	UNUSED_KEY },
+	{ "clientSecretLocation",	CT_STRING,	UNUSED_KEY },
+	{ "clientSecretEnvVar",		CT_STRING,	UNUSED_KEY },
+	{ "tokenUrl",			CT_STRING,	UNUSED_KEY },
+	{ "scopes",			CT_ANY,		UNUSED_KEY },
+	{ "audience",			CT_STRING,	UNUSED_KEY },
+	{ "insecureSkipVerify",		CT_BOOL,	UNUSED_KEY },
+	{ NULL, 0, 0 }
+};
+
+static const struct config_key scheduler_keys[] = {
+	{ "db",				CT_STRING,	offsetof(struct config, db) },
+	{ "maxInflight",		CT_INT,		offsetof(struct config, max_inflight) },
+	{ "rateLimit",			CT_NUMBER,	offsetof(struct config, rate_limit) },
+	{ "metrics",			CT_STRING,	offsetof(struct config, metrics) },
+	{ NULL, 0, 0 }
+};
+
+static const char *const type_names[] = {
+	"a string", "true or false", "a whole number", "a number", "anything"
+};
+
+static int
+take_section(const char *path, const char *section, const cJSON *obj,
+    const struct config_key *keys, struct config *c, const struct log *lg,
+    struct err *e)
+{
+	const cJSON	*item;
+
+	if (obj == NULL || cJSON_IsNull(obj))
+		return 0;
+	if (!cJSON_IsObject(obj)) {
+		err_set_code(e, EX_CONFIG, "%s: %s: not a mapping", path, section);
+		return -1;
+	}
+	cJSON_ArrayForEach(item, obj) {
+		const struct config_key	*k = keys;
+		char			*field;
+
+		while (k->name != NULL && strcmp(k->name, item->string) != 0)
+			k++;
+		if (k->name == NULL) {
+			log_event(lg, LOG_LEVEL_WARN, "config", "%s: unknown key "
+			    "%s.%s ignored", path, section, item->string);
+			continue;
+		}
+		if ((k->type == CT_STRING && !cJSON_IsString(item)) ||
+		    (k->type == CT_BOOL && !cJSON_IsBool(item)) ||
+		    ((k->type == CT_INT || k->type == CT_NUMBER) &&
+		    !cJSON_IsNumber(item)) ||
+		    (k->type == CT_INT && (item->valuedouble < 1 ||
+		    item->valuedouble > 100000 ||
+		    item->valuedouble != (int)item->valuedouble)) ||
+		    (k->type == CT_NUMBER && item->valuedouble < 0)) {
+			err_set_code(e, EX_CONFIG, "%s: %s.%s must be %s%s", path,
+			    section, item->string, type_names[k->type],
+			    k->type == CT_INT ? " from 1 to 100000" :
+			    k->type == CT_NUMBER ? " >= 0" : "");
+			return -1;
+		}
+		if (k->offset == UNUSED_KEY)
+			continue;
+		field = (char *)c + k->offset;
+		switch (k->type) {
+		case CT_STRING: {
+			char	**s = (char **)(void *)field, *copy;
+
+			if ((copy = strdup(item->valuestring)) == NULL) {
+				err_set_code(e, EX_OSERR, "out of memory");
+				return -1;
+			}
+			free(*s);
+			*s = copy;
+			break;
+		}
+		case CT_BOOL:
+			*(int *)(void *)field = cJSON_IsTrue(item);
+			break;
+		case CT_INT:
+			*(int *)(void *)field = (int)item->valuedouble;
+			break;
+		case CT_NUMBER:
+			*(double *)(void *)field = item->valuedouble;
+			break;
+		case CT_ANY:
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *c, const struct log *lg,
+    struct err *e)
+{
+	cJSON		*doc = NULL;
+	const cJSON	*item;
+	int		 rc = -1;
+
+	if (yaml_load(path, &doc, e) == -1) {
+		if (e->code == EX_DATAERR)
+			e->code = EX_CONFIG;
+		return -1;
+	}
+	if (!cJSON_IsObject(doc)) {
+		err_set_code(e, EX_CONFIG, "%s: not a mapping", path);
+		goto out;
+	}
+	cJSON_ArrayForEach(item, doc)
+		if (strcmp(item->string, "admin") != 0 &&
+		    strcmp(item->string, "scheduler") != 0)
+			log_event(lg, LOG_LEVEL_WARN, "config", "%s: unknown key "
+			    "%s ignored", path, item->string);
+	if (take_section(path, "admin", cJSON_GetObjectItemCaseSensitive(doc,
+	    "admin"), admin_keys, c, lg, e) == -1 ||
+	    take_section(path, "scheduler", cJSON_GetObjectItemCaseSensitive(doc,
+	    "scheduler"), scheduler_keys, c, lg, e) == -1)
+		goto out;
+	rc = 0;
+ out:
+	cJSON_Delete(doc);
+	return rc;
+}

@@ -1,0 +1,137 @@
+/* stub.h: what the stub Flyte Admin's modules share: options, the server, one call being answered. */
+#ifndef STUB_H
+#define STUB_H
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+
+struct evhttp_request;
+struct event;
+struct catalog;
+struct execs;
+struct oauth;
+
+struct stub_opts {
+	int		 port;			/* 0: any free port */
+	const char	*port_file;		/* bound port written here */
+	const char	*catalog;		/* launch plans, JSON list */
+	const char	*record;		/* accepted requests, JSON lines */
+	const char	*log;			/* every request with its status */
+	double		 fail_rate;		/* share of requests answered 503 */
+	double		 lost_reply_rate;	/* creates carried out, then 503 */
+	unsigned long long fail_seed;
+	int		 latency_ms;		/* added before each reply */
+	double		 outage_start;		/* seconds since start; < 0: none */
+	double		 outage_end;
+	int		 close_during_outage;	/* drop connections, no reply */
+	double		 phase_after;		/* seconds per phase; 0: stay QUEUED */
+	int		 auth;			/* bearer tokens on /api */
+	const char	*client_id;
+	char		*client_secret;		/* owned */
+	int		 token_ttl;		/* seconds */
+	const char	*auth_header;		/* advertised authorization_metadata_key */
+};
+
+struct stub {
+	struct stub_opts	 o;
+	struct event_base	*base;
+	struct evhttp		*http;
+	int			 port;		/* bound port */
+	struct timespec		 start;		/* CLOCK_MONOTONIC at start */
+	FILE			*record;
+	FILE			*log;
+	cJSON			*records;	/* accepted requests, for /stub/requests */
+	unsigned long long	 rng;		/* fault injection stream */
+	struct call		*pending;	/* replies waiting on latency or a close */
+	struct catalog		*catalog;
+	struct execs		*execs;
+	struct oauth		*oauth;
+};
+
+/* Output naming chosen the way grpc-gateway picks a marshaler. */
+#define CALL_CAMEL	0x1	/* no application/json Accept or Content-Type */
+#define CALL_LENIENT	0x2	/* default marshaler: unknown fields dropped */
+
+struct call {
+	struct stub		*st;
+	struct evhttp_request	*req;
+	int			 method;	/* enum evhttp_cmd_type */
+	const char		*method_name;
+	char			*path;		/* as sent, without the query */
+	char			*query;		/* NULL when none */
+	char			*segs[8];	/* path segments, percent-decoded */
+	int			 nsegs;
+	char			*body;		/* NUL-terminated, "" when none */
+	size_t			 bodylen;
+	int			 flags;		/* CALL_* */
+	const char		*auth_header;	/* header that carried a bearer token */
+	/* The answer. */
+	int			 status;	/* 0 until a handler answers */
+	char			*resp;		/* body text */
+	const char		*ctype;		/* Content-Type of resp */
+	char			*www_auth;	/* WWW-Authenticate on 401 */
+	int			 accepted;	/* record it */
+	cJSON			*rec_body;	/* recorded as "body"; NULL: parsed request */
+	char			 note[512];	/* error or fault, for the log */
+	int			 close;		/* drop the connection instead */
+	struct event		*timer;		/* delayed reply */
+	struct call		*next;		/* stub.pending */
+};
+
+/* Seconds since the stub started (monotonic). */
+double	 stub_elapsed(const struct stub *);
+/* Uniform in [0, 1) from the fault injection stream. */
+double	 stub_random(struct stub *);
+/* Current wall clock as RFC 3339 UTC with microseconds, and its parts. */
+void	 stub_wallclock(long long *secs, int *nanos);
+
+/* Answer with body (taken over, printed compactly). */
+void	 call_json(struct call *, int status, cJSON *body);
+/* Answer with a grpc-gateway error: {"code":code,"message":...,"details":[]}. */
+void	 call_error(struct call *, int status, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+/*
+ * Answer with message `msg` (a pjson index) built sparse in snake_case:
+ * re-encoded with every unset field, named as the request's marshaler wants.
+ */
+void	 call_message(struct call *, int status, const char *msg, cJSON *sparse);
+/* The request body as JSON: {} when empty; NULL after answering 400 when not JSON. */
+cJSON	*call_body_json(struct call *);
+/* The value of query parameter `key`, or NULL; caller frees. */
+char	*call_query(const struct call *, const char *key);
+
+/* catalog.c: launch plans from the --catalog file. */
+struct catalog *catalog_load(const char *path, char *err, size_t errlen);
+void	 catalog_free(struct catalog *);
+/* Answer /api/v1/launch_plans and /api/v1/active_launch_plans; 0 if not such a path. */
+int	 catalog_route(struct catalog *, struct call *);
+/* The canonical admin.LaunchPlan of an identifier, or NULL. */
+const cJSON *catalog_find(const struct catalog *, const char *project,
+	    const char *domain, const char *name, const char *version);
+/* Whether any launch plan lives in project/domain. */
+int	 catalog_has_project(const struct catalog *, const char *project,
+	    const char *domain);
+/* Check literals against the plan's expected and fixed inputs. Returns 0, or -1 with err. */
+int	 catalog_check_inputs(const cJSON *lp, const cJSON *literals, char *err,
+	    size_t errlen);
+
+/* executions.c: executions created through the stub. */
+struct execs *execs_new(struct stub *);
+void	 execs_free(struct execs *);
+void	 execs_reset(struct execs *);
+/* Answer /api/v1/executions...; 0 if not such a path. */
+int	 execs_route(struct execs *, struct call *);
+/* POST /stub/executions/{project}/{domain}/{name}/phase {"phase": NAME}. */
+void	 execs_force_phase(struct execs *, struct call *);
+
+/* oauth.c: client-credentials tokens, discovery, bearer checks. */
+struct oauth *oauth_new(struct stub *);
+void	 oauth_free(struct oauth *);
+/* Answer /oauth2/token, /.well-known/..., /config/v1/flyte_client; 0 if none. */
+int	 oauth_route(struct oauth *, struct call *);
+/* 0 if the call carries a live token; else answers 401 and returns -1. */
+int	 oauth_check(struct oauth *, struct call *);
+/* Make every token issued so far invalid (tests of refresh on 401). */
+void	 oauth_revoke(struct oauth *);
+#endif
