@@ -237,6 +237,7 @@ run(struct schedd *sd)
 		.retry_delay = 30,
 		.lp_ttl = 60,
 		.fallback = 300,
+		.retention = sd->conf.retention,
 		.once = sd->once,
 		.fake_now = sd->fake_now,
 	};

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "schedd/civil.h"
 #include "schedd/config.h"
 #include "schedd/yaml.h"
 
@@ -16,6 +17,7 @@ config_defaults(struct config *c, struct err *e)
 	memset(c, 0, sizeof(*c));
 	c->max_inflight = 32;
 	c->rate_limit = 100;
+	c->retention = 90 * 86400;
 	if ((c->db = strdup(CONFIG_DEFAULT_DB)) == NULL ||
 	    (c->metrics = strdup("")) == NULL) {
 		config_clear(c);
@@ -67,7 +69,7 @@ config_endpoint(const char *text, int insecure, struct err *e)
 }
 
 /* One known key: where it goes and what type it must be. */
-enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_ANY };
+enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_DURATION, CT_ANY };
 
 struct config_key {
 	const char		*name;
@@ -99,11 +101,13 @@ static const struct config_key scheduler_keys[] = {
 	{ "maxInflight",		CT_INT,		offsetof(struct config, max_inflight) },
 	{ "rateLimit",			CT_NUMBER,	offsetof(struct config, rate_limit) },
 	{ "metrics",			CT_STRING,	offsetof(struct config, metrics) },
+	{ "historyRetention",		CT_DURATION,	offsetof(struct config, retention) },
 	{ NULL, 0, 0 }
 };
 
 static const char *const type_names[] = {
-	"a string", "true or false", "a whole number", "a number", "anything"
+	"a string", "true or false", "a whole number", "a number",
+	"a duration like 90d or 12h (0 keeps everything)", "anything"
 };
 
 static int
@@ -122,6 +126,7 @@ take_section(const char *path, const char *section, const cJSON *obj,
 	cJSON_ArrayForEach(item, obj) {
 		const struct config_key	*k = keys;
 		char			*field;
+		int64_t			 duration = 0;
 
 		while (k->name != NULL && strcmp(k->name, item->string) != 0)
 			k++;
@@ -137,7 +142,11 @@ take_section(const char *path, const char *section, const cJSON *obj,
 		    (k->type == CT_INT && (item->valuedouble < 1 ||
 		    item->valuedouble > 100000 ||
 		    item->valuedouble != (int)item->valuedouble)) ||
-		    (k->type == CT_NUMBER && item->valuedouble < 0)) {
+		    (k->type == CT_NUMBER && item->valuedouble < 0) ||
+		    (k->type == CT_DURATION && (!cJSON_IsString(item) ||
+		    (strcmp(item->valuestring, "0") != 0 &&
+		    civil_parse_duration(item->valuestring, 36500LL * 86400,
+		    &duration) == -1)))) {
 			err_set_code(e, EX_CONFIG, "%s: %s.%s must be %s%s", path,
 			    section, item->string, type_names[k->type],
 			    k->type == CT_INT ? " from 1 to 100000" :
@@ -167,6 +176,10 @@ take_section(const char *path, const char *section, const cJSON *obj,
 			break;
 		case CT_NUMBER:
 			*(double *)(void *)field = item->valuedouble;
+			break;
+		case CT_DURATION:
+			*(int64_t *)(void *)field = strcmp(item->valuestring,
+			    "0") == 0 ? 0 : duration;
 			break;
 		case CT_ANY:
 			break;

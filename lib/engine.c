@@ -26,6 +26,8 @@
 
 #define LP_CACHE_MAX	256	/* launch plans remembered */
 #define FLUSH_RETRY_S	1	/* after a failed batch commit */
+#define PRUNE_EVERY_S	3600	/* retention: at most one batch an hour... */
+#define PRUNE_BATCH	1000	/* ...of this many rows, unless more are due */
 
 /* A schedule as the engine keeps it: what computing its instants needs, no more. */
 struct engine_schedule {
@@ -55,7 +57,9 @@ struct engine_fire {
 	struct schedule		 s;		/* the row, read when the fire starts */
 	int			 attempts;	/* create requests sent this time */
 	int64_t			 sent_at;
-	int			 lookup_first;	/* may have been sent before a restart: GET first */
+	int64_t			 since;		/* when the run was asked for: the retry horizon counts from it */
+	char			*request;	/* the body, once committed to its run row */
+	struct engine_fire	*send_next;	/* waiting for its request to be committed */
 	double			 started;	/* monotonic, for the latency in the log */
 	struct event		*later;		/* the next round of retries */
 };
@@ -115,9 +119,12 @@ struct engine {
 	struct idset		 ours;
 	struct lp_entry		*lps;
 	size_t			 nlps;
+	struct engine_fire	*to_send;	/* built, request not yet committed */
+	struct event		*send_ev;
 	struct engine_result	*results;
 	size_t			 nresults;
 	size_t			 capresults;
+	int64_t			 pruned_at;	/* retention: the last batch */
 	int			 stopping;
 	engine_idle_cb		 idle;
 	void			*idle_arg;
@@ -356,6 +363,33 @@ result_add(struct engine *eng, const struct engine_fire *f, const char *state,
 	return 0;
 }
 
+/*
+ * Retention rides on result commits, so it adds no wake-up of its own: a
+ * small batch at most once an hour, at once again while batches come back full.
+ */
+static void
+engine_prune(struct engine *eng, int64_t now)
+{
+	struct err	e;
+	int		deleted = 0;
+
+	if (eng->cfg.retention <= 0 || eng->cfg.once ||
+	    now - eng->pruned_at < PRUNE_EVERY_S)
+		return;
+	if (store_begin(eng->st, &e) == -1 ||
+	    store_runs_prune(eng->st, now - eng->cfg.retention, PRUNE_BATCH,
+	    &deleted, &e) == -1 || store_commit(eng->st, &e) == -1) {
+		store_rollback(eng->st);
+		log_event(eng->log, LOG_LEVEL_WARN, "retention", "%s", e.msg);
+		deleted = 0;
+	}
+	eng->pruned_at = deleted == PRUNE_BATCH ? 0 : now;
+	if (deleted > 0)
+		log_event(eng->log, LOG_LEVEL_INFO, "retention", "removed %d runs "
+		    "older than %" PRId64 " days", deleted,
+		    eng->cfg.retention / 86400);
+}
+
 /* Write the outcomes gathered since the last flush in one transaction. */
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -388,6 +422,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		free(eng->results[i].error);
 	}
 	eng->nresults = 0;
+	engine_prune(eng, now);
  idle:
 	engine_maybe_idle(eng);
 	return;
@@ -416,6 +451,7 @@ fire_free(struct engine_fire *f)
 		event_free(f->later);
 	schedule_clear(&f->s);
 	free(f->schedule_name);
+	free(f->request);
 	free(f);
 }
 
@@ -493,7 +529,7 @@ fire_retry_later(struct engine_fire *f, long status, const char *why)
 		fire_finish(f, "pending", status, why);
 		return;
 	}
-	if (engine_now(eng) - f->instant > eng->cfg.retry_horizon) {
+	if (engine_now(eng) - f->since > eng->cfg.retry_horizon) {
 		snprintf(msg, sizeof(msg), "gave up after %d attempts over "
 		    "%" PRId64 " s: %s", f->attempts, eng->cfg.retry_horizon,
 		    why);
@@ -526,7 +562,7 @@ confirm_done(const struct admin_response *r, void *arg)
 	char			 msg[512];
 
 	if (r->status == 200) {
-		if (execution_is_fire(r->body, &f->s, f->instant, &why))
+		if (execution_is_fire(r->body, f->request, &why))
 			fire_finish(f, "created", 409, NULL);
 		else
 			fire_finish(f, "failed", 409, why);
@@ -541,14 +577,21 @@ confirm_done(const struct admin_response *r, void *arg)
 		fire_retry_later(f, r->status, msg);
 }
 
+/* GET the execution the run's request names (where it was sent, whatever the schedule says now). */
 static void
 fire_get_execution(struct engine_fire *f, admin_done_cb cb)
 {
-	char		path[1024];
+	char		project[256], domain[256], name[256], path[1024];
 	struct err	e;
 
-	snprintf(path, sizeof(path), "/api/v1/executions/%s/%s/%s",
-	    f->s.project, f->s.domain, f->name);
+	if (execution_request_id(f->request, project, domain, name,
+	    sizeof(project)) == -1) {
+		fire_finish(f, "failed", 0, "the recorded request has no "
+		    "project, domain or name");
+		return;
+	}
+	snprintf(path, sizeof(path), "/api/v1/executions/%s/%s/%s", project,
+	    domain, name);
 	if (admin_request(f->eng->admin, "GET", path, NULL, cb, f, &e) == -1)
 		fire_retry_later(f, 0, e.msg);
 }
@@ -577,7 +620,56 @@ create_done(const struct admin_response *r, void *arg)
 		fire_finish(f, "failed", r->status, msg);
 }
 
-/* Build the request with the launch plan's version and interface, and send it. */
+/* Send the committed request. */
+static void
+fire_post(struct engine_fire *f)
+{
+	struct err	e;
+
+	if (f->sent_at == 0)
+		f->sent_at = engine_now(f->eng);
+	if (admin_request(f->eng->admin, "POST", "/api/v1/executions",
+	    f->request, create_done, f, &e) == -1)
+		fire_retry_later(f, 0, e.msg);
+}
+
+/* Commit the requests built since the last time in one transaction, then send them. */
+static void
+send_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine		*eng = arg;
+	struct engine_fire	*f, *list = eng->to_send;
+	struct timeval		 retry = { FLUSH_RETRY_S, 0 };
+	struct err		 e;
+
+	(void)fd;
+	(void)what;
+	if (list == NULL)
+		return;
+	if (store_begin(eng->st, &e) == -1)
+		goto fail;
+	for (f = list; f != NULL; f = f->send_next)
+		if (store_run_request_body(eng->st, f->run_id, f->request,
+		    &e) == -1) {
+			store_rollback(eng->st);
+			goto fail;
+		}
+	if (store_commit(eng->st, &e) == -1)
+		goto fail;
+	eng->to_send = NULL;
+	while ((f = list) != NULL) {
+		list = f->send_next;
+		f->send_next = NULL;
+		fire_post(f);
+	}
+	return;
+ fail:
+	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording requests: %s; "
+	    "retrying", e.msg);
+	evtimer_add(eng->send_ev, &retry);
+}
+
+/* Build the request with the launch plan's version and interface, and queue it. */
 static void
 fire_create(struct engine_fire *f, const char *version, const cJSON *parameters)
 {
@@ -604,11 +696,13 @@ fire_create(struct engine_fire *f, const char *version, const cJSON *parameters)
 		fire_finish(f, "failed", 0, e.msg);
 		goto out;
 	}
-	if (f->sent_at == 0)
-		f->sent_at = engine_now(eng);
-	if (admin_request(eng->admin, "POST", "/api/v1/executions", body,
-	    create_done, f, &e) == -1)
-		fire_retry_later(f, 0, e.msg);
+	/* The request is committed to the run row before it leaves. */
+	f->request = body;
+	body = NULL;
+	f->send_next = eng->to_send;
+	eng->to_send = f;
+	if (!evtimer_pending(eng->send_ev, NULL))
+		event_active(eng->send_ev, EV_TIMEOUT, 0);
  out:
 	cJSON_Delete(inputs);
 	cJSON_Delete(literals);
@@ -733,7 +827,7 @@ fire_resolve(struct engine_fire *f)
 	}
 }
 
-/* At start: was this run sent before the restart? Admin decides. */
+/* A recorded request may have been sent before a restart or a retry round: Admin decides. */
 static void
 lookup_done(const struct admin_response *r, void *arg)
 {
@@ -742,29 +836,36 @@ lookup_done(const struct admin_response *r, void *arg)
 	char			 msg[512];
 
 	if (r->status == 200) {
-		if (execution_is_fire(r->body, &f->s, f->instant, &why))
+		if (execution_is_fire(r->body, f->request, &why))
 			fire_finish(f, "created", 200, NULL);
 		else
 			fire_finish(f, "failed", 409, why);
 		return;
 	}
 	if (r->status == 404) {
-		/* Admin lacks it: send it now. */
-		f->lookup_first = 0;
-		fire_resolve(f);
+		/* Admin lacks it: send it now, exactly as it was recorded. */
+		fire_post(f);
 		return;
 	}
 	transport_error(r, msg, sizeof(msg));
 	fire_retry_later(f, r->status, msg);
 }
 
-/* Read the schedule row and go: look up first (after a restart), or create. */
+/*
+ * A run whose request is recorded may have been sent: look it up, and
+ * resend it as recorded if Admin lacks it. Otherwise read the schedule row
+ * and build the request.
+ */
 static void
 fire_begin(struct engine_fire *f)
 {
 	struct engine	*eng = f->eng;
 	struct err	 e;
 
+	if (f->request != NULL) {
+		fire_get_execution(f, lookup_done);
+		return;
+	}
 	schedule_clear(&f->s);
 	if (store_schedule_get(eng->st, f->schedule_name, &f->s, &e) == -1) {
 		if (e.code == EX_NOINPUT)
@@ -774,24 +875,24 @@ fire_begin(struct engine_fire *f)
 			fire_retry_later(f, 0, e.msg);
 		return;
 	}
-	if (f->lookup_first)
-		fire_get_execution(f, lookup_done);
-	else
-		fire_resolve(f);
+	fire_resolve(f);
 }
 
 /* A new fire for a pending run row (not started: the caller commits first). */
 static struct engine_fire *
 fire_new(struct engine *eng, int64_t run_id, const char *schedule_name,
-    int64_t instant, const char *kind, int lookup_first)
+    int64_t instant, const char *kind, const char *request, int64_t since)
 {
 	struct engine_fire	*f;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
 	    (f->schedule_name = strdup(schedule_name)) == NULL ||
+	    (request != NULL && (f->request = strdup(request)) == NULL) ||
 	    idset_add(&eng->ours, run_id) == -1) {
-		if (f != NULL)
+		if (f != NULL) {
 			free(f->schedule_name);
+			free(f->request);
+		}
 		free(f);
 		log_event(eng->log, LOG_LEVEL_ERROR, "fire", "out of memory; "
 		    "run %" PRId64 " stays pending", run_id);
@@ -800,9 +901,9 @@ fire_new(struct engine *eng, int64_t run_id, const char *schedule_name,
 	f->eng = eng;
 	f->run_id = run_id;
 	f->instant = instant;
+	f->since = since;
 	snprintf(f->kind, sizeof(f->kind), "%s", kind);
 	fire_execution_name(schedule_name, instant, f->name, sizeof(f->name));
-	f->lookup_first = lookup_first;
 	f->started = monotonic();
 	f->next = eng->fires;
 	if (eng->fires != NULL)
@@ -884,7 +985,8 @@ plan_schedule(struct engine *eng, struct engine_schedule *sch,
 		/* An existing row is someone else's (or handled): leave it. */
 		if (strcmp(state, "new") != 0)
 			continue;
-		if ((f = fire_new(eng, run_id, name, plan.fire[i], kind, 0)) ==
+		if ((f = fire_new(eng, run_id, name, plan.fire[i], kind, NULL,
+		    now)) ==
 		    NULL || batch_add(batch, f) == -1) {
 			err_set_code(e, EX_OSERR, "out of memory");
 			return -1;
@@ -1107,9 +1209,9 @@ adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 		eng->last_pending_id = p->run_id;
 	if (idset_has(&eng->ours, p->run_id))
 		return 0;
-	/* A row that carries a name may have been sent before: ask Admin first. */
+	/* A recorded request may have been sent before: fire_begin asks Admin first. */
 	if ((f = fire_new(eng, p->run_id, p->schedule_name, p->scheduled_at,
-	    p->kind, p->execution_name != NULL)) != NULL)
+	    p->kind, p->request, p->recorded_at)) != NULL)
 		fire_begin(f);
 	return 0;
 }
@@ -1203,6 +1305,7 @@ engine_new(struct event_base *base, struct store *st, struct admin *admin,
 	    (eng->zones = tz_cache_new(cfg->tzdir)) == NULL ||
 	    (eng->lps = calloc(LP_CACHE_MAX, sizeof(*eng->lps))) == NULL ||
 	    (eng->flush_ev = evtimer_new(base, flush_cb, eng)) == NULL ||
+	    (eng->send_ev = evtimer_new(base, send_cb, eng)) == NULL ||
 	    (eng->idle_ev = evtimer_new(base, idle_cb, eng)) == NULL)
 		goto nomem;
 	eng->cfg.db_path = eng->db_path;
@@ -1301,6 +1404,15 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 		event_del(eng->inotify_ev);
 	if (eng->fallback_ev != NULL)
 		event_del(eng->fallback_ev);
+	/* Requests built but not yet recorded are not sent: the runs stay pending, unsent. */
+	while (eng->to_send != NULL) {
+		struct engine_fire	*f = eng->to_send;
+
+		eng->to_send = f->send_next;
+		free(f->request);
+		f->request = NULL;
+		fire_finish(f, "pending", 0, NULL);
+	}
 	/* Fires waiting for a retry round are left pending for the next start. */
 	for (struct engine_fire *f = eng->fires, *next; f != NULL; f = next) {
 		next = f->next;
@@ -1344,6 +1456,8 @@ engine_free(struct engine *eng)
 		event_free(eng->fallback_ev);
 	if (eng->flush_ev != NULL)
 		event_free(eng->flush_ev);
+	if (eng->send_ev != NULL)
+		event_free(eng->send_ev);
 	if (eng->idle_ev != NULL)
 		event_free(eng->idle_ev);
 	if (eng->timerfd != -1)

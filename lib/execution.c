@@ -130,32 +130,63 @@ execution_launch_plan(const cJSON *doc, const char **version,
 	return 0;
 }
 
+/* Two strings that must both be there and equal. */
+static int
+same_string(const cJSON *a, const cJSON *b, const char *key)
+{
+	const char	*x = member_string(a, key), *y = member_string(b, key);
+
+	return x != NULL && y != NULL && strcmp(x, y) == 0;
+}
+
 int
-execution_is_fire(const char *execution_json, const struct schedule *s,
-    int64_t instant, const char **why)
+execution_is_fire(const char *execution_json, const char *request_json,
+    const char **why)
 {
 	cJSON		*doc = cJSON_Parse(execution_json);
+	cJSON		*req = cJSON_Parse(request_json);
 	const cJSON	*spec = member(doc, "spec"), *lp = member(spec, "launch_plan");
+	const cJSON	*want = member(member(req, "spec"), "launch_plan");
 	const char	*at = member_string(member(spec, "metadata"), "scheduled_at");
-	int64_t		 t;
+	const char	*want_at = member_string(member(member(req, "spec"),
+			    "metadata"), "scheduled_at");
+	int64_t		 t, want_t;
 	int		 ok = 0;
 
-	if (doc == NULL)
+	if (doc == NULL || req == NULL)
 		*why = "the existing execution is not JSON";
-	else if (lp == NULL || member_string(lp, "project") == NULL ||
-	    strcmp(member_string(lp, "project"), s->project) != 0 ||
-	    member_string(lp, "domain") == NULL ||
-	    strcmp(member_string(lp, "domain"), s->domain) != 0 ||
-	    member_string(lp, "name") == NULL ||
-	    strcmp(member_string(lp, "name"), s->launch_plan) != 0)
+	else if (!same_string(lp, want, "project") ||
+	    !same_string(lp, want, "domain") || !same_string(lp, want, "name"))
 		*why = "an execution of another launch plan has this name";
-	else if (at == NULL || civil_parse_rfc3339(at, &t, NULL) == -1 ||
-	    t != instant)
+	else if (at == NULL || want_at == NULL ||
+	    civil_parse_rfc3339(at, &t, NULL) == -1 ||
+	    civil_parse_rfc3339(want_at, &want_t, NULL) == -1 || t != want_t)
 		*why = "the existing execution was scheduled for another instant";
 	else
 		ok = 1;
 	cJSON_Delete(doc);
+	cJSON_Delete(req);
 	return ok;
+}
+
+int
+execution_request_id(const char *request_json, char *project, char *domain,
+    char *name, size_t len)
+{
+	cJSON		*req = cJSON_Parse(request_json);
+	const char	*p = member_string(req, "project");
+	const char	*d = member_string(req, "domain");
+	const char	*n = member_string(req, "name");
+	int		 rc = -1;
+
+	if (p != NULL && d != NULL && n != NULL) {
+		snprintf(project, len, "%s", p);
+		snprintf(domain, len, "%s", d);
+		snprintf(name, len, "%s", n);
+		rc = 0;
+	}
+	cJSON_Delete(req);
+	return rc;
 }
 
 const char *

@@ -741,6 +741,23 @@ store_run_result(struct store *st, int64_t run_id, const char *state,
 }
 
 int
+store_run_request_body(struct store *st, int64_t run_id, const char *request,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "UPDATE runs SET request = ?2 WHERE id = ?1", &stmt,
+	    e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	bind_text(stmt, 2, request);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
+
+int
 store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
     void *arg, struct err *e)
 {
@@ -749,8 +766,9 @@ store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
 	int			 rc, ret = 0;
 
 	if (prepare(st, "SELECT id, coalesce(schedule_id, 0), schedule_name, "
-	    "scheduled_at, kind, execution_name, attempts FROM runs WHERE "
-	    "state = 'pending' AND id > ?1 ORDER BY id", &stmt, e) == -1)
+	    "scheduled_at, kind, execution_name, attempts, request, recorded_at "
+	    "FROM runs "
+	    "WHERE state = 'pending' AND id > ?1 ORDER BY id", &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, after);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -761,6 +779,8 @@ store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
 		p.kind = (const char *)sqlite3_column_text(stmt, 4);
 		p.execution_name = (const char *)sqlite3_column_text(stmt, 5);
 		p.attempts = sqlite3_column_int(stmt, 6);
+		p.request = (const char *)sqlite3_column_text(stmt, 7);
+		p.recorded_at = column_time(stmt, 8);
 		if ((ret = cb(&p, arg, e)) == -1)
 			break;
 	}

@@ -2,6 +2,8 @@
 #ifndef SCHEDD_CONFIG_H
 #define SCHEDD_CONFIG_H
 
+#include <stdint.h>
+
 #include "schedd/err.h"
 #include "schedd/log.h"
 
@@ -17,9 +19,10 @@ struct config {
 	int	 max_inflight;		/* scheduler.maxInflight */
 	double	 rate_limit;		/* scheduler.rateLimit, per second */
 	char	*metrics;		/* scheduler.metrics, "" = off */
+	int64_t	 retention;		/* scheduler.historyRetention, seconds; 0 keeps all */
 };
 
-/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s. Returns 0 or -1 (out of memory). */
+/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, runs kept 90 days. Returns 0 or -1 (out of memory). */
 int	config_defaults(struct config *c, struct err *e);
 
 /*

@@ -20,6 +20,7 @@ struct engine_config {
 	int64_t		 retry_delay;	/* seconds between rounds of retries */
 	int64_t		 lp_ttl;	/* seconds a "latest version" lookup is kept */
 	int64_t		 fallback;	/* seconds between change checks inotify may have missed */
+	int64_t		 retention;	/* seconds runs are kept; 0 keeps all */
 	int		 once;		/* fire what is due now, then stop */
 	int64_t		 fake_now;	/* != 0: the clock reads this (tests; with once) */
 };

@@ -2,6 +2,7 @@
 #ifndef SCHEDD_EXECUTION_H
 #define SCHEDD_EXECUTION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "schedd/err.h"
@@ -30,12 +31,16 @@ int	execution_launch_plan(const struct cJSON *doc, const char **version,
 	    const struct cJSON **parameters, struct err *e);
 
 /*
- * Whether an Execution (GET /api/v1/executions/p/d/name) is the fire of s at
- * instant: same launch plan (project, domain, name) and same scheduled_at.
- * Returns 1 or 0; *why says what differs when 0.
+ * Whether an Execution (GET /api/v1/executions/p/d/name) is the one a create
+ * request (its body) asked for: same launch plan (project, domain, name) and
+ * same scheduled_at. Returns 1 or 0; *why says what differs when 0.
  */
-int	execution_is_fire(const char *execution_json, const struct schedule *s,
-	    int64_t instant, const char **why);
+int	execution_is_fire(const char *execution_json, const char *request_json,
+	    const char **why);
+
+/* The project, domain and name of a create request's body; 0, or -1 when it lacks them. */
+int	execution_request_id(const char *request_json, char *project,
+	    char *domain, char *name, size_t len);
 
 /* The phase of an Execution ("RUNNING", ...), or NULL when it has none. Points into doc. */
 const char	*execution_phase(const struct cJSON *doc);

@@ -148,6 +148,10 @@ int	store_run_result(struct store *st, int64_t run_id, const char *state,
 	    const char *execution_name, long http_status, const char *error,
 	    int attempts, int64_t sent_at, int64_t now, struct err *e);
 
+/* Record the request of a run before it is sent (the caller commits). */
+int	store_run_request_body(struct store *st, int64_t run_id,
+	    const char *request, struct err *e);
+
 /* A pending run to send (or look up), as store_pending_each hands it over. */
 struct store_pending {
 	int64_t		 run_id;
@@ -156,7 +160,9 @@ struct store_pending {
 	int64_t		 scheduled_at;
 	const char	*kind;
 	const char	*execution_name;	/* NULL: never sent */
+	const char	*request;	/* the body as committed before sending; NULL: never sent */
 	int		 attempts;
+	int64_t		 recorded_at;	/* when the run was asked for */
 };
 
 typedef int	(*store_pending_cb)(const struct store_pending *p, void *arg,
