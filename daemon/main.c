@@ -1,5 +1,6 @@
 /* main.c: schedd's entry: parse arguments and config, open the store, run the loop, handle signals. */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <systemd/sd-daemon.h>
 
 #include "schedd/admin.h"
 #include "schedd/civil.h"
@@ -34,6 +36,7 @@ struct schedd {
 	struct event		*sigint;
 	struct event		*sighup;
 	struct event		*deadline;
+	struct event		*watchdog;	/* WATCHDOG=1, only when systemd asks for it */
 	int64_t			 started_at;
 	char			 host[256];
 	int			 once;
@@ -66,6 +69,28 @@ finish(void *arg)
 	event_base_loopexit(sd->base, NULL);
 }
 
+/* Tell systemd how things stand (a no-op outside systemd). */
+static void
+notify_status(struct schedd *sd, const char *state)
+{
+	struct engine_stats	st;
+
+	engine_stats(sd->engine, &st);
+	sd_notifyf(0, "%sSTATUS=%" PRId64 " schedules, %" PRId64 " fires "
+	    "(%" PRId64 " created, %" PRId64 " failed, %" PRId64 " skipped), "
+	    "%" PRId64 " in flight", state, st.schedules, st.fires, st.created,
+	    st.failed, st.skipped, st.inflight);
+}
+
+/* WatchdogSec=: ping from the loop itself, so a stuck loop is noticed. */
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	notify_status(arg, "WATCHDOG=1\n");
+}
+
 static void
 deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -90,9 +115,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (sig == SIGHUP) {
 		log_event(&sd->log, LOG_LEVEL_INFO, "reload", "SIGHUP: looking "
 		    "for changes");
+		sd_notify(0, "RELOADING=1");
 		engine_reload(sd->engine);
+		notify_status(sd, "READY=1\n");
 		return;
 	}
+	sd_notify(0, "STOPPING=1");
 	log_event(&sd->log, LOG_LEVEL_INFO, "stop", "%s: taking no new fires, "
 	    "finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	if (sd->deadline == NULL &&
@@ -242,6 +270,7 @@ run(struct schedd *sd)
 		.fake_now = sd->fake_now,
 	};
 	struct err		 e;
+	uint64_t		 watchdog_usec = 0;
 
 	if (ec.tzdir != NULL && *ec.tzdir == '\0')
 		ec.tzdir = NULL;
@@ -275,6 +304,19 @@ run(struct schedd *sd)
 	    sd->once ? ", once" : "");
 	if (engine_start(sd->engine, sd->once ? finish : NULL, sd, &e) == -1)
 		goto fail;
+	/* The store is open and the heap built: ready. */
+	notify_status(sd, "READY=1\n");
+	if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+		struct timeval	tv = { (time_t)(watchdog_usec / 2000000),
+				    (suseconds_t)(watchdog_usec / 2 % 1000000) };
+
+		if ((sd->watchdog = event_new(sd->base, -1, EV_PERSIST,
+		    watchdog_cb, sd)) == NULL ||
+		    event_add(sd->watchdog, &tv) == -1) {
+			err_set_code(&e, EX_OSERR, "cannot arm the watchdog");
+			goto fail;
+		}
+	}
 	event_base_dispatch(sd->base);
 	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
 	    sd->started_at, sd->fake_now ? sd->fake_now : (int64_t)time(NULL), 1,
@@ -312,6 +354,8 @@ main(int argc, char **argv)
 	admin_free(sd.admin);
 	if (sd.deadline != NULL)
 		event_free(sd.deadline);
+	if (sd.watchdog != NULL)
+		event_free(sd.watchdog);
 	if (sd.sigterm != NULL)
 		event_free(sd.sigterm);
 	if (sd.sigint != NULL)
