@@ -271,6 +271,8 @@ run(struct schedd *sd)
 	};
 	struct err		 e;
 	uint64_t		 watchdog_usec = 0;
+	char			*secret = NULL;
+	int			 auth, rc;
 
 	if (ec.tzdir != NULL && *ec.tzdir == '\0')
 		ec.tzdir = NULL;
@@ -283,7 +285,23 @@ run(struct schedd *sd)
 		err_set_code(&e, EX_OSERR, "cannot create the event loop");
 		goto fail;
 	}
-	if (admin_new(sd->base, &ac, &sd->admin, &e) == -1 ||
+	/* The secret goes from its file or variable to the client, never to argv, logs or the store. */
+	if ((auth = config_uses_client_secret(&sd->conf, &e)) == -1 ||
+	    (auth && (secret = config_client_secret(&sd->conf, &e)) == NULL))
+		goto fail;
+	if (auth) {
+		ac.client_id = sd->conf.client_id;
+		ac.client_secret = secret;
+		ac.token_url = sd->conf.token_url;
+		ac.scopes = sd->conf.scopes;
+		ac.audience = sd->conf.audience;
+	}
+	rc = admin_new(sd->base, &ac, &sd->admin, &e);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	if (rc == -1 ||
 	    engine_new(sd->base, sd->st, sd->admin, &sd->log, &ec, &sd->engine,
 	    &e) == -1)
 		goto fail;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <event2/event.h>
 
@@ -13,6 +14,8 @@
 
 #define BODY_MAX	(4 << 20)	/* largest response we keep */
 #define BACKOFF_CAP_MS	30000
+#define REFRESH_S	60	/* refresh a token this long before it expires */
+#define OAUTH_GIVE_UP	3	/* failed token fetches before waiting requests fail */
 
 /* One request, from admin_request until its callback. */
 struct admin_request {
@@ -32,6 +35,10 @@ struct admin_request {
 	size_t			 length;
 	char			 error[CURL_ERROR_SIZE];
 	struct event		*retry;		/* waiting for a retry */
+	const char		*content_type;	/* of the body; NULL: JSON */
+	int			 internal;	/* the token flow's own: no bearer, not queued */
+	int			 reauthorized;	/* resent once after a 401 already */
+	unsigned		 bearer_gen;	/* the token it was sent with */
 };
 
 /* One socket curl asked us to watch. */
@@ -58,9 +65,23 @@ struct admin {
 	unsigned		 seed;		/* jitter */
 	struct admin_request	*live;		/* requests not yet called back */
 	size_t			 nlive;
+	/* OAuth2 client credentials. */
+	int			 oauth;		/* configured */
+	enum { OAUTH_NONE, OAUTH_FETCHING, OAUTH_VALID } oauth_state;
+	double			 oauth_expiry;	/* monotonic: refresh from then on */
+	unsigned		 bearer_gen;	/* bumped with each new token */
+	int			 oauth_failures;
+	struct event		*oauth_retry;
+	char			*client_id;
+	char			*client_secret;
+	char			*token_url;
+	char			*scopes;
+	char			*audience;
 };
 
 static void	admin_pump(struct admin *);
+static int	request_start(struct admin *, struct admin_request *);
+static void	request_finish(struct admin_request *, long);
 
 static double
 monotonic(void)
@@ -149,14 +170,23 @@ request_start(struct admin *a, struct admin_request *r)
 	if ((r->easy = curl_easy_init()) == NULL)
 		goto fail;
 	r->headers = curl_slist_append(r->headers, "Accept: application/json");
-	if (r->body != NULL)
-		r->headers = curl_slist_append(r->headers,
-		    "Content-Type: application/json");
-	if (a->token != NULL) {
+	if (r->body != NULL) {
+		snprintf(header, sizeof(header), "Content-Type: %s",
+		    r->content_type ? r->content_type : "application/json");
+		r->headers = curl_slist_append(r->headers, header);
+	}
+	if (a->token != NULL && !r->internal) {
 		snprintf(header, sizeof(header), "%s: Bearer %s",
 		    a->auth_header, a->token);
 		r->headers = curl_slist_append(r->headers, header);
+		r->bearer_gen = a->bearer_gen;
 	}
+	/* The token request authenticates the client with HTTP Basic (RFC 6749 2.3.1). */
+	if (r->internal && r->body != NULL && a->client_id != NULL &&
+	    (curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
+	    curl_easy_setopt(r->easy, CURLOPT_USERNAME, a->client_id) ||
+	    curl_easy_setopt(r->easy, CURLOPT_PASSWORD, a->client_secret)))
+		goto fail;
 	if (r->headers == NULL ||
 	    curl_easy_setopt(r->easy, CURLOPT_URL, r->url) != CURLE_OK ||
 	    curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, r->method) ||
@@ -226,6 +256,12 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 	event_free(r->retry);
 	r->retry = NULL;
 	a->waiting--;
+	if (r->internal) {
+		/* The token flow's own requests do not wait in the queue that waits for them. */
+		if (request_start(a, r) == -1)
+			request_finish(r, 0);
+		return;
+	}
 	queue_push(a, r, 1);
 	admin_pump(a);
 }
@@ -237,6 +273,14 @@ request_done(struct admin *a, struct admin_request *r, long status)
 	struct timeval	tv;
 	long		delay;
 
+	if (status == 401 && a->oauth && !r->internal && !r->reauthorized) {
+		/* Expired or revoked: a new token (unless one came meanwhile), then once more. */
+		r->reauthorized = 1;
+		if (r->bearer_gen == a->bearer_gen)
+			a->oauth_state = OAUTH_NONE;
+		queue_push(a, r, 1);
+		return;
+	}
 	if (!retryable(status) || r->attempts >= a->cfg.max_attempts) {
 		request_finish(r, status);
 		return;
@@ -366,6 +410,198 @@ pump_cb(evutil_socket_t fd, short what, void *arg)
 	admin_pump(arg);
 }
 
+/* --- OAuth2 client credentials --- */
+
+static int
+oauth_ready(const struct admin *a)
+{
+	return !a->oauth || (a->oauth_state == OAUTH_VALID &&
+	    monotonic() < a->oauth_expiry);
+}
+
+static void
+oauth_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	admin_pump(arg);
+}
+
+/*
+ * No token: try again after a backoff; after a few failures in a row the
+ * requests waiting for one fail (their callers retry later) rather than wait.
+ */
+static void
+oauth_failed(struct admin *a, const char *why)
+{
+	struct timeval	tv = { 1, 0 };
+
+	a->oauth_state = OAUTH_NONE;
+	if (++a->oauth_failures >= OAUTH_GIVE_UP) {
+		struct admin_request	*r;
+
+		while ((r = a->queue_head) != NULL) {
+			a->queue_head = r->next;
+			if (a->queue_head == NULL)
+				a->queue_tail = NULL;
+			snprintf(r->error, sizeof(r->error), "no OAuth2 token: %s",
+			    why);
+			request_finish(r, 0);
+		}
+	}
+	for (int i = 1; i < a->oauth_failures && tv.tv_sec < 30; i++)
+		tv.tv_sec *= 2;
+	evtimer_add(a->oauth_retry, &tv);
+}
+
+/* Percent-encode s into a form field value (RFC 3986 unreserved kept). */
+static void
+form_append(char *buf, size_t len, const char *key, const char *value)
+{
+	size_t	n = strlen(buf);
+
+	n += (size_t)snprintf(buf + n, len - n, "&%s=", key);
+	for (const unsigned char *p = (const unsigned char *)value;
+	    *p != '\0' && n + 4 < len; p++)
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			buf[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%%%02X", *p);
+	buf[n] = '\0';
+}
+
+static void	oauth_token_done(const struct admin_response *, void *);
+static void	oauth_discovery_done(const struct admin_response *, void *);
+
+/* A request of the token flow: started at once, outside the queue and the rate limit. */
+static int
+oauth_request(struct admin *a, const char *method, const char *url,
+    const char *body, admin_done_cb cb)
+{
+	struct admin_request	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->method = strdup(method)) == NULL ||
+	    (r->url = strdup(url)) == NULL ||
+	    (body != NULL && (r->body = strdup(body)) == NULL)) {
+		if (r != NULL) {
+			free(r->method);
+			free(r->url);
+		}
+		free(r);
+		return -1;
+	}
+	r->admin = a;
+	r->live_next = a->live;
+	if (a->live != NULL)
+		a->live->live_prev = r;
+	a->live = r;
+	a->nlive++;
+	r->internal = 1;
+	r->content_type = "application/x-www-form-urlencoded";
+	r->cb = cb;
+	r->arg = a;
+	if (request_start(a, r) == -1) {
+		request_finish(r, 0);
+		return 0;
+	}
+	return 0;
+}
+
+static void
+oauth_fetch(struct admin *a)
+{
+	char	url[2048], body[4096] = "grant_type=client_credentials";
+	int	rc;
+
+	if (a->oauth_state == OAUTH_FETCHING ||
+	    evtimer_pending(a->oauth_retry, NULL))
+		return;
+	a->oauth_state = OAUTH_FETCHING;
+	if (a->token_url == NULL) {
+		snprintf(url, sizeof(url), "%s/.well-known/oauth-authorization-server",
+		    a->endpoint);
+		rc = oauth_request(a, "GET", url, NULL, oauth_discovery_done);
+	} else {
+		if (a->scopes != NULL)
+			form_append(body, sizeof(body), "scope", a->scopes);
+		if (a->audience != NULL)
+			form_append(body, sizeof(body), "audience", a->audience);
+		rc = oauth_request(a, "POST", a->token_url, body,
+		    oauth_token_done);
+	}
+	if (rc == -1)
+		oauth_failed(a, "out of memory");
+}
+
+static void
+oauth_discovery_done(const struct admin_response *r, void *arg)
+{
+	struct admin	*a = arg;
+	cJSON		*doc = r->status == 200 ? cJSON_Parse(r->body) : NULL;
+	const cJSON	*url = cJSON_GetObjectItemCaseSensitive(doc,
+			    "token_endpoint");
+	char		 why[300];
+
+	if (!cJSON_IsString(url))
+		url = cJSON_GetObjectItemCaseSensitive(doc, "tokenEndpoint");
+	if (cJSON_IsString(url) && (a->token_url = strdup(url->valuestring)) !=
+	    NULL) {
+		cJSON_Delete(doc);
+		a->oauth_state = OAUTH_NONE;
+		oauth_fetch(a);
+		return;
+	}
+	cJSON_Delete(doc);
+	if (r->status == 0)
+		snprintf(why, sizeof(why), "discovery: %s", r->error);
+	else
+		snprintf(why, sizeof(why), "discovery answered HTTP %ld without "
+		    "a token_endpoint", r->status);
+	oauth_failed(a, why);
+}
+
+static void
+oauth_token_done(const struct admin_response *r, void *arg)
+{
+	struct admin	*a = arg;
+	cJSON		*doc = r->status == 200 ? cJSON_Parse(r->body) : NULL;
+	const cJSON	*token = cJSON_GetObjectItemCaseSensitive(doc,
+			    "access_token");
+	const cJSON	*expires = cJSON_GetObjectItemCaseSensitive(doc,
+			    "expires_in");
+	char		 why[300], *copy;
+	double		 lifetime;
+
+	if (cJSON_IsString(token) && (copy = strdup(token->valuestring)) !=
+	    NULL) {
+		free(a->token);
+		a->token = copy;
+		a->bearer_gen++;
+		a->oauth_state = OAUTH_VALID;
+		a->oauth_failures = 0;
+		/*
+		 * Refresh a minute before expiry (half the lifetime for short
+		 * ones). No expires_in: assume an hour; a 401 will tell.
+		 */
+		lifetime = cJSON_IsNumber(expires) && expires->valuedouble > 0 ?
+		    expires->valuedouble : 3600;
+		a->oauth_expiry = monotonic() + lifetime - (lifetime / 2 <
+		    REFRESH_S ? lifetime / 2 : REFRESH_S);
+		cJSON_Delete(doc);
+		admin_pump(a);
+		return;
+	}
+	cJSON_Delete(doc);
+	if (r->status == 0)
+		snprintf(why, sizeof(why), "token endpoint: %s", r->error);
+	else
+		snprintf(why, sizeof(why), "token endpoint answered HTTP %ld",
+		    r->status);
+	oauth_failed(a, why);
+}
+
 /* Start queued requests while the in-flight bound and the token bucket allow. */
 static void
 admin_pump(struct admin *a)
@@ -373,6 +609,10 @@ admin_pump(struct admin *a)
 	struct admin_request	*r;
 	double			 now;
 
+	if (a->queue_head != NULL && !oauth_ready(a)) {
+		oauth_fetch(a);
+		return;
+	}
 	while (a->queue_head != NULL &&
 	    a->inflight < (size_t)a->cfg.max_inflight) {
 		if (a->cfg.rate > 0) {
@@ -440,9 +680,25 @@ admin_new(struct event_base *base, const struct admin_config *cfg,
 	a->cfg.endpoint = a->endpoint;
 	a->cfg.auth_header = a->auth_header;
 	a->cfg.ca_file = a->ca_file;
+	if (cfg->client_id != NULL) {
+		a->oauth = 1;
+		if ((a->client_id = strdup(cfg->client_id)) == NULL ||
+		    (a->client_secret = strdup(cfg->client_secret ?
+		    cfg->client_secret : "")) == NULL ||
+		    (cfg->token_url != NULL && *cfg->token_url != '\0' &&
+		    (a->token_url = strdup(cfg->token_url)) == NULL) ||
+		    (cfg->scopes != NULL && *cfg->scopes != '\0' &&
+		    (a->scopes = strdup(cfg->scopes)) == NULL) ||
+		    (cfg->audience != NULL && *cfg->audience != '\0' &&
+		    (a->audience = strdup(cfg->audience)) == NULL))
+			goto nomem;
+	}
+	a->cfg.client_id = a->cfg.client_secret = a->cfg.token_url = NULL;
+	a->cfg.scopes = a->cfg.audience = NULL;
 	if ((a->multi = curl_multi_init()) == NULL ||
 	    (a->timer = evtimer_new(base, timer_event_cb, a)) == NULL ||
-	    (a->pump = evtimer_new(base, pump_cb, a)) == NULL)
+	    (a->pump = evtimer_new(base, pump_cb, a)) == NULL ||
+	    (a->oauth_retry = evtimer_new(base, oauth_retry_cb, a)) == NULL)
 		goto nomem;
 	curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
@@ -475,6 +731,15 @@ admin_free(struct admin *a)
 		event_free(a->timer);
 	if (a->pump != NULL)
 		event_free(a->pump);
+	if (a->oauth_retry != NULL)
+		event_free(a->oauth_retry);
+	if (a->client_secret != NULL)
+		explicit_bzero(a->client_secret, strlen(a->client_secret));
+	free(a->client_id);
+	free(a->client_secret);
+	free(a->token_url);
+	free(a->scopes);
+	free(a->audience);
 	free(a->endpoint);
 	free(a->auth_header);
 	free(a->ca_file);

@@ -1,8 +1,11 @@
 /* config.c: schedd's flytectl-style YAML configuration (admin: and scheduler: sections). */
+#include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 
 #include <cjson/cJSON.h>
@@ -35,6 +38,13 @@ config_clear(struct config *c)
 	free(c->auth_header);
 	free(c->db);
 	free(c->metrics);
+	free(c->auth_type);
+	free(c->client_id);
+	free(c->secret_location);
+	free(c->secret_env);
+	free(c->token_url);
+	free(c->scopes);
+	free(c->audience);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -69,7 +79,7 @@ config_endpoint(const char *text, int insecure, struct err *e)
 }
 
 /* One known key: where it goes and what type it must be. */
-enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_DURATION, CT_ANY };
+enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_DURATION, CT_WORDS, CT_ANY };
 
 struct config_key {
 	const char		*name;
@@ -84,15 +94,20 @@ static const struct config_key admin_keys[] = {
 	{ "insecure",			CT_BOOL,	offsetof(struct config, insecure) },
 	{ "caCertFilePath",		CT_STRING,	offsetof(struct config, ca_file) },
 	{ "authorizationHeader",	CT_STRING,	offsetof(struct config, auth_header) },
-	/* Read by the auth work (issue 5); accepted so flytectl configs load quietly. */
-	{ "authType",			CT_STRING,	UNUSED_KEY },
-	{ "clientId",			CT_STRING,	UNUSED_KEY },
-	{ "clientSecretLocation",	CT_STRING,	UNUSED_KEY },
-	{ "clientSecretEnvVar",		CT_STRING,	UNUSED_KEY },
-	{ "tokenUrl",			CT_STRING,	UNUSED_KEY },
-	{ "scopes",			CT_ANY,		UNUSED_KEY },
-	{ "audience",			CT_STRING,	UNUSED_KEY },
+	{ "authType",			CT_STRING,	offsetof(struct config, auth_type) },
+	{ "clientId",			CT_STRING,	offsetof(struct config, client_id) },
+	{ "clientSecretLocation",	CT_STRING,	offsetof(struct config, secret_location) },
+	{ "clientSecretEnvVar",		CT_STRING,	offsetof(struct config, secret_env) },
+	{ "tokenUrl",			CT_STRING,	offsetof(struct config, token_url) },
+	{ "scopes",			CT_WORDS,	offsetof(struct config, scopes) },
+	{ "audience",			CT_STRING,	offsetof(struct config, audience) },
+	/* flytectl keys schedd has no use for: accepted so its configs load quietly. */
 	{ "insecureSkipVerify",		CT_BOOL,	UNUSED_KEY },
+	{ "useAudienceFromAdmin",	CT_BOOL,	UNUSED_KEY },
+	{ "maxRetries",			CT_ANY,		UNUSED_KEY },
+	{ "perRetryTimeout",		CT_ANY,		UNUSED_KEY },
+	{ "maxBackoffDelay",		CT_ANY,		UNUSED_KEY },
+	{ "tokenRefreshWindow",		CT_ANY,		UNUSED_KEY },
 	{ NULL, 0, 0 }
 };
 
@@ -107,8 +122,47 @@ static const struct config_key scheduler_keys[] = {
 
 static const char *const type_names[] = {
 	"a string", "true or false", "a whole number", "a number",
-	"a duration like 90d or 12h (0 keeps everything)", "anything"
+	"a duration like 90d or 12h (0 keeps everything)",
+	"a list of strings", "anything"
 };
+
+/* A list of strings, or one string: scopes may be written either way. */
+static int
+words_valid(const cJSON *item)
+{
+	const cJSON	*w;
+
+	if (cJSON_IsString(item))
+		return 1;
+	if (!cJSON_IsArray(item))
+		return 0;
+	cJSON_ArrayForEach(w, item)
+		if (!cJSON_IsString(w))
+			return 0;
+	return 1;
+}
+
+/* The words joined by spaces, as OAuth2's scope parameter wants them. */
+static char *
+words_join(const cJSON *item)
+{
+	const cJSON	*w;
+	size_t		 len = 1;
+	char		*out;
+
+	if (cJSON_IsString(item))
+		return strdup(item->valuestring);
+	cJSON_ArrayForEach(w, item)
+		len += strlen(w->valuestring) + 1;
+	if ((out = calloc(1, len)) == NULL)
+		return NULL;
+	cJSON_ArrayForEach(w, item) {
+		if (*out != '\0')
+			strcat(out, " ");
+		strcat(out, w->valuestring);
+	}
+	return out;
+}
 
 static int
 take_section(const char *path, const char *section, const cJSON *obj,
@@ -136,6 +190,7 @@ take_section(const char *path, const char *section, const cJSON *obj,
 			continue;
 		}
 		if ((k->type == CT_STRING && !cJSON_IsString(item)) ||
+		    (k->type == CT_WORDS && !words_valid(item)) ||
 		    (k->type == CT_BOOL && !cJSON_IsBool(item)) ||
 		    ((k->type == CT_INT || k->type == CT_NUMBER) &&
 		    !cJSON_IsNumber(item)) ||
@@ -181,6 +236,17 @@ take_section(const char *path, const char *section, const cJSON *obj,
 			*(int64_t *)(void *)field = strcmp(item->valuestring,
 			    "0") == 0 ? 0 : duration;
 			break;
+		case CT_WORDS: {
+			char	**words = (char **)(void *)field, *joined;
+
+			if ((joined = words_join(item)) == NULL) {
+				err_set_code(e, EX_OSERR, "out of memory");
+				return -1;
+			}
+			free(*words);
+			*words = joined;
+			break;
+		}
 		case CT_ANY:
 			break;
 		}
@@ -219,4 +285,70 @@ config_load(const char *path, struct config *c, const struct log *lg,
  out:
 	cJSON_Delete(doc);
 	return rc;
+}
+
+int
+config_uses_client_secret(const struct config *c, struct err *e)
+{
+	if (c->auth_type == NULL || strcasecmp(c->auth_type, "none") == 0)
+		return 0;
+	if (strcasecmp(c->auth_type, "ClientSecret") != 0) {
+		err_set_code(e, EX_CONFIG, "admin.authType \"%s\" is not "
+		    "supported (ClientSecret or none)", c->auth_type);
+		return -1;
+	}
+	if (c->client_id == NULL || *c->client_id == '\0') {
+		err_set_code(e, EX_CONFIG, "admin.authType ClientSecret needs "
+		    "admin.clientId");
+		return -1;
+	}
+	return 1;
+}
+
+char *
+config_client_secret(const struct config *c, struct err *e)
+{
+	const char	*path = c->secret_location ? c->secret_location :
+			    "/etc/secrets/client_secret";
+	char		*secret = NULL, *end;
+	const char	*env;
+	FILE		*f;
+	long		 len;
+
+	if (c->secret_env != NULL && *c->secret_env != '\0') {
+		if ((env = getenv(c->secret_env)) == NULL || *env == '\0') {
+			err_set_code(e, EX_CONFIG, "admin.clientSecretEnvVar: "
+			    "$%s is not set", c->secret_env);
+			return NULL;
+		}
+		secret = strdup(env);
+	} else {
+		if ((f = fopen(path, "rb")) == NULL) {
+			err_set_code(e, EX_CONFIG, "admin.clientSecretLocation: "
+			    "cannot read %s: %s", path, strerror(errno));
+			return NULL;
+		}
+		if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+		    len < 65536 && fseek(f, 0, SEEK_SET) == 0 &&
+		    (secret = calloc(1, (size_t)len + 1)) != NULL &&
+		    fread(secret, 1, (size_t)len, f) != (size_t)len) {
+			free(secret);
+			secret = NULL;
+		}
+		fclose(f);
+		if (secret == NULL) {
+			err_set_code(e, EX_CONFIG, "admin.clientSecretLocation: "
+			    "cannot read %s", path);
+			return NULL;
+		}
+	}
+	if (secret == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	/* Trimmed, as flytectl does: files end with a newline. */
+	for (end = secret + strlen(secret); end > secret &&
+	    isspace((unsigned char)end[-1]); end--)
+		end[-1] = '\0';
+	return secret;
 }

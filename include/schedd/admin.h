@@ -22,6 +22,12 @@ struct admin_config {
 	int		 burst;		/* token bucket size */
 	int		 max_attempts;	/* 1 = no retry */
 	long		 backoff_ms;	/* first retry delay; doubles, with jitter, capped at 30 s */
+	/* OAuth2 client credentials (RFC 6749 4.4); client_id NULL: no auth. */
+	const char	*client_id;
+	const char	*client_secret;
+	const char	*token_url;	/* NULL: discovered at /.well-known/oauth-authorization-server */
+	const char	*scopes;	/* space-separated, NULL: none */
+	const char	*audience;	/* NULL: none */
 };
 
 /* What a request ended with, after its retries. */
@@ -45,7 +51,10 @@ void	admin_free(struct admin *a);
  * Send METHOD path (appended to the endpoint) with an optional JSON body.
  * Connection errors, timeouts, 429 and 5xx are retried with exponential
  * backoff and jitter up to max_attempts; the callback runs once, from the
- * event loop, with the final outcome. Returns 0, or -1 with e (out of memory).
+ * event loop, with the final outcome. With client credentials, requests wait
+ * for a token (fetched, cached, refreshed a minute before it expires), and a
+ * 401 refreshes it and resends the request once. Returns 0, or -1 with e
+ * (out of memory).
  */
 int	admin_request(struct admin *a, const char *method, const char *path,
 	    const char *body, admin_done_cb cb, void *arg, struct err *e);

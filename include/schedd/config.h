@@ -20,7 +20,25 @@ struct config {
 	double	 rate_limit;		/* scheduler.rateLimit, per second */
 	char	*metrics;		/* scheduler.metrics, "" = off */
 	int64_t	 retention;		/* scheduler.historyRetention, seconds; 0 keeps all */
+	/* OAuth2 client credentials (admin.authType: ClientSecret). */
+	char	*auth_type;		/* NULL or "none": no auth */
+	char	*client_id;
+	char	*secret_location;	/* clientSecretLocation */
+	char	*secret_env;		/* clientSecretEnvVar: wins over the file */
+	char	*token_url;
+	char	*scopes;		/* space-separated */
+	char	*audience;
 };
+
+/*
+ * The client secret for authType ClientSecret: from the environment variable
+ * named by clientSecretEnvVar, else the file clientSecretLocation, trimmed.
+ * Returns a new string (caller wipes and frees), or NULL with e.
+ */
+char	*config_client_secret(const struct config *c, struct err *e);
+
+/* 1 when the config asks for OAuth2 client credentials; -1 with e for an unknown authType. */
+int	config_uses_client_secret(const struct config *c, struct err *e);
 
 /* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, runs kept 90 days. Returns 0 or -1 (out of memory). */
 int	config_defaults(struct config *c, struct err *e);
