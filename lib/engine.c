@@ -26,8 +26,16 @@
 
 #define LP_CACHE_MAX	256	/* launch plans remembered */
 #define FLUSH_RETRY_S	1	/* after a failed batch commit */
+#define WATCH_FIRST_S	5	/* first look at a new execution's phase */
+#define WATCH_MAX_S	60	/* longest wait between looks (doubling up to it) */
+#define WATCH_SINCE_S	(7 * 86400)	/* at start, executions this recent are watched again */
 #define PRUNE_EVERY_S	3600	/* retention: at most one batch an hour... */
 #define PRUNE_BATCH	1000	/* ...of this many rows, unless more are due */
+
+enum overlap { OVERLAP_ALLOW, OVERLAP_SKIP, OVERLAP_BUFFER, OVERLAP_CANCEL };
+
+struct engine_watch;
+struct engine_fire;
 
 /* A schedule as the engine keeps it: what computing its instants needs, no more. */
 struct engine_schedule {
@@ -38,8 +46,24 @@ struct engine_schedule {
 	enum fire_catchup	 catchup;
 	int64_t			 window;
 	int64_t			 last;		/* newest instant handled (fired or skipped) */
+	enum overlap		 overlap;
+	struct engine_watch	*latest;	/* its newest execution, while not final */
+	struct engine_fire	*held;		/* buffer-one: the fire waiting for it */
 	struct cron_expr	 expr;
 	const struct tz_zone	*zone;
+};
+
+/* An execution schedd created, looked at with backoff until its phase is final. */
+struct engine_watch {
+	struct engine		*eng;
+	struct engine_watch	*prev, *next;
+	int64_t			 run_id;
+	int64_t			 schedule_id;
+	char			 path[800];	/* /api/v1/executions/p/d/name */
+	char			 phase[16];
+	double			 due;		/* monotonic: next look */
+	double			 interval;
+	int			 asking;	/* a GET in flight */
 };
 
 struct lp_entry;
@@ -60,6 +84,8 @@ struct engine_fire {
 	int64_t			 since;		/* when the run was asked for: the retry horizon counts from it */
 	char			*request;	/* the body, once committed to its run row */
 	struct engine_fire	*send_next;	/* waiting for its request to be committed */
+	int			 held;		/* buffer-one: waiting for the previous execution */
+	char			 cancel[800];	/* cancel-previous: the execution to terminate */
 	double			 started;	/* monotonic, for the latency in the log */
 	struct event		*later;		/* the next round of retries */
 };
@@ -120,6 +146,8 @@ struct engine {
 	struct lp_entry		*lps;
 	size_t			 nlps;
 	struct engine_fire	*to_send;	/* built, request not yet committed */
+	struct engine_watch	*watches;	/* executions not known final */
+	struct event		*watch_ev;
 	struct event		*send_ev;
 	struct engine_result	*results;
 	size_t			 nresults;
@@ -132,6 +160,9 @@ struct engine {
 };
 
 static void	fire_begin(struct engine_fire *);
+static void	fire_resolve(struct engine_fire *);
+static void	watch_add(struct engine *, int64_t, int64_t, const char *,
+		    const char *);
 static void	engine_maybe_idle(struct engine *);
 static void	engine_arm(struct engine *);
 
@@ -305,6 +336,11 @@ schedule_take(struct engine *eng, const struct store_timing *t, int64_t from,
 	sch->catchup = catchup;
 	sch->window = t->catchup_window;
 	sch->paused = t->paused;
+	sch->overlap = t->overlap == NULL ? OVERLAP_ALLOW :
+	    strcmp(t->overlap, "skip") == 0 ? OVERLAP_SKIP :
+	    strcmp(t->overlap, "buffer-one") == 0 ? OVERLAP_BUFFER :
+	    strcmp(t->overlap, "cancel-previous") == 0 ? OVERLAP_CANCEL :
+	    OVERLAP_ALLOW;
 	sch->live = 1;
 	if (t->last_instant > sch->last)
 		sch->last = t->last_instant;
@@ -484,10 +520,22 @@ fire_finish(struct engine_fire *f, const char *state, long status,
 	    f->schedule_name, instant_text(f->instant, at), f->kind, f->name,
 	    state, f->attempts, monotonic() - f->started, error ? " error=" : "",
 	    error ? error : "");
-	if (strcmp(state, "created") == 0)
+	if (strcmp(state, "created") == 0) {
 		eng->stats.created++;
+		/* Watch it until its phase is final: history, and overlap policies. */
+		if (!eng->cfg.once && !eng->stopping && f->request != NULL)
+			watch_add(eng, f->run_id, f->s.id, f->request, NULL);
+	}
 	else if (strcmp(state, "failed") == 0)
 		eng->stats.failed++;
+	else if (strcmp(state, "skipped") == 0)
+		eng->stats.skipped++;
+	if (f->held) {
+		struct engine_schedule	*sch = schedule_find(eng, f->s.id);
+
+		if (sch != NULL && sch->held == f)
+			sch->held = NULL;
+	}
 	if (result_add(eng, f, state, status, error) == -1)
 		log_event(eng->log, LOG_LEVEL_ERROR, "fire", "%s: out of memory "
 		    "recording the result; the run stays pending", f->name);
@@ -851,6 +899,250 @@ lookup_done(const struct admin_response *r, void *arg)
 	fire_retry_later(f, r->status, msg);
 }
 
+/* --- overlap policies --- */
+
+static void
+overlap_cancelled(const struct admin_response *r, void *arg)
+{
+	struct engine_fire	*f = arg;
+
+	log_event(f->eng->log, r->status >= 200 && r->status < 300 ?
+	    LOG_LEVEL_INFO : LOG_LEVEL_WARN, "overlap", "schedule=%s "
+	    "cancel-previous: terminate %s: HTTP %ld", f->schedule_name,
+	    f->cancel, r->status);
+	fire_resolve(f);
+}
+
+/* The schedule's previous execution, asked just now: what the policy does with this fire. */
+static void
+overlap_checked(const struct admin_response *r, void *arg)
+{
+	struct engine_fire	*f = arg;
+	struct engine		*eng = f->eng;
+	struct engine_schedule	*sch = schedule_find(eng, f->s.id);
+	cJSON			*doc = r->status == 200 ? cJSON_Parse(r->body) :
+				    NULL;
+	const char		*phase = execution_phase(doc);
+	char			 why[900], body[400];
+	struct err		 e;
+
+	/* Unknown (Admin unreachable, execution gone) or final: nothing to wait for. */
+	if (sch == NULL || r->status != 200 || phase == NULL ||
+	    execution_phase_final(phase)) {
+		cJSON_Delete(doc);
+		if (sch != NULL && sch->held != NULL) {
+			/* buffer-one: the waiting fire goes first, this one waits behind it. */
+			struct engine_fire	*held = sch->held;
+
+			held->held = 0;
+			f->held = 1;
+			sch->held = f;
+			fire_resolve(held);
+			return;
+		}
+		fire_resolve(f);
+		return;
+	}
+	snprintf(why, sizeof(why), "overlap %s: the previous execution %s is "
+	    "%s", sch->overlap == OVERLAP_SKIP ? "skip" :
+	    sch->overlap == OVERLAP_BUFFER ? "buffer-one" : "cancel-previous",
+	    strrchr(f->cancel, '/') + 1, phase);
+	cJSON_Delete(doc);
+	switch (sch->overlap) {
+	case OVERLAP_SKIP:
+		fire_finish(f, "skipped", 0, why);
+		return;
+	case OVERLAP_BUFFER:
+		if (sch->held != NULL) {
+			strncat(why, "; a fire is waiting already",
+			    sizeof(why) - strlen(why) - 1);
+			fire_finish(f, "skipped", 0, why);
+			return;
+		}
+		log_event(eng->log, LOG_LEVEL_INFO, "overlap", "schedule=%s "
+		    "execution=%s waits: %s", f->schedule_name, f->name, why);
+		f->held = 1;
+		sch->held = f;
+		return;
+	case OVERLAP_CANCEL:
+		snprintf(body, sizeof(body), "{\"cause\":\"schedd: superseded by "
+		    "%s (schedule %s)\"}", f->name, f->schedule_name);
+		if (admin_request(eng->admin, "DELETE", f->cancel, body,
+		    overlap_cancelled, f, &e) == -1)
+			fire_resolve(f);
+		return;
+	case OVERLAP_ALLOW:
+		break;
+	}
+	fire_resolve(f);
+}
+
+/*
+ * Before building a fire of a schedule whose policy is not allow, ask Admin
+ * for the phase of its previous execution, fresh: a watch's last look may be
+ * up to a minute old.
+ */
+static void
+fire_overlap(struct engine_fire *f)
+{
+	struct engine_schedule	*sch = schedule_find(f->eng, f->s.id);
+	struct err		 e;
+
+	/* Triggers and backfills are asked for by hand: no policy stands in their way. */
+	if (sch == NULL || sch->overlap == OVERLAP_ALLOW || sch->latest == NULL ||
+	    f->eng->cfg.once || (strcmp(f->kind, "scheduled") != 0 &&
+	    strcmp(f->kind, "catchup") != 0)) {
+		fire_resolve(f);
+		return;
+	}
+	snprintf(f->cancel, sizeof(f->cancel), "%s", sch->latest->path);
+	if (admin_request(f->eng->admin, "GET", f->cancel, NULL,
+	    overlap_checked, f, &e) == -1)
+		fire_resolve(f);
+}
+
+/* --- watching executions until their phase is final --- */
+
+static void
+watch_arm(struct engine *eng)
+{
+	struct engine_watch	*w;
+	double			 first = 0, now = monotonic();
+	struct timeval		 tv;
+
+	for (w = eng->watches; w != NULL; w = w->next)
+		if (!w->asking && (first == 0 || w->due < first))
+			first = w->due;
+	if (first == 0 || eng->stopping) {
+		evtimer_del(eng->watch_ev);
+		return;
+	}
+	first = first > now ? first - now : 0;
+	tv.tv_sec = (time_t)first;
+	tv.tv_usec = (suseconds_t)((first - (double)tv.tv_sec) * 1e6);
+	evtimer_add(eng->watch_ev, &tv);
+}
+
+static void
+watch_free(struct engine_watch *w)
+{
+	struct engine		*eng = w->eng;
+	struct engine_schedule	*sch = schedule_find(eng, w->schedule_id);
+
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else if (eng->watches == w)
+		eng->watches = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	if (sch != NULL && sch->latest == w)
+		sch->latest = NULL;
+	free(w);
+}
+
+static void
+watch_done(const struct admin_response *r, void *arg)
+{
+	struct engine_watch	*w = arg;
+	struct engine		*eng = w->eng;
+	struct engine_schedule	*sch = schedule_find(eng, w->schedule_id);
+	cJSON			*doc = r->status == 200 ? cJSON_Parse(r->body) :
+				    NULL;
+	const char		*phase = execution_phase(doc);
+	int64_t			 started, ended;
+	struct err		 e;
+	int			 final;
+
+	w->asking = 0;
+	/* 404: Admin forgot it (or never had it): nothing more to learn, as if final. */
+	final = r->status == 404 || execution_phase_final(phase);
+	if (phase != NULL && strcmp(phase, w->phase) != 0) {
+		execution_times(doc, &started, &ended);
+		if (store_run_phase(eng->st, w->run_id, phase, started, ended,
+		    &e) == -1)
+			log_event(eng->log, LOG_LEVEL_WARN, "watch", "%s", e.msg);
+		snprintf(w->phase, sizeof(w->phase), "%s", phase);
+	}
+	cJSON_Delete(doc);
+	if (final) {
+		struct engine_fire	*held = NULL;
+
+		if (sch != NULL && sch->latest == w && sch->held != NULL) {
+			held = sch->held;
+			sch->held = NULL;
+			held->held = 0;
+		}
+		watch_free(w);
+		if (held != NULL)
+			fire_resolve(held);	/* buffer-one: its turn now */
+	} else {
+		w->interval = w->interval * 2 > WATCH_MAX_S ? WATCH_MAX_S :
+		    w->interval * 2;
+		w->due = monotonic() + w->interval;
+	}
+	watch_arm(eng);
+}
+
+static void
+watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine		*eng = arg;
+	struct engine_watch	*w;
+	double			 now = monotonic();
+	struct err		 e;
+
+	(void)fd;
+	(void)what;
+	for (w = eng->watches; w != NULL; w = w->next) {
+		if (w->asking || w->due > now)
+			continue;
+		w->asking = 1;
+		if (admin_request(eng->admin, "GET", w->path, NULL, watch_done,
+		    w, &e) == -1) {
+			w->asking = 0;
+			w->due = now + w->interval;
+		}
+	}
+	watch_arm(eng);
+}
+
+/* Watch the execution a run's request created; it becomes its schedule's latest. */
+static void
+watch_add(struct engine *eng, int64_t run_id, int64_t schedule_id,
+    const char *request, const char *phase)
+{
+	struct engine_watch	*w;
+	struct engine_schedule	*sch;
+	char			 project[256], domain[256], name[256];
+
+	if (execution_request_id(request, project, domain, name,
+	    sizeof(project)) == -1 || (w = calloc(1, sizeof(*w))) == NULL)
+		return;
+	w->eng = eng;
+	w->run_id = run_id;
+	w->schedule_id = schedule_id;
+	snprintf(w->path, sizeof(w->path), "/api/v1/executions/%s/%s/%s",
+	    project, domain, name);
+	snprintf(w->phase, sizeof(w->phase), "%s", phase ? phase : "");
+	w->interval = WATCH_FIRST_S;
+	w->due = monotonic() + WATCH_FIRST_S;
+	w->next = eng->watches;
+	if (eng->watches != NULL)
+		eng->watches->prev = w;
+	eng->watches = w;
+	if ((sch = schedule_find(eng, schedule_id)) != NULL)
+		sch->latest = w;
+	watch_arm(eng);
+}
+
+static int
+rewatch_one(const struct store_watch *sw, void *arg, struct err *e)
+{
+	(void)e;
+	watch_add(arg, sw->run_id, sw->schedule_id, sw->request, sw->phase);
+	return 0;
+}
+
 /*
  * A run whose request is recorded may have been sent: look it up, and
  * resend it as recorded if Admin lacks it. Otherwise read the schedule row
@@ -875,7 +1167,7 @@ fire_begin(struct engine_fire *f)
 			fire_retry_later(f, 0, e.msg);
 		return;
 	}
-	fire_resolve(f);
+	fire_overlap(f);
 }
 
 /* A new fire for a pending run row (not started: the caller commits first). */
@@ -1306,6 +1598,7 @@ engine_new(struct event_base *base, struct store *st, struct admin *admin,
 	    (eng->lps = calloc(LP_CACHE_MAX, sizeof(*eng->lps))) == NULL ||
 	    (eng->flush_ev = evtimer_new(base, flush_cb, eng)) == NULL ||
 	    (eng->send_ev = evtimer_new(base, send_cb, eng)) == NULL ||
+	    (eng->watch_ev = evtimer_new(base, watch_cb, eng)) == NULL ||
 	    (eng->idle_ev = evtimer_new(base, idle_cb, eng)) == NULL)
 		goto nomem;
 	eng->cfg.db_path = eng->db_path;
@@ -1369,6 +1662,10 @@ engine_start(struct engine *eng, engine_idle_cb idle, void *arg,
 	eng->last_change_id = last;
 	if (store_timing_each(eng->st, 0, NULL, load_one, eng, e) == -1)
 		return -1;
+	/* Executions an earlier run created and never saw finish: watch them again. */
+	if (!eng->cfg.once && store_watch_each(eng->st, now - WATCH_SINCE_S,
+	    rewatch_one, eng, e) == -1)
+		return -1;
 	/* Runs left pending by an earlier run: look them up before anything else. */
 	if (store_pending_each(eng->st, 0, adopt_pending, eng, e) == -1)
 		return -1;
@@ -1413,9 +1710,14 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 		f->request = NULL;
 		fire_finish(f, "pending", 0, NULL);
 	}
-	/* Fires waiting for a retry round are left pending for the next start. */
+	evtimer_del(eng->watch_ev);
+	/* Fires waiting for a retry round or their turn are left pending for the next start. */
 	for (struct engine_fire *f = eng->fires, *next; f != NULL; f = next) {
 		next = f->next;
+		if (f->held) {
+			fire_finish(f, "pending", 0, NULL);
+			continue;
+		}
 		if (f->later != NULL) {
 			event_del(f->later);
 			fire_finish(f, "pending", 0, NULL);
@@ -1442,6 +1744,8 @@ engine_free(struct engine *eng)
 		fire_unlink(f);
 		fire_free(f);
 	}
+	while (eng->watches != NULL)
+		watch_free(eng->watches);
 	for (size_t i = 0; i < eng->nlps; i++) {
 		free(eng->lps[i].version);
 		cJSON_Delete(eng->lps[i].parameters);
@@ -1458,6 +1762,8 @@ engine_free(struct engine *eng)
 		event_free(eng->flush_ev);
 	if (eng->send_ev != NULL)
 		event_free(eng->send_ev);
+	if (eng->watch_ev != NULL)
+		event_free(eng->watch_ev);
 	if (eng->idle_ev != NULL)
 		event_free(eng->idle_ev);
 	if (eng->timerfd != -1)

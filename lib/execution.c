@@ -195,6 +195,28 @@ execution_phase(const cJSON *doc)
 	return member_string(member(doc, "closure"), "phase");
 }
 
+int
+execution_phase_final(const char *phase)
+{
+	return phase != NULL && (strcmp(phase, "SUCCEEDED") == 0 ||
+	    strcmp(phase, "FAILED") == 0 || strcmp(phase, "ABORTED") == 0 ||
+	    strcmp(phase, "TIMED_OUT") == 0);
+}
+
+void
+execution_times(const cJSON *doc, int64_t *started, int64_t *ended)
+{
+	const cJSON	*closure = member(doc, "closure");
+	const char	*s = member_string(closure, "started_at");
+	const char	*u = member_string(closure, "updated_at");
+
+	*started = *ended = 0;
+	if (s != NULL)
+		civil_parse_rfc3339(s, started, NULL);
+	if (u != NULL && execution_phase_final(execution_phase(doc)))
+		civil_parse_rfc3339(u, ended, NULL);
+}
+
 void
 execution_error_message(const char *body, long status, char *buf, size_t len)
 {

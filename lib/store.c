@@ -580,7 +580,7 @@ store_timing_each(struct store *st, int64_t id, const char *name,
 	int			 rc, ret = 0;
 
 	if (prepare(st, "SELECT s.id, s.name, s.cron, s.tz, s.created_at, "
-	    "s.active_since, s.paused, s.catchup, s.catchup_window, "
+	    "s.active_since, s.paused, s.catchup, s.catchup_window, s.overlap, "
 	    "(SELECT max(r.scheduled_at) FROM runs r WHERE r.schedule_id = s.id "
 	    "AND r.kind IN ('scheduled', 'catchup')) FROM schedules s "
 	    "WHERE (?1 IS NULL OR s.name = ?1) AND (?2 = 0 OR s.id = ?2)",
@@ -598,7 +598,8 @@ store_timing_each(struct store *st, int64_t id, const char *name,
 		t.paused = sqlite3_column_int(stmt, 6);
 		t.catchup = (const char *)sqlite3_column_text(stmt, 7);
 		t.catchup_window = sqlite3_column_int64(stmt, 8);
-		t.last_instant = column_time(stmt, 9);
+		t.overlap = (const char *)sqlite3_column_text(stmt, 9);
+		t.last_instant = column_time(stmt, 10);
 		if ((ret = cb(&t, arg, e)) == -1)
 			break;
 	}
@@ -755,6 +756,57 @@ store_run_request_body(struct store *st, int64_t run_id, const char *request,
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
+
+int
+store_run_phase(struct store *st, int64_t run_id, const char *phase,
+    int64_t started_at, int64_t ended_at, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "UPDATE runs SET phase = ?2, started_at = coalesce(?3, "
+	    "started_at), ended_at = coalesce(?4, ended_at) WHERE id = ?1",
+	    &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	bind_text(stmt, 2, phase);
+	if (started_at > 0)
+		bind_time(stmt, 3, started_at);
+	if (ended_at > 0)
+		bind_time(stmt, 4, ended_at);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
+
+int
+store_watch_each(struct store *st, int64_t since, store_watch_cb cb, void *arg,
+    struct err *e)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct store_watch	 w;
+	int			 rc, ret = 0;
+
+	if (prepare(st, "SELECT id, coalesce(schedule_id, 0), request, phase "
+	    "FROM runs WHERE state = 'created' AND request IS NOT NULL AND "
+	    "recorded_at >= ?1 AND (phase IS NULL OR phase NOT IN ('SUCCEEDED', "
+	    "'FAILED', 'ABORTED', 'TIMED_OUT')) ORDER BY scheduled_at, id",
+	    &stmt, e) == -1)
+		return -1;
+	bind_time(stmt, 1, since);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		w.run_id = sqlite3_column_int64(stmt, 0);
+		w.schedule_id = sqlite3_column_int64(stmt, 1);
+		w.request = (const char *)sqlite3_column_text(stmt, 2);
+		w.phase = (const char *)sqlite3_column_text(stmt, 3);
+		if ((ret = cb(&w, arg, e)) == -1)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
 }
 
 int

@@ -45,6 +45,13 @@ int	execution_request_id(const char *request_json, char *project,
 /* The phase of an Execution ("RUNNING", ...), or NULL when it has none. Points into doc. */
 const char	*execution_phase(const struct cJSON *doc);
 
+/* 1 for the phases an execution never leaves: SUCCEEDED, FAILED, ABORTED, TIMED_OUT. */
+int	execution_phase_final(const char *phase);
+
+/* The closure's started_at and (once final) updated_at as the end; 0 when absent. */
+void	execution_times(const struct cJSON *doc, int64_t *started,
+	    int64_t *ended);
+
 /* Admin's error message from an error body ({"code":..,"message":..}), or the body itself. */
 void	execution_error_message(const char *body, long status, char *buf,
 	    size_t len);

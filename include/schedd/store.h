@@ -105,6 +105,7 @@ struct store_timing {
 	int		 paused;
 	const char	*catchup;
 	int64_t		 catchup_window;
+	const char	*overlap;	/* allow | skip | buffer-one | cancel-previous */
 	int64_t		 last_instant;	/* newest scheduled/catch-up run, 0 if none */
 };
 
@@ -151,6 +152,24 @@ int	store_run_result(struct store *st, int64_t run_id, const char *state,
 /* Record the request of a run before it is sent (the caller commits). */
 int	store_run_request_body(struct store *st, int64_t run_id,
 	    const char *request, struct err *e);
+
+/* What Admin says of a created run's execution: its phase, and start and end once known (0: not). */
+int	store_run_phase(struct store *st, int64_t run_id, const char *phase,
+	    int64_t started_at, int64_t ended_at, struct err *e);
+
+/* A created run whose execution may still be running, as store_watch_each hands it over. */
+struct store_watch {
+	int64_t		 run_id;
+	int64_t		 schedule_id;	/* 0 when the schedule was removed */
+	const char	*request;	/* the body it was created with */
+	const char	*phase;		/* NULL: never looked at */
+};
+
+typedef int	(*store_watch_cb)(const struct store_watch *w, void *arg,
+		    struct err *e);
+/* Created runs recorded since `since` whose phase is not final, oldest first. */
+int	store_watch_each(struct store *st, int64_t since, store_watch_cb cb,
+	    void *arg, struct err *e);
 
 /* A pending run to send (or look up), as store_pending_each hands it over. */
 struct store_pending {
