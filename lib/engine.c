@@ -441,6 +441,11 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		goto idle;
 	if (store_begin(eng->st, &e) == -1)
 		goto fail;
+	/* A commit proves the daemon alive: schedctl status reads the heartbeat. */
+	if (!eng->cfg.once && store_heartbeat_touch(eng->st, now, &e) == -1) {
+		store_rollback(eng->st);
+		goto fail;
+	}
 	for (size_t i = 0; i < eng->nresults; i++) {
 		struct engine_result	*r = &eng->results[i];
 

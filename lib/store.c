@@ -870,8 +870,23 @@ store_heartbeat(struct store *st, int64_t pid, const char *host,
 }
 
 int
-store_status(struct store *st, int64_t now, struct store_status *out,
-    struct err *e)
+store_heartbeat_touch(struct store *st, int64_t now, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (prepare(st, "UPDATE daemon SET heartbeat_at = ?1 WHERE id = 1",
+	    &stmt, e) == -1)
+		return -1;
+	bind_time(stmt, 1, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+}
+
+int
+store_status(struct store *st, int64_t now, int64_t late_threshold,
+    struct store_status *out, struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
 	char		 since[32];
@@ -884,12 +899,14 @@ store_status(struct store *st, int64_t now, struct store_status *out,
 	    "(SELECT count(*) FROM runs WHERE state = 'pending'), "
 	    "(SELECT min(scheduled_at) FROM runs WHERE state = 'pending'), "
 	    "(SELECT count(*) FROM failing_schedules), "
-	    "(SELECT count(*) FROM late_fires WHERE scheduled_at >= ?1), "
+	    "(SELECT count(*) FROM late_fires WHERE scheduled_at >= ?1 AND "
+	    "late_seconds > ?2), "
 	    "(SELECT pid FROM daemon), (SELECT host FROM daemon), "
 	    "(SELECT heartbeat_at FROM daemon), (SELECT stopped_at FROM daemon)",
 	    &stmt, e) == -1)
 		return -1;
 	bind_text(stmt, 1, since);
+	sqlite3_bind_int64(stmt, 2, late_threshold);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
 		sqlite3_finalize(stmt);
 		return fail_sqlite(st, rc, "", e);

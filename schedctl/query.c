@@ -1,7 +1,10 @@
 /* query.c: schedctl list, show and history: the commands that read schedules and runs. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -374,17 +377,26 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 
 /* --- status --- */
 
-#define HEARTBEAT_STALE	120	/* seconds: a daemon silent this long is not running */
+#define HEARTBEAT_STALE	120	/* seconds without a heartbeat before the pid is checked */
+#define CHECK_FAILURES	3	/* --check: consecutive failures that make a schedule unhealthy */
+#define CHECK_LATE	300	/* --check: seconds late that make a fire unhealthy */
 
 static const char status_help[] =
-    "usage: schedctl status\n\n"
-    "Show whether the daemon is alive (its heartbeat in the database),\n"
-    "how many schedules and pending runs there are, and which schedules\n"
-    "fail or fire late.\n\n"
-    "examples:\n  schedctl status\n  schedctl -o json status\n";
+    "usage: schedctl status [--check [--max-failures N] [--max-late SECONDS]]\n\n"
+    "Show whether the daemon is alive (its heartbeat in the database, or its\n"
+    "pid on this host), how many schedules and pending runs there are, and\n"
+    "which schedules fail or fire late.\n\n"
+    "With --check, exit 1 when something needs a person: the daemon is not\n"
+    "running, a schedule failed N times in a row (default 3), a pending run\n"
+    "or a fire of the last 24 h is more than SECONDS late (default 300).\n"
+    "For cron or Nagios-style alerting.\n\n"
+    "examples:\n  schedctl status\n  schedctl -o json status\n"
+    "  schedctl status --check --max-failures 1 --max-late 120 || page-someone\n";
 
 struct failing_state {
 	cJSON	*rows;		/* -o json */
+	int64_t	 threshold;	/* --check: failures that count */
+	int64_t	 over;		/* schedules at or over it */
 };
 
 static int
@@ -395,6 +407,8 @@ failing_one(const char *name, int64_t failures, int64_t last, const char *error,
 	char			 at[CTL_TIME_MAX];
 	cJSON			*row;
 
+	if (failures >= fs->threshold)
+		fs->over++;
 	civil_format_rfc3339(last, 0, at, sizeof(at));
 	if (fs->rows == NULL) {
 		printf("  %-32s %lld in a row, last %s: %s\n", name,
@@ -415,39 +429,85 @@ failing_one(const char *name, int64_t failures, int64_t last, const char *error,
 	return 0;
 }
 
-/* The daemon's state in a word. */
+/*
+ * The daemon's state in a word. It refreshes its heartbeat with every
+ * commit, so an idle daemon goes quiet: then its pid, on this host, decides.
+ */
 static const char *
 daemon_state(const struct ctl *ctl, const struct store_status *ss)
 {
+	char	host[256];
+
 	if (!ss->daemon_known)
 		return "never seen";
 	if (ss->daemon_stopped != 0)
 		return "stopped";
-	if (ctl->now - ss->daemon_heartbeat > HEARTBEAT_STALE)
-		return "not responding";
-	return "running";
+	if (ctl->now - ss->daemon_heartbeat <= HEARTBEAT_STALE)
+		return "running";
+	if (gethostname(host, sizeof(host)) == 0 &&
+	    strcmp(host, ss->daemon_host) == 0 && ss->daemon_pid > 0 &&
+	    (kill((pid_t)ss->daemon_pid, 0) == 0 || errno == EPERM))
+		return "running";
+	return "not responding";
+}
+
+struct status_options {
+	int	check;
+	long	max_failures;
+	long	max_late;
+};
+
+static int
+status_take(int opt, const char *arg, void *state)
+{
+	struct status_options	*so = state;
+	long			*value = opt == 'f' ? &so->max_failures :
+				    &so->max_late;
+	char			*end;
+
+	if (opt == 'c') {
+		so->check = 1;
+		return 0;
+	}
+	*value = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || *value < 1 || *value > 100000000)
+		return ctl_fail(EX_USAGE, "--%s: \"%s\" is not a number from 1 "
+		    "to 100000000", opt == 'f' ? "max-failures" : "max-late",
+		    arg);
+	return 0;
 }
 
 int
 cmd_status(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option	 extra[] = { { NULL, 0, NULL, 0 } };
+	static const struct option	 extra[] = {
+		{ "check",		no_argument,		NULL,	'c' },
+		{ "max-failures",	required_argument,	NULL,	'f' },
+		{ "max-late",		required_argument,	NULL,	'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct status_options	 so = { 0, CHECK_FAILURES, CHECK_LATE };
 	struct store_status	 ss;
-	struct failing_state	 fs = { NULL };
+	struct failing_state	 fs = { NULL, CHECK_FAILURES, 0 };
 	struct store		*st = NULL;
 	struct err		 e;
 	char			 beat[CTL_TIME_MAX] = "", oldest[CTL_TIME_MAX] = "";
-	cJSON			*doc = NULL;
-	int			 rc;
+	char			 problems[4][160];
+	const char		*state;
+	cJSON			*doc = NULL, *list;
+	int			 rc, nproblems = 0;
 
-	if (query_options(ctl, argc, argv, extra, "", status_help, NULL, NULL,
-	    &rc))
+	if (query_options(ctl, argc, argv, extra, "", status_help, status_take,
+	    &so, &rc))
 		return rc;
 	if (optind != argc)
 		return ctl_usage_error("status", "takes no operands");
+	fs.threshold = so.max_failures;
 	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
-	    store_status(st, ctl->now, &ss, &e) == -1)
+	    store_status(st, ctl->now, so.check ? so.max_late : 60, &ss,
+	    &e) == -1)
 		goto fail;
+	state = daemon_state(ctl, &ss);
 	if (ss.daemon_known)
 		civil_format_rfc3339(ss.daemon_heartbeat, 0, beat, sizeof(beat));
 	if (ss.oldest_pending != 0)
@@ -455,7 +515,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		    sizeof(oldest));
 	if (ctl->json) {
 		if ((doc = cJSON_CreateObject()) == NULL ||
-		    !cJSON_AddStringToObject(doc, "daemon", daemon_state(ctl, &ss)) ||
+		    !cJSON_AddStringToObject(doc, "daemon", state) ||
 		    !(ss.daemon_known ? cJSON_AddStringToObject(doc,
 		    "daemon_heartbeat_at", beat) : cJSON_AddNullToObject(doc,
 		    "daemon_heartbeat_at")) ||
@@ -473,7 +533,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 			goto fail;
 		}
 	} else {
-		printf("daemon:     %s", daemon_state(ctl, &ss));
+		printf("daemon:     %s", state);
 		if (ss.daemon_known)
 			printf(" (%s, pid %lld, heartbeat %s)", ss.daemon_host,
 			    (long long)ss.daemon_pid, beat);
@@ -487,12 +547,46 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	}
 	if (store_failing_each(st, failing_one, &fs, &e) == -1)
 		goto fail;
+	if (so.check) {
+		if (strcmp(state, "running") != 0)
+			snprintf(problems[nproblems++], sizeof(problems[0]),
+			    "the daemon is %s", state);
+		if (fs.over > 0)
+			snprintf(problems[nproblems++], sizeof(problems[0]),
+			    "%lld schedules failed %ld or more times in a row",
+			    (long long)fs.over, so.max_failures);
+		if (ss.pending > 0 && ctl->now - ss.oldest_pending > so.max_late)
+			snprintf(problems[nproblems++], sizeof(problems[0]),
+			    "a pending run is %lld s late",
+			    (long long)(ctl->now - ss.oldest_pending));
+		if (ss.late_day > 0)
+			snprintf(problems[nproblems++], sizeof(problems[0]),
+			    "%lld fires of the last 24 h were more than %ld s late",
+			    (long long)ss.late_day, so.max_late);
+		if (doc != NULL) {
+			if ((list = cJSON_AddArrayToObject(doc, "problems")) == NULL)
+				goto nomem;
+			for (int i = 0; i < nproblems; i++)
+				cJSON_AddItemToArray(list,
+				    cJSON_CreateString(problems[i]));
+			cJSON_AddBoolToObject(doc, "healthy", nproblems == 0);
+		} else {
+			for (int i = 0; i < nproblems; i++)
+				printf("CHECK: %s\n", problems[i]);
+			if (nproblems == 0)
+				printf("CHECK: ok\n");
+		}
+	}
 	if (doc != NULL) {
 		rc = print_json(doc);
 		doc = NULL;
 	} else
 		rc = EX_OK;
+	if (rc == EX_OK && nproblems > 0)
+		rc = 1;
 	goto out;
+ nomem:
+	err_set_code(&e, EX_OSERR, "out of memory");
  fail:
 	rc = ctl_fail_err(&e, EX_SOFTWARE);
  out:

@@ -210,8 +210,12 @@ struct store_status {
 	int64_t	daemon_stopped;		/* 0 while running */
 };
 
-int	store_status(struct store *st, int64_t now, struct store_status *out,
-	    struct err *e);
+/* late_day counts scheduled fires of the last 24 h sent more than late_threshold seconds late. */
+int	store_status(struct store *st, int64_t now, int64_t late_threshold,
+	    struct store_status *out, struct err *e);
+
+/* The daemon is alive: refresh its heartbeat (inside the caller's transaction). */
+int	store_heartbeat_touch(struct store *st, int64_t now, struct err *e);
 
 /* Called for each failing schedule, most failures first. */
 typedef int	(*store_failing_cb)(const char *name, int64_t failures,

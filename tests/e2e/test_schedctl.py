@@ -15,6 +15,7 @@ Usage errors are one line on stderr, "schedctl: CMD: WHAT (see schedctl CMD
 import glob
 import json
 import os
+import socket
 import pwd
 import shutil
 import sqlite3
@@ -2135,6 +2136,43 @@ class TestStatus(SchedctlTest):
         self.execute("UPDATE daemon SET stopped_at = '2026-11-26T01:59:31Z'")
         self.check(['status'], 0, 'daemon:     stopped (host1, pid 4242, heartbeat '
                    '2026-11-26T01:59:30Z)\n' + rest, now=LATER)
+
+    def test_idle_daemon_on_this_host_is_running(self):
+        # No heartbeat for a while (nothing fired) but its pid is alive here.
+        host = socket.gethostname()
+        self.execute("INSERT INTO daemon VALUES (1, %d, '%s', '0.1.0', "
+                     "'2026-11-26T00:00:00Z', '2026-11-26T00:00:00Z', NULL)"
+                     % (os.getpid(), host))
+        self.check_json(['status'], {
+            'daemon': 'running', 'daemon_heartbeat_at': '2026-11-26T00:00:00Z',
+            'schedules': 0, 'paused': 0, 'pending': 0, 'oldest_pending_at': None,
+            'late_fires_24h': 0, 'failing': []}, now=LATER)
+
+    def test_check(self):
+        # Healthy: exit 0 and one ok line.
+        self.execute("INSERT INTO daemon VALUES (1, 4242, 'host1', '0.1.0', "
+                     "'2026-11-26T00:00:00Z', '2026-11-26T01:59:30Z', NULL)")
+        self.check(['status', '--check'], 0, 'daemon:     running (host1, pid 4242, '
+                   'heartbeat 2026-11-26T01:59:30Z)\nschedules:  0 (0 paused)\n'
+                   'pending:    0 runs\nlate (24h): 0 fires\nfailing:    0 schedules\n'
+                   'CHECK: ok\n', now=LATER)
+        # Unhealthy: one CHECK line per problem, exit 1.
+        self.failing()
+        rc, o, e = self.run_ctl('status', '--check', '--max-failures', '2',
+                                '--max-late', '120', now='2026-11-26T02:05:00Z')
+        self.assertEqual((rc, e), (1, ''))
+        self.assertEqual([l for l in o.splitlines() if l.startswith('CHECK:')], [
+            'CHECK: the daemon is not responding',
+            'CHECK: 1 schedules failed 2 or more times in a row',
+            'CHECK: a pending run is 300 s late',
+            'CHECK: 1 fires of the last 24 h were more than 120 s late'])
+        rc, o, e = self.run_ctl('-o', 'json', 'status', '--check', '--max-failures', '3',
+                                '--max-late', '600', now='2026-11-26T02:05:00Z')
+        doc = json.loads(o)
+        self.assertEqual((rc, doc['healthy'], doc['problems']),
+                         (1, False, ['the daemon is not responding']))
+        self.fail_msg(['status', '--check', '--max-late', 'x'], 64,
+                      '--max-late: "x" is not a number from 1 to 100000000')
 
 
 # --------------------------------------------------------------------------
