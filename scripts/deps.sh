@@ -11,6 +11,9 @@ for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
+# The protojson conformance test needs node and npm; keep a node that is already there.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+
 [ -z "$missing" ] && exit 0
 
 echo "deps: installing$missing" >&2

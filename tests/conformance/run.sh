@@ -11,8 +11,10 @@
 # 3. Fires schedd --once (SCHEDD_NOW) into stub_admin --record with schedules
 #    that use every input kind schedd converts, labels, annotations, a service
 #    account, kickoff inputs, templates, pinned and latest versions, a trigger
-#    and a backfill; every run must end created.
-# 4. Checks every create body the stub recorded, and those of RECORDS (stub
+#    and a backfill; every run must end created. The stub must refuse each
+#    invalid/*.json as protojson. Then schedd's loop (real clock) with an
+#    every-second cancel-previous schedule, until it sends a terminate request.
+# 4. Checks every create (and terminate) body the stub recorded, and those of RECORDS (stub
 #    record files, or directories searched for *.jsonl, e.g. the kept temporary
 #    directories of tests/e2e/test_schedd.py).
 #
@@ -103,9 +105,13 @@ echo "self-test: $n_invalid invalid bodies refused (each for its reason), $(ls "
 # --- schedd fires into the stub -------------------------------------------------
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/schedd-conformance.XXXXXX")
-stub_pid=
+stub_pid= schedd_pid=
 cleanup() {
 	rc=$?
+	if [ -n "$schedd_pid" ]; then
+		kill "$schedd_pid" 2>/dev/null || true
+		wait "$schedd_pid" 2>/dev/null || true
+	fi
 	if [ -n "$stub_pid" ]; then
 		kill "$stub_pid" 2>/dev/null || true
 		wait "$stub_pid" 2>/dev/null || true
@@ -232,6 +238,31 @@ node -e '
 	})().catch((e) => { console.error(e.message); process.exit(1); });
 ' "$port" "$here"/invalid/*.json || fail "the stub is laxer than protojson (above)"
 echo "stub_admin: refuses each of the $n_invalid invalid bodies as protojson"
+
+# cancel-previous sends an ExecutionTerminateRequest (DELETE with a body). Only
+# the daemon's loop applies overlap policies, so run it on the real clock, with
+# its own database and a schedule firing every second, until one DELETE is in.
+SCHEDD_DB="$work/overlap.db" "$schedctl" add overlap_cancel --lp $lp/data_sync_wf \
+	--cron '* * * * * *' --input site_id=overlap --overlap cancel-previous \
+	>>"$work/schedctl.out" 2>&1 || fail "schedctl add overlap_cancel: $(cat "$work/schedctl.out")"
+"$schedd" --db "$work/overlap.db" --admin-endpoint "http://127.0.0.1:$port" \
+	2>"$work/schedd-loop.stderr" &
+schedd_pid=$!
+i=0
+until grep -q '"method":"DELETE"' "$work/records.jsonl"; do
+	i=$((i + 1))
+	if [ $i -gt 300 ] || ! kill -0 "$schedd_pid" 2>/dev/null; then
+		cat "$work/schedd-loop.stderr" >&2
+		fail "no cancel-previous DELETE within 30 s"
+	fi
+	sleep 0.1
+done
+kill -TERM "$schedd_pid"
+src=0
+wait "$schedd_pid" || src=$?
+[ "$src" -eq 0 ] || { cat "$work/schedd-loop.stderr" >&2; fail "schedd exited $src on SIGTERM"; }
+schedd_pid=
+echo "schedd (cancel-previous): $(grep -c '"method":"DELETE"' "$work/records.jsonl") terminate request(s)"
 
 # --- the check ----------------------------------------------------------------------
 
