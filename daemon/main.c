@@ -38,6 +38,8 @@ struct schedd {
 	struct event		*deadline;
 	struct event		*watchdog;	/* WATCHDOG=1, only when systemd asks for it */
 	int64_t			 started_at;
+	char			*config_path;	/* the file read at start, read again on SIGHUP */
+	char			*file_endpoint;	/* admin.endpoint as that file said it, or NULL */
 	char			 host[256];
 	int			 once;
 	int64_t			 fake_now;
@@ -104,6 +106,47 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(sd->base, NULL);
 }
 
+/*
+ * SIGHUP: read the config file again. Limits and retention apply at once;
+ * what the running process is built on (endpoint, auth, database, metrics)
+ * needs a restart, and says so. A bad file is logged and the old one kept.
+ */
+static void
+reload_config(struct schedd *sd)
+{
+	struct config	c;
+	struct err	e;
+
+	if (sd->config_path == NULL)
+		return;
+	if (config_defaults(&c, &e) == -1 ||
+	    config_load(sd->config_path, &c, &sd->log, &e) == -1) {
+		log_event(&sd->log, LOG_LEVEL_ERROR, "reload", "%s; keeping the "
+		    "configuration in use", e.msg);
+		config_clear(&c);
+		return;
+	}
+#define CHANGED(field) ((c.field == NULL) != (sd->conf.field == NULL) || \
+	    (c.field != NULL && strcmp(c.field, sd->conf.field) != 0))
+	if ((c.endpoint == NULL) != (sd->file_endpoint == NULL) ||
+	    (c.endpoint != NULL && strcmp(c.endpoint, sd->file_endpoint) != 0) ||
+	    c.insecure != sd->conf.insecure || CHANGED(client_id) ||
+	    CHANGED(auth_type) || CHANGED(ca_file) || CHANGED(metrics))
+		log_event(&sd->log, LOG_LEVEL_WARN, "reload", "%s: admin or "
+		    "metrics settings changed; restart schedd to apply them",
+		    sd->config_path);
+#undef CHANGED
+	admin_set_limits(sd->admin, c.max_inflight, c.rate_limit);
+	engine_set_retention(sd->engine, c.retention);
+	sd->conf.max_inflight = c.max_inflight;
+	sd->conf.rate_limit = c.rate_limit;
+	sd->conf.retention = c.retention;
+	log_event(&sd->log, LOG_LEVEL_INFO, "reload", "%s: maxInflight %d, "
+	    "rateLimit %g/s, historyRetention %" PRId64 " s", sd->config_path,
+	    c.max_inflight, c.rate_limit, c.retention);
+	config_clear(&c);
+}
+
 /* Signals arrive as libevent events, so this runs in the loop, not in a handler. */
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -113,9 +156,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_event(&sd->log, LOG_LEVEL_INFO, "reload", "SIGHUP: looking "
-		    "for changes");
+		log_event(&sd->log, LOG_LEVEL_INFO, "reload", "SIGHUP: reading "
+		    "the configuration, looking for changes");
 		sd_notify(0, "RELOADING=1");
+		reload_config(sd);
 		engine_reload(sd->engine);
 		notify_status(sd, "READY=1\n");
 		return;
@@ -203,10 +247,14 @@ configure(struct schedd *sd, int argc, char **argv)
 	if (config_defaults(&sd->conf, &e) == -1)
 		goto fail;
 	/* The default file is optional; a named one must exist. */
-	if ((config != NULL || access(CONFIG_DEFAULT_PATH, F_OK) == 0) &&
-	    config_load(config ? config : CONFIG_DEFAULT_PATH, &sd->conf,
-	    &sd->log, &e) == -1)
+	if (config == NULL && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		config = CONFIG_DEFAULT_PATH;
+	if (config != NULL && ((sd->config_path = strdup(config)) == NULL ||
+	    config_load(config, &sd->conf, &sd->log, &e) == -1))
 		goto fail;
+	if (sd->conf.endpoint != NULL &&
+	    (sd->file_endpoint = strdup(sd->conf.endpoint)) == NULL)
+		return EX_OSERR;
 	if (insecure != -1)
 		sd->conf.insecure = insecure;
 	if (db != NULL) {
@@ -359,6 +407,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = configure(&sd, argc, argv)) != 0) {
 		config_clear(&sd.conf);
+		free(sd.config_path);
+		free(sd.file_endpoint);
 		return rc;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -384,6 +434,8 @@ main(int argc, char **argv)
 		event_base_free(sd.base);
 	store_close(sd.st);
 	config_clear(&sd.conf);
+	free(sd.config_path);
+	free(sd.file_endpoint);
 	curl_global_cleanup();
 	return rc;
 }

@@ -779,6 +779,15 @@ admin_request(struct admin *a, const char *method, const char *path,
 	return -1;
 }
 
+void
+admin_set_limits(struct admin *a, int max_inflight, double rate)
+{
+	a->cfg.max_inflight = max_inflight < 1 ? 1 : max_inflight;
+	a->cfg.burst = a->cfg.max_inflight;
+	a->cfg.rate = rate;
+	admin_pump(a);
+}
+
 int
 admin_set_token(struct admin *a, const char *token, struct err *e)
 {

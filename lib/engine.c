@@ -1733,6 +1733,13 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 }
 
 void
+engine_set_retention(struct engine *eng, int64_t seconds)
+{
+	eng->cfg.retention = seconds;
+	eng->pruned_at = 0;
+}
+
+void
 engine_stats(const struct engine *eng, struct engine_stats *out)
 {
 	*out = eng->stats;

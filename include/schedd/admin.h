@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "schedd/err.h"
+#include "schedd/metrics.h"
 
 struct event_base;
 struct admin;			/* opaque: the multi handle, its sockets, timer and queue */
@@ -59,10 +60,21 @@ void	admin_free(struct admin *a);
 int	admin_request(struct admin *a, const char *method, const char *path,
 	    const char *body, admin_done_cb cb, void *arg, struct err *e);
 
+/* Change the in-flight bound and the rate limit (a config reload). */
+void	admin_set_limits(struct admin *a, int max_inflight, double rate);
+
 /* Set the bearer token sent with every request (NULL: none). */
 int	admin_set_token(struct admin *a, const char *token, struct err *e);
 
 /* Requests queued or in flight (in flight includes waiting for a retry). */
 size_t	admin_pending(const struct admin *a);
+
+/*
+ * Request latency per attempt (start to completion, whatever the outcome),
+ * by method: the i-th method's histogram with *method its name ("GET",
+ * "POST", "DELETE", "other"), or NULL when i is past the last.
+ */
+const struct metrics_histogram	*admin_latency(const struct admin *a, size_t i,
+		    const char **method);
 
 #endif

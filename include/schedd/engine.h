@@ -7,6 +7,7 @@
 #include "schedd/admin.h"
 #include "schedd/err.h"
 #include "schedd/log.h"
+#include "schedd/metrics.h"
 #include "schedd/store.h"
 
 struct event_base;
@@ -57,6 +58,27 @@ void	engine_reload(struct engine *eng);
 void	engine_stop(struct engine *eng, engine_idle_cb idle, void *arg);
 
 void	engine_stats(const struct engine *eng, struct engine_stats *out);
+
+/* What the engine holds now, counted at the call (O(schedules + heap)): for metrics and health. */
+struct engine_state {
+	int64_t	schedules;		/* loaded and valid */
+	int64_t	paused;			/* of those, paused */
+	int64_t	queued;			/* live items in the heap: schedules waiting for an instant */
+	int64_t	next_due;		/* the earliest of those instants, 0 when none */
+	double	last_tick;		/* wall clock (s) of the last look at what is due, 0: none yet */
+	int	stopping;		/* engine_stop was called */
+};
+
+void	engine_state(const struct engine *eng, struct engine_state *out);
+
+/*
+ * Fire lateness: seconds from a "scheduled" run's instant to the moment its
+ * create request is first handed to the Admin client by this process.
+ */
+const struct metrics_histogram	*engine_lateness(const struct engine *eng);
+
+/* Change how long runs are kept (a config reload); 0 keeps all. */
+void	engine_set_retention(struct engine *eng, int64_t seconds);
 void	engine_free(struct engine *eng);
 
 #endif
