@@ -19,6 +19,7 @@
 #include "schedd/config.h"
 #include "schedd/engine.h"
 #include "schedd/log.h"
+#include "schedd/metrics.h"
 #include "schedd/store.h"
 
 #define SCHEDD_VERSION	"0.1.0"
@@ -32,6 +33,7 @@ struct schedd {
 	struct store		*st;
 	struct admin		*admin;
 	struct engine		*engine;
+	struct metrics_server	*metrics;	/* /metrics and /healthz, when scheduler.metrics is set */
 	struct event		*sigterm;
 	struct event		*sigint;
 	struct event		*sighup;
@@ -39,7 +41,8 @@ struct schedd {
 	struct event		*watchdog;	/* WATCHDOG=1, only when systemd asks for it */
 	int64_t			 started_at;
 	char			*config_path;	/* the file read at start, read again on SIGHUP */
-	char			*file_endpoint;	/* admin.endpoint as that file said it, or NULL */
+	struct config		 file;		/* that file as it was at start, before flags */
+	char			*secret;	/* the client secret until the Admin client has it */
 	char			 host[256];
 	int			 once;
 	int64_t			 fake_now;
@@ -126,15 +129,18 @@ reload_config(struct schedd *sd)
 		config_clear(&c);
 		return;
 	}
-#define CHANGED(field) ((c.field == NULL) != (sd->conf.field == NULL) || \
-	    (c.field != NULL && strcmp(c.field, sd->conf.field) != 0))
-	if ((c.endpoint == NULL) != (sd->file_endpoint == NULL) ||
-	    (c.endpoint != NULL && strcmp(c.endpoint, sd->file_endpoint) != 0) ||
-	    c.insecure != sd->conf.insecure || CHANGED(client_id) ||
-	    CHANGED(auth_type) || CHANGED(ca_file) || CHANGED(metrics))
-		log_event(&sd->log, LOG_LEVEL_WARN, "reload", "%s: admin or "
-		    "metrics settings changed; restart schedd to apply them",
-		    sd->config_path);
+#define CHANGED(field) ((c.field == NULL) != (sd->file.field == NULL) || \
+	    (c.field != NULL && strcmp(c.field, sd->file.field) != 0))
+	/* What the running process is built on: applies only at the next start. */
+	if (CHANGED(endpoint) || c.insecure != sd->file.insecure ||
+	    c.skip_verify != sd->file.skip_verify || CHANGED(ca_file) ||
+	    CHANGED(auth_header) || CHANGED(auth_type) || CHANGED(client_id) ||
+	    CHANGED(secret_location) || CHANGED(secret_env) ||
+	    CHANGED(token_url) || CHANGED(scopes) || CHANGED(audience) ||
+	    CHANGED(db) || CHANGED(metrics))
+		log_event(&sd->log, LOG_LEVEL_WARN, "reload", "%s: admin, auth, "
+		    "database or metrics settings changed; restart schedd to "
+		    "apply them", sd->config_path);
 #undef CHANGED
 	admin_set_limits(sd->admin, c.max_inflight, c.rate_limit);
 	engine_set_retention(sd->engine, c.retention);
@@ -186,6 +192,27 @@ parse_level(const char *text, enum log_level *level)
 	return -1;
 }
 
+static void
+wipe_secret(struct schedd *sd)
+{
+	if (sd->secret != NULL) {
+		explicit_bzero(sd->secret, strlen(sd->secret));
+		free(sd->secret);
+		sd->secret = NULL;
+	}
+}
+
+/* A start-up error: one line, JSON when the log is; returns the exit code. */
+static int
+startup_error(struct schedd *sd, const struct err *e, int fallback)
+{
+	if (sd->log.json)
+		log_event(&sd->log, LOG_LEVEL_ERROR, "config", "%s", e->msg);
+	else
+		fprintf(stderr, "schedd: %s\n", e->msg);
+	return e->code ? e->code : fallback;
+}
+
 /* Arguments and config: flags win over the file. Returns 0 or an exit code. */
 static int
 configure(struct schedd *sd, int argc, char **argv)
@@ -202,7 +229,7 @@ configure(struct schedd *sd, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*config = NULL, *db = NULL, *endpoint = NULL, *fake;
-	int		 insecure = -1, opt;
+	int		 insecure = -1, opt, auth;
 	struct err	 e;
 	char		*normalized;
 
@@ -252,9 +279,10 @@ configure(struct schedd *sd, int argc, char **argv)
 	if (config != NULL && ((sd->config_path = strdup(config)) == NULL ||
 	    config_load(config, &sd->conf, &sd->log, &e) == -1))
 		goto fail;
-	if (sd->conf.endpoint != NULL &&
-	    (sd->file_endpoint = strdup(sd->conf.endpoint)) == NULL)
-		return EX_OSERR;
+	/* What the file said, kept to tell a SIGHUP which settings changed. */
+	if (config_defaults(&sd->file, &e) == -1 || (config != NULL &&
+	    config_load(config, &sd->file, NULL, &e) == -1))
+		goto fail;
 	if (insecure != -1)
 		sd->conf.insecure = insecure;
 	if (db != NULL) {
@@ -274,6 +302,10 @@ configure(struct schedd *sd, int argc, char **argv)
 		goto fail;
 	free(sd->conf.endpoint);
 	sd->conf.endpoint = normalized;
+	/* The secret goes from its file or variable to the client, never to argv, logs or the store. */
+	if ((auth = config_uses_client_secret(&sd->conf, &e)) == -1 ||
+	    (auth && (sd->secret = config_client_secret(&sd->conf, &e)) == NULL))
+		goto fail;
 	/* A fixed clock for tests: only meaningful for one pass. */
 	if ((fake = getenv("SCHEDD_NOW")) != NULL && *fake != '\0') {
 		if (!sd->once) {
@@ -285,8 +317,7 @@ configure(struct schedd *sd, int argc, char **argv)
 	}
 	return 0;
  fail:
-	fprintf(stderr, "schedd: %s\n", e.msg);
-	return e.code ? e.code : EX_CONFIG;
+	return startup_error(sd, &e, EX_CONFIG);
 }
 
 static int
@@ -294,7 +325,7 @@ run(struct schedd *sd)
 {
 	struct admin_config	 ac = {
 		.endpoint = sd->conf.endpoint,
-		.insecure = sd->conf.insecure,
+		.skip_verify = sd->conf.skip_verify,
 		.ca_file = sd->conf.ca_file,
 		.auth_header = sd->conf.auth_header,
 		.timeout_ms = 30000,
@@ -319,8 +350,7 @@ run(struct schedd *sd)
 	};
 	struct err		 e;
 	uint64_t		 watchdog_usec = 0;
-	char			*secret = NULL;
-	int			 auth, rc;
+	int			 rc;
 
 	if (ec.tzdir != NULL && *ec.tzdir == '\0')
 		ec.tzdir = NULL;
@@ -333,22 +363,15 @@ run(struct schedd *sd)
 		err_set_code(&e, EX_OSERR, "cannot create the event loop");
 		goto fail;
 	}
-	/* The secret goes from its file or variable to the client, never to argv, logs or the store. */
-	if ((auth = config_uses_client_secret(&sd->conf, &e)) == -1 ||
-	    (auth && (secret = config_client_secret(&sd->conf, &e)) == NULL))
-		goto fail;
-	if (auth) {
+	if (sd->secret != NULL) {
 		ac.client_id = sd->conf.client_id;
-		ac.client_secret = secret;
+		ac.client_secret = sd->secret;
 		ac.token_url = sd->conf.token_url;
 		ac.scopes = sd->conf.scopes;
 		ac.audience = sd->conf.audience;
 	}
 	rc = admin_new(sd->base, &ac, &sd->admin, &e);
-	if (secret != NULL) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
+	wipe_secret(sd);
 	if (rc == -1 ||
 	    engine_new(sd->base, sd->st, sd->admin, &sd->log, &ec, &sd->engine,
 	    &e) == -1)
@@ -362,6 +385,19 @@ run(struct schedd *sd)
 		err_set_code(&e, EX_OSERR, "cannot install signal handlers");
 		goto fail;
 	}
+	/*
+	 * Bind before the engine starts, so a taken port (EX_UNAVAILABLE)
+	 * stops schedd before it writes or sends anything; requests are only
+	 * answered once the loop runs, after engine_start.
+	 */
+	if (!sd->once && sd->conf.metrics != NULL && *sd->conf.metrics != '\0') {
+		struct metrics_sources	src = { sd->engine, sd->admin, sd->st,
+					    &sd->log };
+
+		if (metrics_server_new(sd->base, sd->conf.metrics, &src,
+		    &sd->metrics, &e) == -1)
+			goto fail;
+	}
 	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
 	    sd->started_at, sd->started_at, 0, &e) == -1)
 		goto fail;
@@ -370,6 +406,10 @@ run(struct schedd *sd)
 	    sd->once ? ", once" : "");
 	if (engine_start(sd->engine, sd->once ? finish : NULL, sd, &e) == -1)
 		goto fail;
+	if (sd->metrics != NULL)
+		log_event(&sd->log, LOG_LEVEL_INFO, "metrics", "serving /metrics "
+		    "and /healthz on %s (port %d)", sd->conf.metrics,
+		    metrics_server_port(sd->metrics));
 	/* The store is open and the heap built: ready. */
 	notify_status(sd, "READY=1\n");
 	if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
@@ -399,25 +439,24 @@ int
 main(int argc, char **argv)
 {
 	struct schedd	sd;
-	int		rc;
+	int		rc, curl = 0;
 
 	memset(&sd, 0, sizeof(sd));
 	sd.log.out = stderr;
 	sd.log.level = LOG_LEVEL_INFO;
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = configure(&sd, argc, argv)) != 0) {
-		config_clear(&sd.conf);
-		free(sd.config_path);
-		free(sd.file_endpoint);
-		return rc;
-	}
+	if ((rc = configure(&sd, argc, argv)) != 0)
+		goto out;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "schedd: cannot initialize libcurl\n");
-		config_clear(&sd.conf);
-		return EX_SOFTWARE;
+		rc = EX_SOFTWARE;
+		goto out;
 	}
+	curl = 1;
 	rc = run(&sd);
-	/* Free in reverse order of creation. */
+ out:
+	/* Free in reverse order of creation; every free takes NULL. */
+	metrics_server_free(sd.metrics);
 	engine_free(sd.engine);
 	admin_free(sd.admin);
 	if (sd.deadline != NULL)
@@ -434,8 +473,10 @@ main(int argc, char **argv)
 		event_base_free(sd.base);
 	store_close(sd.st);
 	config_clear(&sd.conf);
+	config_clear(&sd.file);
 	free(sd.config_path);
-	free(sd.file_endpoint);
-	curl_global_cleanup();
+	wipe_secret(&sd);
+	if (curl)
+		curl_global_cleanup();
 	return rc;
 }

@@ -17,6 +17,13 @@
 #define REFRESH_S	60	/* refresh a token this long before it expires */
 #define OAUTH_GIVE_UP	3	/* failed token fetches before waiting requests fail */
 
+/* Request latency: the methods measured apart (the last catches the rest), and the buckets (s). */
+static const char *const	latency_methods[] = { "GET", "POST", "DELETE",
+				    "other" };
+#define NMETHODS	(sizeof(latency_methods) / sizeof(latency_methods[0]))
+static const double		latency_bounds[] = { 0.005, 0.01, 0.025, 0.05,
+				    0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
+
 /* One request, from admin_request until its callback. */
 struct admin_request {
 	struct admin		*admin;
@@ -39,6 +46,7 @@ struct admin_request {
 	int			 internal;	/* the token flow's own: no bearer, not queued */
 	int			 reauthorized;	/* resent once after a 401 already */
 	unsigned		 bearer_gen;	/* the token it was sent with */
+	double			 attempt_started;	/* monotonic: the current attempt's start */
 };
 
 /* One socket curl asked us to watch. */
@@ -77,11 +85,13 @@ struct admin {
 	char			*token_url;
 	char			*scopes;
 	char			*audience;
+	struct metrics_histogram latency[NMETHODS];	/* per attempt, by method */
 };
 
 static void	admin_pump(struct admin *);
 static int	request_start(struct admin *, struct admin_request *);
 static void	request_finish(struct admin_request *, long);
+static void	percent_encode(const char *, char *, size_t);
 
 static double
 monotonic(void)
@@ -181,12 +191,25 @@ request_start(struct admin *a, struct admin_request *r)
 		r->headers = curl_slist_append(r->headers, header);
 		r->bearer_gen = a->bearer_gen;
 	}
-	/* The token request authenticates the client with HTTP Basic (RFC 6749 2.3.1). */
-	if (r->internal && r->body != NULL && a->client_id != NULL &&
-	    (curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
-	    curl_easy_setopt(r->easy, CURLOPT_USERNAME, a->client_id) ||
-	    curl_easy_setopt(r->easy, CURLOPT_PASSWORD, a->client_secret)))
-		goto fail;
+	/*
+	 * The token request authenticates the client with HTTP Basic, id and
+	 * secret form-encoded first (RFC 6749 2.3.1): a '+' or '%' in a secret
+	 * must reach the server as itself.
+	 */
+	if (r->internal && r->body != NULL && a->client_id != NULL) {
+		char	id[1024], secret[1024];
+		int	bad;
+
+		percent_encode(a->client_id, id, sizeof(id));
+		percent_encode(a->client_secret, secret, sizeof(secret));
+		bad = curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH,
+		    (long)CURLAUTH_BASIC) ||
+		    curl_easy_setopt(r->easy, CURLOPT_USERNAME, id) ||
+		    curl_easy_setopt(r->easy, CURLOPT_PASSWORD, secret);
+		explicit_bzero(secret, sizeof(secret));
+		if (bad)
+			goto fail;
+	}
 	if (r->headers == NULL ||
 	    curl_easy_setopt(r->easy, CURLOPT_URL, r->url) != CURLE_OK ||
 	    curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, r->method) ||
@@ -201,14 +224,15 @@ request_start(struct admin *a, struct admin_request *r)
 	    curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L) ||
 	    curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https") ||
 	    curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER,
-	    a->cfg.insecure ? 0L : 1L) ||
+	    a->cfg.skip_verify ? 0L : 1L) ||
 	    curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST,
-	    a->cfg.insecure ? 0L : 2L) ||
+	    a->cfg.skip_verify ? 0L : 2L) ||
 	    (a->ca_file != NULL &&
 	    curl_easy_setopt(r->easy, CURLOPT_CAINFO, a->ca_file)) ||
 	    (r->body != NULL &&
 	    curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body)))
 		goto fail;
+	r->attempt_started = monotonic();
 	if (curl_multi_add_handle(a->multi, r->easy) != CURLM_OK)
 		goto fail;
 	a->inflight++;
@@ -276,7 +300,8 @@ request_done(struct admin *a, struct admin_request *r, long status)
 	if (status == 401 && a->oauth && !r->internal && !r->reauthorized) {
 		/* Expired or revoked: a new token (unless one came meanwhile), then once more. */
 		r->reauthorized = 1;
-		if (r->bearer_gen == a->bearer_gen)
+		/* One fetch for many 401s: only the first one with this token starts it. */
+		if (r->bearer_gen == a->bearer_gen && a->oauth_state == OAUTH_VALID)
 			a->oauth_state = OAUTH_NONE;
 		queue_push(a, r, 1);
 		return;
@@ -300,6 +325,17 @@ request_done(struct admin *a, struct admin_request *r, long status)
 	tv.tv_usec = (delay % 1000) * 1000;
 	evtimer_add(r->retry, &tv);
 	a->waiting++;
+}
+
+static size_t
+method_index(const char *method)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < NMETHODS; i++)
+		if (strcmp(method, latency_methods[i]) == 0)
+			break;
+	return i;
 }
 
 /* Drain curl's finished transfers: the one completion point. */
@@ -326,6 +362,8 @@ check_multi_info(struct admin *a)
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 		a->inflight--;
+		metrics_observe(&a->latency[method_index(r->method)],
+		    monotonic() - r->attempt_started);
 		request_done(a, r, status);
 	}
 	admin_pump(a);
@@ -454,13 +492,12 @@ oauth_failed(struct admin *a, const char *why)
 	evtimer_add(a->oauth_retry, &tv);
 }
 
-/* Percent-encode s into a form field value (RFC 3986 unreserved kept). */
+/* Percent-encode value into buf (RFC 3986 unreserved kept), as form encoding wants. */
 static void
-form_append(char *buf, size_t len, const char *key, const char *value)
+percent_encode(const char *value, char *buf, size_t len)
 {
-	size_t	n = strlen(buf);
+	size_t	n = 0;
 
-	n += (size_t)snprintf(buf + n, len - n, "&%s=", key);
 	for (const unsigned char *p = (const unsigned char *)value;
 	    *p != '\0' && n + 4 < len; p++)
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
@@ -469,6 +506,17 @@ form_append(char *buf, size_t len, const char *key, const char *value)
 		else
 			n += (size_t)snprintf(buf + n, len - n, "%%%02X", *p);
 	buf[n] = '\0';
+}
+
+/* Append "&key=value" to a form body, the value percent-encoded. */
+static void
+form_append(char *buf, size_t len, const char *key, const char *value)
+{
+	size_t	n = strlen(buf);
+
+	n += (size_t)snprintf(buf + n, len - n, "&%s=", key);
+	if (n < len)
+		percent_encode(value, buf + n, len - n);
 }
 
 static void	oauth_token_done(const struct admin_response *, void *);
@@ -671,6 +719,9 @@ admin_new(struct event_base *base, const struct admin_config *cfg,
 		a->cfg.backoff_ms = 500;
 	a->tokens = a->cfg.burst;
 	a->refilled_at = monotonic();
+	for (size_t i = 0; i < NMETHODS; i++)
+		metrics_histogram_init(&a->latency[i], latency_bounds,
+		    sizeof(latency_bounds) / sizeof(latency_bounds[0]));
 	a->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	if ((a->endpoint = strdup(cfg->endpoint)) == NULL ||
 	    (a->auth_header = strdup(cfg->auth_header ? cfg->auth_header :
@@ -806,4 +857,13 @@ size_t
 admin_pending(const struct admin *a)
 {
 	return a->nlive;
+}
+
+const struct metrics_histogram *
+admin_latency(const struct admin *a, size_t i, const char **method)
+{
+	if (i >= NMETHODS)
+		return NULL;
+	*method = latency_methods[i];
+	return &a->latency[i];
 }

@@ -102,7 +102,7 @@ static const struct config_key admin_keys[] = {
 	{ "scopes",			CT_WORDS,	offsetof(struct config, scopes) },
 	{ "audience",			CT_STRING,	offsetof(struct config, audience) },
 	/* flytectl keys schedd has no use for: accepted so its configs load quietly. */
-	{ "insecureSkipVerify",		CT_BOOL,	UNUSED_KEY },
+	{ "insecureSkipVerify",		CT_BOOL,	offsetof(struct config, skip_verify) },
 	{ "useAudienceFromAdmin",	CT_BOOL,	UNUSED_KEY },
 	{ "maxRetries",			CT_ANY,		UNUSED_KEY },
 	{ "perRetryTimeout",		CT_ANY,		UNUSED_KEY },

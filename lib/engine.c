@@ -32,6 +32,10 @@
 #define PRUNE_EVERY_S	3600	/* retention: at most one batch an hour... */
 #define PRUNE_BATCH	1000	/* ...of this many rows, unless more are due */
 
+/* Fire lateness buckets (seconds): on time is milliseconds; retries come after 30 s; late is within the 60 s grace. */
+static const double	lateness_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25,
+			    0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600 };
+
 enum overlap { OVERLAP_ALLOW, OVERLAP_SKIP, OVERLAP_BUFFER, OVERLAP_CANCEL };
 
 struct engine_watch;
@@ -48,6 +52,7 @@ struct engine_schedule {
 	int64_t			 last;		/* newest instant handled (fired or skipped) */
 	enum overlap		 overlap;
 	struct engine_watch	*latest;	/* its newest execution, while not final */
+	struct engine_fire	*creating;	/* a fire being built or sent: the newest, not yet known to Admin */
 	struct engine_fire	*held;		/* buffer-one: the fire waiting for it */
 	struct cron_expr	 expr;
 	const struct tz_zone	*zone;
@@ -157,6 +162,8 @@ struct engine {
 	engine_idle_cb		 idle;
 	void			*idle_arg;
 	struct engine_stats	 stats;
+	struct metrics_histogram lateness;	/* of "scheduled" fires, at their first send */
+	double			 last_tick;	/* wall clock of the last process_due */
 };
 
 static void	fire_begin(struct engine_fire *);
@@ -178,6 +185,16 @@ monotonic(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The wall clock with sub-second precision (instants are wall-clock seconds). */
+static double
+wall_clock(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -253,7 +270,7 @@ idset_remove(struct idset *set, int64_t id)
 /* --- schedules --- */
 
 static struct engine_schedule *
-schedule_find(struct engine *eng, int64_t id)
+schedule_find(const struct engine *eng, int64_t id)
 {
 	size_t	lo = 0, hi = eng->nsched;
 
@@ -535,11 +552,13 @@ fire_finish(struct engine_fire *f, const char *state, long status,
 		eng->stats.failed++;
 	else if (strcmp(state, "skipped") == 0)
 		eng->stats.skipped++;
-	if (f->held) {
+	{
 		struct engine_schedule	*sch = schedule_find(eng, f->s.id);
 
 		if (sch != NULL && sch->held == f)
 			sch->held = NULL;
+		if (sch != NULL && sch->creating == f)
+			sch->creating = NULL;
 	}
 	if (result_add(eng, f, state, status, error) == -1)
 		log_event(eng->log, LOG_LEVEL_ERROR, "fire", "%s: out of memory "
@@ -679,8 +698,15 @@ fire_post(struct engine_fire *f)
 {
 	struct err	e;
 
-	if (f->sent_at == 0)
+	if (f->sent_at == 0) {
 		f->sent_at = engine_now(f->eng);
+		/* Lateness: the instant to its first hand-over (a resend is not a new fire). */
+		if (strcmp(f->kind, "scheduled") == 0) {
+			double	late = wall_clock() - (double)f->instant;
+
+			metrics_observe(&f->eng->lateness, late > 0 ? late : 0);
+		}
+	}
 	if (admin_request(f->eng->admin, "POST", "/api/v1/executions",
 	    f->request, create_done, f, &e) == -1)
 		fire_retry_later(f, 0, e.msg);
@@ -918,41 +944,19 @@ overlap_cancelled(const struct admin_response *r, void *arg)
 	fire_resolve(f);
 }
 
-/* The schedule's previous execution, asked just now: what the policy does with this fire. */
+/* The previous execution `name` is not final (`phase`): the policy decides this fire. */
 static void
-overlap_checked(const struct admin_response *r, void *arg)
+overlap_busy(struct engine_fire *f, struct engine_schedule *sch,
+    const char *name, const char *phase)
 {
-	struct engine_fire	*f = arg;
-	struct engine		*eng = f->eng;
-	struct engine_schedule	*sch = schedule_find(eng, f->s.id);
-	cJSON			*doc = r->status == 200 ? cJSON_Parse(r->body) :
-				    NULL;
-	const char		*phase = execution_phase(doc);
-	char			 why[900], body[400];
-	struct err		 e;
+	struct engine	*eng = f->eng;
+	char		 why[900], body[400];
+	struct err	 e;
 
-	/* Unknown (Admin unreachable, execution gone) or final: nothing to wait for. */
-	if (sch == NULL || r->status != 200 || phase == NULL ||
-	    execution_phase_final(phase)) {
-		cJSON_Delete(doc);
-		if (sch != NULL && sch->held != NULL) {
-			/* buffer-one: the waiting fire goes first, this one waits behind it. */
-			struct engine_fire	*held = sch->held;
-
-			held->held = 0;
-			f->held = 1;
-			sch->held = f;
-			fire_resolve(held);
-			return;
-		}
-		fire_resolve(f);
-		return;
-	}
 	snprintf(why, sizeof(why), "overlap %s: the previous execution %s is "
 	    "%s", sch->overlap == OVERLAP_SKIP ? "skip" :
 	    sch->overlap == OVERLAP_BUFFER ? "buffer-one" : "cancel-previous",
-	    strrchr(f->cancel, '/') + 1, phase);
-	cJSON_Delete(doc);
+	    name, phase);
 	switch (sch->overlap) {
 	case OVERLAP_SKIP:
 		fire_finish(f, "skipped", 0, why);
@@ -968,8 +972,11 @@ overlap_checked(const struct admin_response *r, void *arg)
 		    "execution=%s waits: %s", f->schedule_name, f->name, why);
 		f->held = 1;
 		sch->held = f;
+		if (sch->creating == f)
+			sch->creating = NULL;
 		return;
 	case OVERLAP_CANCEL:
+		sch->creating = f;
 		snprintf(body, sizeof(body), "{\"cause\":\"schedd: superseded by "
 		    "%s (schedule %s)\"}", f->name, f->schedule_name);
 		if (admin_request(eng->admin, "DELETE", f->cancel, body,
@@ -980,6 +987,50 @@ overlap_checked(const struct admin_response *r, void *arg)
 		break;
 	}
 	fire_resolve(f);
+}
+
+/* The schedule's previous execution, asked just now: what the policy does with this fire. */
+static void
+overlap_checked(const struct admin_response *r, void *arg)
+{
+	struct engine_fire	*f = arg;
+	struct engine		*eng = f->eng;
+	struct engine_schedule	*sch = schedule_find(eng, f->s.id);
+	cJSON			*doc = r->status == 200 ? cJSON_Parse(r->body) :
+				    NULL;
+	const char		*phase = execution_phase(doc);
+	char			 why[32];
+
+	if (eng->stopping) {
+		/* Stopping: neither hold nor send it; the next start decides again. */
+		cJSON_Delete(doc);
+		fire_finish(f, "pending", 0, NULL);
+		return;
+	}
+	/* Unknown (Admin unreachable, execution gone) or final: nothing to wait for. */
+	if (sch == NULL || r->status != 200 || phase == NULL ||
+	    execution_phase_final(phase)) {
+		cJSON_Delete(doc);
+		if (sch != NULL && sch->held != NULL) {
+			/* buffer-one: the waiting fire goes first, this one waits behind it. */
+			struct engine_fire	*held = sch->held;
+
+			held->held = 0;
+			f->held = 1;
+			sch->held = f;
+			sch->creating = held;
+			log_event(eng->log, LOG_LEVEL_INFO, "overlap", "schedule=%s "
+			    "execution=%s goes, execution=%s waits behind it",
+			    f->schedule_name, held->name, f->name);
+			fire_resolve(held);
+			return;
+		}
+		fire_resolve(f);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s", phase);	/* doc goes; the phase stays */
+	cJSON_Delete(doc);
+	overlap_busy(f, sch, strrchr(f->cancel, '/') + 1, why);
 }
 
 /*
@@ -994,9 +1045,20 @@ fire_overlap(struct engine_fire *f)
 	struct err		 e;
 
 	/* Triggers and backfills are asked for by hand: no policy stands in their way. */
-	if (sch == NULL || sch->overlap == OVERLAP_ALLOW || sch->latest == NULL ||
-	    f->eng->cfg.once || (strcmp(f->kind, "scheduled") != 0 &&
+	if (sch == NULL || sch->overlap == OVERLAP_ALLOW || f->eng->cfg.once ||
+	    (strcmp(f->kind, "scheduled") != 0 &&
 	    strcmp(f->kind, "catchup") != 0)) {
+		fire_resolve(f);
+		return;
+	}
+	if (sch->creating != NULL && sch->creating != f &&
+	    sch->overlap != OVERLAP_CANCEL) {
+		/* The previous fire is not even created yet: it is certainly running. */
+		overlap_busy(f, sch, sch->creating->name, "being created");
+		return;
+	}
+	sch->creating = f;
+	if (sch->latest == NULL) {
 		fire_resolve(f);
 		return;
 	}
@@ -1076,6 +1138,7 @@ watch_done(const struct admin_response *r, void *arg)
 			held = sch->held;
 			sch->held = NULL;
 			held->held = 0;
+			sch->creating = held;
 		}
 		watch_free(w);
 		if (held != NULL)
@@ -1218,6 +1281,7 @@ struct due_batch {
 	struct engine_fire	**fires;
 	size_t			  n;
 	size_t			  cap;
+	int64_t			  skipped;	/* skipped rows written: counted once committed */
 };
 
 static int
@@ -1262,7 +1326,7 @@ plan_schedule(struct engine *eng, struct engine_schedule *sch,
 		if (store_run_skip(eng->st, sch->id, name, plan.skip[i], reason,
 		    now, e) == -1)
 			return -1;
-		eng->stats.skipped++;
+		batch->skipped++;
 		if (plan.skip[i] > sch->last)
 			sch->last = plan.skip[i];
 	}
@@ -1332,11 +1396,12 @@ static void
 process_due(struct engine *eng, int64_t now)
 {
 	struct sched_item	 item;
-	struct due_batch	 batch = { NULL, 0, 0 };
+	struct due_batch	 batch = { NULL, 0, 0, 0 };
 	struct err		 e;
 	int64_t			*ids = NULL, *saved = NULL;
 	size_t			 n = 0, cap = 0;
 
+	eng->last_tick = wall_clock();
 	while (sched_pop_due(&eng->queue, now, &item)) {
 		struct engine_schedule	*sch = schedule_find(eng, item.id);
 
@@ -1378,6 +1443,7 @@ process_due(struct engine *eng, int64_t now)
 	}
 	if (store_commit(eng->st, &e) == -1)
 		goto fail;
+	eng->stats.skipped += batch.skipped;
 	for (size_t i = 0; i < batch.n; i++)
 		fire_begin(batch.fires[i]);
 	goto out;
@@ -1446,9 +1512,10 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 static int
 reload_one(const struct store_timing *t, void *arg, struct err *e)
 {
-	struct engine	*eng = arg;
-	int		 known = schedule_find(eng, t->id) != NULL &&
-			    schedule_find(eng, t->id)->live;
+	struct engine		*eng = arg;
+	struct engine_schedule	*sch;
+	int			 known = schedule_find(eng, t->id) != NULL &&
+				    schedule_find(eng, t->id)->live;
 	int64_t		 now = engine_now(eng);
 
 	/* A changed schedule owes nothing for the past: its next fire is from now on. */
@@ -1457,6 +1524,19 @@ reload_one(const struct store_timing *t, void *arg, struct err *e)
 		return -1;
 	if (!known)
 		eng->stats.schedules++;
+	/* A fire waiting its turn follows the change: dropped when paused, sent when no longer buffered. */
+	if ((sch = schedule_find(eng, t->id)) != NULL && sch->held != NULL) {
+		struct engine_fire	*held = sch->held;
+
+		if (sch->paused)
+			fire_finish(held, "skipped", 0, "the schedule was paused "
+			    "while this fire waited");
+		else if (sch->overlap != OVERLAP_BUFFER) {
+			sch->held = NULL;
+			held->held = 0;
+			fire_resolve(held);
+		}
+	}
 	log_event(eng->log, LOG_LEVEL_INFO, "reload", "schedule %s %s%s",
 	    t->name, known ? "changed" : "added", t->paused ? " (paused)" : "");
 	return 0;
@@ -1486,6 +1566,9 @@ changed_one(int64_t id, const char *name, void *arg, struct err *e)
 	if (store_timing_each(eng->st, 0, name, reload_found, &w, e) == -1)
 		return -1;
 	if (!w.found && (sch = schedule_find(eng, id)) != NULL && sch->live) {
+		if (sch->held != NULL)
+			fire_finish(sch->held, "failed", 0, "the schedule was "
+			    "removed before its run was sent");
 		sch->live = 0;
 		sch->gen++;
 		eng->stats.schedules--;
@@ -1597,6 +1680,8 @@ engine_new(struct event_base *base, struct store *st, struct admin *admin,
 	eng->cfg = *cfg;
 	eng->data_version = -1;
 	sched_init(&eng->queue);
+	metrics_histogram_init(&eng->lateness, lateness_bounds,
+	    sizeof(lateness_bounds) / sizeof(lateness_bounds[0]));
 	if ((eng->db_path = strdup(cfg->db_path)) == NULL ||
 	    (cfg->tzdir != NULL && (eng->tzdir = strdup(cfg->tzdir)) == NULL) ||
 	    (eng->zones = tz_cache_new(cfg->tzdir)) == NULL ||
@@ -1743,6 +1828,45 @@ void
 engine_stats(const struct engine *eng, struct engine_stats *out)
 {
 	*out = eng->stats;
+}
+
+/* A heap item that will fire: its schedule is live, active and unchanged since the push. */
+static int
+item_live(const struct engine *eng, const struct sched_item *it)
+{
+	const struct engine_schedule	*sch;
+
+	sch = schedule_find(eng, it->id);
+	return sch != NULL && sch->live && !sch->paused && sch->gen == it->gen;
+}
+
+void
+engine_state(const struct engine *eng, struct engine_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < eng->nsched; i++)
+		if (eng->sched[i].live) {
+			out->schedules++;
+			if (eng->sched[i].paused)
+				out->paused++;
+		}
+	for (size_t i = 0; i < eng->queue.count; i++) {
+		const struct sched_item	*it = &eng->queue.items[i];
+
+		if (!item_live(eng, it))
+			continue;
+		out->queued++;
+		if (out->next_due == 0 || it->due < out->next_due)
+			out->next_due = it->due;
+	}
+	out->last_tick = eng->last_tick;
+	out->stopping = eng->stopping;
+}
+
+const struct metrics_histogram *
+engine_lateness(const struct engine *eng)
+{
+	return &eng->lateness;
 }
 
 void

@@ -23,6 +23,10 @@ log_event(const struct log *lg, enum log_level level, const char *event,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!lg->json) {
+		/* One event, one line: a newline in a name or an Admin message must not start another. */
+		for (char *p = msg; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\t')
+				*p = '?';
 		fprintf(lg->out, "<%d>%s: %s\n", level_syslog[level], event, msg);
 		fflush(lg->out);
 		return;

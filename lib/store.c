@@ -951,6 +951,63 @@ store_failing_each(struct store *st, store_failing_cb cb, void *arg,
 }
 
 int
+store_schedule_health_each(struct store *st, store_health_cb cb, void *arg,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, ret = 0;
+
+	/*
+	 * failing_schedules' counts, computed so that a scrape stays cheap:
+	 * the view scans every run (2 s for a million, in the loop), this
+	 * walks the (schedule_name, scheduled_at) index back from the newest
+	 * run to the latest created one, then counts the failed runs after it.
+	 */
+	if (prepare(st, "SELECT x.name, (SELECT r.finished_at FROM runs r "
+	    "WHERE r.schedule_name = x.name AND r.scheduled_at = x.created), "
+	    "(SELECT count(*) FROM runs r WHERE r.schedule_name = x.name AND "
+	    "r.scheduled_at > coalesce(x.created, '') AND r.state = 'failed') "
+	    "FROM (SELECT s.name, (SELECT r.scheduled_at FROM runs r WHERE "
+	    "r.schedule_name = s.name AND r.state = 'created' ORDER BY "
+	    "r.scheduled_at DESC LIMIT 1) AS created FROM schedules s) x "
+	    "ORDER BY x.name", &stmt, e) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if ((ret = cb((const char *)sqlite3_column_text(stmt, 0),
+		    column_time(stmt, 1), sqlite3_column_int64(stmt, 2), arg,
+		    e)) == -1)
+			break;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
+store_writable(struct store *st, struct err *e)
+{
+	int	rc;
+
+	if (!sqlite3_get_autocommit(st->db))
+		return 0;	/* a transaction of ours is open: we hold the lock */
+	/* A health check must not hold up the loop for the whole busy timeout. */
+	sqlite3_busy_timeout(st->db, STORE_HEALTH_TIMEOUT_MS);
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK) {
+		store_rollback(st);
+		return 0;
+	}
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		err_set_code(e, EX_TEMPFAIL, "database %s is locked by another "
+		    "connection (no write lock within %d ms)", st->path,
+		    STORE_HEALTH_TIMEOUT_MS);
+		return -1;
+	}
+	return fail_sqlite(st, rc, "cannot take the write lock", e);
+}
+
+int
 store_change_record(struct store *st, int64_t at, const char *command,
     const struct schedule *s, const char *before, const char *after,
     struct err *e)

@@ -13,7 +13,7 @@ struct admin;			/* opaque: the multi handle, its sockets, timer and queue */
 
 struct admin_config {
 	const char	*endpoint;	/* "http://127.0.0.1:8088", no trailing slash */
-	int		 insecure;	/* skip TLS verification (only as configured) */
+	int		 skip_verify;	/* insecureSkipVerify: no TLS verification (only as configured) */
 	const char	*ca_file;	/* NULL: the system's CA store */
 	const char	*auth_header;	/* header name for the bearer token, default "authorization" */
 	long		 timeout_ms;	/* per request, whole transfer */

@@ -12,7 +12,8 @@
 
 struct config {
 	char	*endpoint;		/* normalized base URL: "https://host:port" */
-	int	 insecure;		/* plain http / no TLS verification */
+	int	 insecure;		/* plain http, as flytectl means it */
+	int	 skip_verify;		/* insecureSkipVerify: TLS without verification */
 	char	*ca_file;		/* caCertFilePath */
 	char	*auth_header;		/* authorizationHeader; NULL: "authorization" */
 	char	*db;			/* scheduler.db */

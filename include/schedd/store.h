@@ -13,6 +13,7 @@ struct store;			/* opaque: a connection and its prepared statements */
 #define STORE_READONLY	0x02	/* open for reading only; never migrates */
 
 #define STORE_BUSY_TIMEOUT_MS	5000
+#define STORE_HEALTH_TIMEOUT_MS	100	/* store_writable waits no longer for the write lock */
 
 /*
  * Open the database at path, in WAL mode with foreign keys on, and bring its
@@ -223,6 +224,24 @@ typedef int	(*store_failing_cb)(const char *name, int64_t failures,
 		    struct err *e);
 int	store_failing_each(struct store *st, store_failing_cb cb, void *arg,
 	    struct err *e);
+
+/*
+ * Per-schedule health, for metrics: called for each schedule in name order
+ * with when its latest created run was created (finished_at; 0 when it has
+ * none) and how many failed runs came after that one (what the view
+ * failing_schedules counts; 0 when not failing). Cheap: index walks only.
+ */
+typedef int	(*store_health_cb)(const char *name, int64_t last_success,
+		    int64_t consecutive_failures, void *arg, struct err *e);
+int	store_schedule_health_each(struct store *st, store_health_cb cb,
+	    void *arg, struct err *e);
+
+/*
+ * Can we write? Takes the write lock (BEGIN IMMEDIATE) and gives it back,
+ * waiting at most STORE_HEALTH_TIMEOUT_MS for it. Inside a transaction of
+ * our own the answer is yes. Returns 0, or -1 with e saying why not.
+ */
+int	store_writable(struct store *st, struct err *e);
 
 /* Audit: record one change of a schedule (before/after may be NULL) by the current OS user. */
 int	store_change_record(struct store *st, int64_t at, const char *command,

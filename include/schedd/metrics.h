@@ -1,0 +1,102 @@
+/* metrics.h: Prometheus text exposition (format 0.0.4), histograms, and the /metrics and /healthz server. */
+#ifndef SCHEDD_METRICS_H
+#define SCHEDD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "schedd/err.h"
+
+#define METRICS_BUCKETS_MAX	16	/* finite bounds a histogram may have */
+
+/*
+ * A histogram with fixed bucket bounds. counts[i] holds the observations v
+ * with bounds[i-1] < v <= bounds[i] (not cumulative); counts[nbounds] the
+ * ones above the last bound (+Inf). A value struct: tests build it by hand.
+ */
+struct metrics_histogram {
+	double		bounds[METRICS_BUCKETS_MAX];	/* upper bounds, increasing */
+	size_t		nbounds;
+	uint64_t	counts[METRICS_BUCKETS_MAX + 1];
+	double		sum;				/* of every observation */
+	uint64_t	count;				/* observations */
+};
+
+/* Empty h with the n (<= METRICS_BUCKETS_MAX, more are dropped) increasing bounds. */
+void	metrics_histogram_init(struct metrics_histogram *h, const double *bounds,
+	    size_t n);
+/* Count v in its bucket (NaN is ignored). */
+void	metrics_observe(struct metrics_histogram *h, double v);
+
+/*
+ * Text being rendered: a growable string. Allocation failures are remembered
+ * in oom and further writes dropped, so a page is built without checks and
+ * tested once at the end.
+ */
+struct metrics_text {
+	char	*buf;		/* NUL-terminated once anything is written; caller frees with metrics_text_free */
+	size_t	 len;
+	size_t	 cap;
+	int	 oom;		/* an allocation failed: the text is incomplete */
+};
+
+void	metrics_text_free(struct metrics_text *t);
+/* Append another text (a family built apart, kept only when it completed). */
+void	metrics_text_append(struct metrics_text *t, const struct metrics_text *more);
+
+/* "# HELP name help" (help escaped) and "# TYPE name type" (counter, gauge, histogram). */
+void	metrics_family(struct metrics_text *t, const char *name, const char *type,
+	    const char *help);
+/*
+ * One sample line: name{k="v",...} value. labels: NULL, or key and value
+ * pairs ending with a NULL key; values are escaped (\\, \", \n).
+ */
+void	metrics_sample(struct metrics_text *t, const char *name,
+	    const char *const *labels, double value);
+/* A histogram's samples: cumulative name_bucket{...,le="..."} lines up to +Inf, then name_sum and name_count. */
+void	metrics_histogram_render(struct metrics_text *t, const char *name,
+	    const char *const *labels, const struct metrics_histogram *h);
+/* A number as the exposition format writes it: shortest round-trip form, +Inf, -Inf, NaN. */
+void	metrics_format_value(double v, char buf[32]);
+
+/* --- the HTTP server --- */
+
+struct event_base;
+struct engine;
+struct admin;
+struct store;
+struct log;
+struct metrics_server;		/* opaque: the evhttp server and its sources */
+
+/* What a scrape reads; the server uses, never owns, these. */
+struct metrics_sources {
+	struct engine		*engine;	/* fires, in flight, heap, schedules, lateness; NULL: left out */
+	struct admin		*admin;		/* pending requests, request latency; NULL: left out */
+	struct store		*store;		/* per-schedule health, /healthz writability; NULL: left out */
+	const struct log	*log;		/* for a failed scrape query; NULL: silent */
+};
+
+#define METRICS_HEALTH_OVERDUE_S	30	/* /healthz fails when the timer is this late for a due instant */
+
+/*
+ * Render the whole /metrics page from src into t (families of NULL sources
+ * are left out). A failing store query leaves its families out and says why
+ * in a comment line. Returns 0, or -1 with e when out of memory.
+ */
+int	metrics_render(const struct metrics_sources *src, struct metrics_text *t,
+	    struct err *e);
+
+/*
+ * Serve GET /metrics and GET /healthz on addr ("host:port", "[v6]:port") in
+ * base's loop. Returns 0, or -1 with e: EX_CONFIG for an address that is not
+ * host:port, EX_UNAVAILABLE when it cannot be bound (in use, no such address).
+ */
+int	metrics_server_new(struct event_base *base, const char *addr,
+	    const struct metrics_sources *src, struct metrics_server **out,
+	    struct err *e);
+/* The port bound (the kernel's choice for port 0). */
+int	metrics_server_port(const struct metrics_server *ms);
+/* Stop listening; NULL is fine. */
+void	metrics_server_free(struct metrics_server *ms);
+
+#endif
