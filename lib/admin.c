@@ -476,12 +476,12 @@ oauth_failed(struct admin *a, const char *why)
 
 	a->oauth_state = OAUTH_NONE;
 	if (++a->oauth_failures >= OAUTH_GIVE_UP) {
-		struct admin_request	*r;
+		/* Detach the queue first: a callback may queue a new request, which waits. */
+		struct admin_request	*r, *list = a->queue_head;
 
-		while ((r = a->queue_head) != NULL) {
-			a->queue_head = r->next;
-			if (a->queue_head == NULL)
-				a->queue_tail = NULL;
+		a->queue_head = a->queue_tail = NULL;
+		while ((r = list) != NULL) {
+			list = r->next;
 			snprintf(r->error, sizeof(r->error), "no OAuth2 token: %s",
 			    why);
 			request_finish(r, 0);
