@@ -395,8 +395,16 @@ run(struct schedd *sd)
 					    &sd->log };
 
 		if (metrics_server_new(sd->base, sd->conf.metrics, &src,
-		    &sd->metrics, &e) == -1)
-			goto fail;
+		    &sd->metrics, &e) == -1) {
+			/*
+			 * A configured address must work; the default may be
+			 * taken (another schedd on the host): say so and go on.
+			 */
+			if (strcmp(sd->conf.metrics, CONFIG_DEFAULT_METRICS) != 0)
+				goto fail;
+			log_event(&sd->log, LOG_LEVEL_WARN, "start", "%s; "
+			    "/metrics is off (set scheduler.metrics)", e.msg);
+		}
 	}
 	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
 	    sd->started_at, sd->started_at, 0, &e) == -1)

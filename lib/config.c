@@ -22,7 +22,7 @@ config_defaults(struct config *c, struct err *e)
 	c->rate_limit = 100;
 	c->retention = 90 * 86400;
 	if ((c->db = strdup(CONFIG_DEFAULT_DB)) == NULL ||
-	    (c->metrics = strdup("")) == NULL) {
+	    (c->metrics = strdup(CONFIG_DEFAULT_METRICS)) == NULL) {
 		config_clear(c);
 		err_set_code(e, EX_OSERR, "out of memory");
 		return -1;

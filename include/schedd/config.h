@@ -9,6 +9,7 @@
 
 #define CONFIG_DEFAULT_PATH	"/etc/schedd/config.yaml"
 #define CONFIG_DEFAULT_DB	"/var/lib/schedd/schedd.db"
+#define CONFIG_DEFAULT_METRICS	"127.0.0.1:9464"
 
 struct config {
 	char	*endpoint;		/* normalized base URL: "https://host:port" */
@@ -41,7 +42,7 @@ char	*config_client_secret(const struct config *c, struct err *e);
 /* 1 when the config asks for OAuth2 client credentials; -1 with e for an unknown authType. */
 int	config_uses_client_secret(const struct config *c, struct err *e);
 
-/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, runs kept 90 days. Returns 0 or -1 (out of memory). */
+/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, metrics on CONFIG_DEFAULT_METRICS, runs kept 90 days. Returns 0 or -1 (out of memory). */
 int	config_defaults(struct config *c, struct err *e);
 
 /*
