@@ -603,8 +603,8 @@ fire_retry_later(struct engine_fire *f, long status, const char *why)
 	}
 	if (engine_now(eng) - f->since > eng->cfg.retry_horizon) {
 		snprintf(msg, sizeof(msg), "gave up after %d attempts over "
-		    "%" PRId64 " s: %s", f->attempts, eng->cfg.retry_horizon,
-		    why);
+		    "%" PRId64 " s: %.400s", f->attempts,
+		    eng->cfg.retry_horizon, why);
 		fire_finish(f, "failed", status, msg);
 		return;
 	}
