@@ -69,6 +69,30 @@ exec_sql(struct store *st, const char *sql, const char *what, struct err *e)
 	return 0;
 }
 
+/* Step a one-shot write and finalize it. Returns 0, or -1 with e (what names the row). */
+static int
+step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+    struct err *e)
+{
+	int	rc = sqlite3_step(stmt);
+
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, what, e);
+}
+
+/*
+ * The end of a walk over rows: rc is the last step's result, ret the
+ * callbacks' (-1 stopped the walk). A step error fails; stmt is finalized.
+ */
+static int
+walk_end(struct store *st, sqlite3_stmt *stmt, int rc, int ret, struct err *e)
+{
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail_sqlite(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
 static int
 prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e)
 {
@@ -448,14 +472,11 @@ int
 store_schedule_delete(struct store *st, int64_t id, struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
 
 	if (prepare(st, "DELETE FROM schedules WHERE id = ?1", &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+	return step_done(st, stmt, "", e);
 }
 
 int
@@ -479,10 +500,7 @@ store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 		if (ret == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int
@@ -518,10 +536,7 @@ store_run_each(struct store *st, const char *name, const char *state,
 		if ((ret = cb(&r, arg, e)) == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int
@@ -603,10 +618,7 @@ store_timing_each(struct store *st, int64_t id, const char *name,
 		if ((ret = cb(&t, arg, e)) == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int
@@ -629,10 +641,7 @@ store_changes_since(struct store *st, int64_t after, int64_t *last,
 		    (const char *)sqlite3_column_text(stmt, 2), arg, e)) == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int64_t
@@ -695,7 +704,6 @@ store_run_skip(struct store *st, int64_t schedule_id, const char *schedule_name,
     int64_t instant, const char *reason, int64_t now, struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
 
 	if (prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
 	    "scheduled_at, kind, state, error, recorded_at, finished_at) VALUES "
@@ -707,9 +715,7 @@ store_run_skip(struct store *st, int64_t schedule_id, const char *schedule_name,
 	bind_time(stmt, 3, instant);
 	bind_text(stmt, 4, reason);
 	bind_time(stmt, 5, now);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, schedule_name, e);
+	return step_done(st, stmt, schedule_name, e);
 }
 
 int
@@ -718,7 +724,6 @@ store_run_result(struct store *st, int64_t run_id, const char *state,
     int attempts, int64_t sent_at, int64_t now, struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
 
 	if (prepare(st, "UPDATE runs SET state = ?2, http_status = ?3, "
 	    "error = ?4, attempts = attempts + ?5, sent_at = coalesce(sent_at, "
@@ -736,9 +741,7 @@ store_run_result(struct store *st, int64_t run_id, const char *state,
 	if (sent_at > 0)
 		bind_time(stmt, 6, sent_at);
 	bind_time(stmt, 7, now);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+	return step_done(st, stmt, "", e);
 }
 
 int
@@ -746,16 +749,13 @@ store_run_request_body(struct store *st, int64_t run_id, const char *request,
     struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
 
 	if (prepare(st, "UPDATE runs SET request = ?2 WHERE id = ?1", &stmt,
 	    e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
 	bind_text(stmt, 2, request);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+	return step_done(st, stmt, "", e);
 }
 
 int
@@ -763,7 +763,6 @@ store_run_phase(struct store *st, int64_t run_id, const char *phase,
     int64_t started_at, int64_t ended_at, struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
 
 	if (prepare(st, "UPDATE runs SET phase = ?2, started_at = coalesce(?3, "
 	    "started_at), ended_at = coalesce(?4, ended_at) WHERE id = ?1",
@@ -775,9 +774,7 @@ store_run_phase(struct store *st, int64_t run_id, const char *phase,
 		bind_time(stmt, 3, started_at);
 	if (ended_at > 0)
 		bind_time(stmt, 4, ended_at);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+	return step_done(st, stmt, "", e);
 }
 
 int
@@ -803,10 +800,7 @@ store_watch_each(struct store *st, int64_t since, store_watch_cb cb, void *arg,
 		if ((ret = cb(&w, arg, e)) == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int
@@ -836,10 +830,7 @@ store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
 		if ((ret = cb(&p, arg, e)) == -1)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int
@@ -848,7 +839,6 @@ store_heartbeat(struct store *st, int64_t pid, const char *host,
     struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
 
 	if (prepare(st, "INSERT INTO daemon (id, pid, host, version, "
 	    "started_at, heartbeat_at, stopped_at) VALUES (1, ?1, ?2, ?3, ?4, "
@@ -864,24 +854,19 @@ store_heartbeat(struct store *st, int64_t pid, const char *host,
 	bind_time(stmt, 4, started_at);
 	bind_time(stmt, 5, now);
 	sqlite3_bind_int(stmt, 6, stopped);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+	return step_done(st, stmt, "", e);
 }
 
 int
 store_heartbeat_touch(struct store *st, int64_t now, struct err *e)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
 
 	if (prepare(st, "UPDATE daemon SET heartbeat_at = ?1 WHERE id = 1",
 	    &stmt, e) == -1)
 		return -1;
 	bind_time(stmt, 1, now);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+	return step_done(st, stmt, "", e);
 }
 
 int
@@ -944,10 +929,7 @@ store_failing_each(struct store *st, store_failing_cb cb, void *arg,
 		    sqlite3_column_int64(stmt, 1), column_time(stmt, 2),
 		    (const char *)sqlite3_column_text(stmt, 3), arg, e)) == -1)
 			break;
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int
@@ -977,10 +959,7 @@ store_schedule_health_each(struct store *st, store_health_cb cb, void *arg,
 		    column_time(stmt, 1), sqlite3_column_int64(stmt, 2), arg,
 		    e)) == -1)
 			break;
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = fail_sqlite(st, rc, "", e);
-	sqlite3_finalize(stmt);
-	return ret;
+	return walk_end(st, stmt, rc, ret, e);
 }
 
 int
@@ -1015,7 +994,6 @@ store_change_record(struct store *st, int64_t at, const char *command,
 	sqlite3_stmt	*stmt = NULL;
 	struct passwd	*pw = getpwuid(geteuid());
 	char		 user[64];
-	int		 rc;
 
 	if (pw != NULL)
 		snprintf(user, sizeof(user), "%s", pw->pw_name);
@@ -1033,7 +1011,5 @@ store_change_record(struct store *st, int64_t at, const char *command,
 	bind_text(stmt, 6, after);
 	if (s->id != 0)
 		sqlite3_bind_int64(stmt, 7, s->id);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc, "", e);
+	return step_done(st, stmt, "", e);
 }
