@@ -26,6 +26,7 @@
 
 #define LP_CACHE_MAX	256	/* launch plans remembered */
 #define FLUSH_RETRY_S	1	/* after a failed batch commit */
+#define DUE_RETRY_MAX_S	8	/* longest wait before planning a failed due batch again */
 #define WATCH_FIRST_S	5	/* first look at a new execution's phase */
 #define WATCH_MAX_S	60	/* longest wait between looks (doubling up to it) */
 #define WATCH_SINCE_S	(7 * 86400)	/* at start, executions this recent are watched again */
@@ -164,6 +165,8 @@ struct engine {
 	struct engine_stats	 stats;
 	struct metrics_histogram lateness;	/* of "scheduled" fires, at their first send */
 	double			 last_tick;	/* wall clock of the last process_due */
+	int64_t			 owed_since;	/* a due batch could not be recorded since then; 0: none */
+	int64_t			 due_retry;	/* seconds before the next try of that batch */
 };
 
 static void	fire_begin(struct engine_fire *);
@@ -1300,17 +1303,23 @@ batch_add(struct due_batch *b, struct engine_fire *f)
 	return 0;
 }
 
-/* Record one schedule's owed instants (inside the caller's transaction). */
+/*
+ * Record one schedule's owed instants (inside the caller's transaction) and
+ * say in *next when it is due again. Nothing is queued here: the heap
+ * changes only once the transaction commits, so a failed batch cannot leave
+ * a second item per schedule behind.
+ */
 static int
 plan_schedule(struct engine *eng, struct engine_schedule *sch,
-    const char *name, int64_t now, struct due_batch *batch, struct err *e)
+    const char *name, int64_t now, int64_t grace, struct due_batch *batch,
+    int64_t *next, struct err *e)
 {
 	struct fire_plan	plan;
 	char			state[16], reason[160];
 	int64_t			run_id;
 
-	fire_plan(&sch->expr, sch->zone, sch->catchup, sch->window,
-	    eng->cfg.grace, sch->last, now, &plan);
+	fire_plan(&sch->expr, sch->zone, sch->catchup, sch->window, grace,
+	    sch->last, now, &plan);
 	for (int i = 0; i < plan.nskip; i++) {
 		if (plan.skip[i] < now - sch->window)
 			snprintf(reason, sizeof(reason), "missed by more than "
@@ -1331,9 +1340,8 @@ plan_schedule(struct engine *eng, struct engine_schedule *sch,
 			sch->last = plan.skip[i];
 	}
 	for (int i = 0; i < plan.nfire; i++) {
-		const char		*kind = plan.fire[i] >= now -
-					    eng->cfg.grace ? "scheduled" :
-					    "catchup";
+		const char		*kind = plan.fire[i] >= now - grace ?
+					    "scheduled" : "catchup";
 		char			 exec[FIRE_NAME_LENGTH + 1];
 		struct engine_fire	*f;
 
@@ -1353,9 +1361,7 @@ plan_schedule(struct engine *eng, struct engine_schedule *sch,
 			return -1;
 		}
 	}
-	if (plan.next != -1 &&
-	    sched_push(&eng->queue, plan.next, sch->id, sch->gen, e) == -1)
-		return -1;
+	*next = plan.next;
 	return 0;
 }
 
@@ -1364,7 +1370,9 @@ struct due_walk {
 	struct engine		*eng;
 	struct engine_schedule	*sch;
 	int64_t			 now;
+	int64_t			 grace;
 	struct due_batch	*batch;
+	int64_t			*next;
 };
 
 static int
@@ -1372,7 +1380,8 @@ due_one(const struct store_timing *t, void *arg, struct err *e)
 {
 	struct due_walk	*w = arg;
 
-	return plan_schedule(w->eng, w->sch, t->name, w->now, w->batch, e);
+	return plan_schedule(w->eng, w->sch, t->name, w->now, w->grace,
+	    w->batch, w->next, e);
 }
 
 /* Drop what a failed transaction made; the schedules are retried shortly. */
@@ -1390,7 +1399,11 @@ batch_abandon(struct engine *eng, struct due_batch *b)
 
 /*
  * Everything due at or before now, in one transaction: pending rows (and
- * skipped ones) are committed before any request leaves.
+ * skipped ones) are committed before any request leaves. When the batch
+ * cannot be recorded (disk full, a lock, an I/O error) each of its
+ * schedules goes back into the heap once, unchanged, and the batch is tried
+ * again with backoff; the instants it owed stay owed (they fire late, they
+ * are not missed), since they came due while the daemon was up.
  */
 static void
 process_due(struct engine *eng, int64_t now)
@@ -1398,10 +1411,13 @@ process_due(struct engine *eng, int64_t now)
 	struct sched_item	 item;
 	struct due_batch	 batch = { NULL, 0, 0, 0 };
 	struct err		 e;
-	int64_t			*ids = NULL, *saved = NULL;
+	int64_t			*ids = NULL, *saved = NULL, *nexts = NULL;
+	int64_t			 grace = eng->cfg.grace;
 	size_t			 n = 0, cap = 0;
 
 	eng->last_tick = wall_clock();
+	if (eng->owed_since != 0 && now - eng->owed_since + eng->cfg.grace > grace)
+		grace = now - eng->owed_since + eng->cfg.grace;
 	while (sched_pop_due(&eng->queue, now, &item)) {
 		struct engine_schedule	*sch = schedule_find(eng, item.id);
 
@@ -1412,19 +1428,23 @@ process_due(struct engine *eng, int64_t now)
 			size_t	 c = cap ? cap * 2 : 64;
 			int64_t	*bi = realloc(ids, c * sizeof(*bi));
 			int64_t	*bs = bi ? realloc(saved, c * sizeof(*bs)) : NULL;
+			int64_t	*bn = bs ? realloc(nexts, c * sizeof(*bn)) : NULL;
 
 			if (bi != NULL)
 				ids = bi;
-			if (bs == NULL) {
+			if (bs != NULL)
+				saved = bs;
+			if (bn == NULL) {
 				/* Put it back and let the next wake-up try. */
 				sched_push(&eng->queue, item.due, item.id,
 				    item.gen, NULL);
 				break;
 			}
-			saved = bs;
+			nexts = bn;
 			cap = c;
 		}
 		ids[n] = item.id;
+		nexts[n] = -1;
 		saved[n++] = sch->last;
 	}
 	if (n == 0)
@@ -1433,7 +1453,7 @@ process_due(struct engine *eng, int64_t now)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		struct due_walk	w = { eng, schedule_find(eng, ids[i]), now,
-				    &batch };
+				    grace, &batch, &nexts[i] };
 
 		if (store_timing_each(eng->st, ids[i], NULL, due_one, &w,
 		    &e) == -1) {
@@ -1443,26 +1463,44 @@ process_due(struct engine *eng, int64_t now)
 	}
 	if (store_commit(eng->st, &e) == -1)
 		goto fail;
+	if (eng->owed_since != 0)
+		log_event(eng->log, LOG_LEVEL_INFO, "store", "due schedules "
+		    "recorded again after %" PRId64 " s", now - eng->owed_since);
+	eng->owed_since = 0;
+	eng->due_retry = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_schedule	*sch = schedule_find(eng, ids[i]);
+
+		if (nexts[i] != -1 && sched_push(&eng->queue, nexts[i], sch->id,
+		    sch->gen, &e) == -1)
+			log_event(eng->log, LOG_LEVEL_ERROR, "schedule", "%s",
+			    e.msg);
+	}
 	eng->stats.skipped += batch.skipped;
 	for (size_t i = 0; i < batch.n; i++)
 		fire_begin(batch.fires[i]);
 	goto out;
  fail:
+	if (eng->owed_since == 0)
+		eng->owed_since = now;
+	eng->due_retry = eng->due_retry == 0 ? 1 : eng->due_retry * 2 >
+	    DUE_RETRY_MAX_S ? DUE_RETRY_MAX_S : eng->due_retry * 2;
 	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu due "
-	    "schedules: %s; retrying in 1 s", n, e.msg);
+	    "schedules: %s; retrying in %" PRId64 " s", n, e.msg,
+	    eng->due_retry);
 	batch_abandon(eng, &batch);
 	for (size_t i = 0; i < n; i++) {
 		struct engine_schedule	*sch = schedule_find(eng, ids[i]);
 
-		if (sch != NULL) {
-			sch->last = saved[i];
-			sched_push(&eng->queue, now + 1, sch->id, sch->gen, NULL);
-		}
+		sch->last = saved[i];
+		sched_push(&eng->queue, now + eng->due_retry, sch->id, sch->gen,
+		    NULL);
 	}
  out:
 	free(batch.fires);
 	free(ids);
 	free(saved);
+	free(nexts);
 	engine_arm(eng);
 }
 
