@@ -85,7 +85,7 @@ struct admin {
 	char			*token_url;
 	char			*scopes;
 	char			*audience;
-	struct metrics_histogram latency[NMETHODS];	/* per attempt, by method */
+	struct histogram	 latency[NMETHODS];	/* per attempt, by method */
 };
 
 static void	admin_pump(struct admin *);
@@ -362,7 +362,7 @@ check_multi_info(struct admin *a)
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 		a->inflight--;
-		metrics_observe(&a->latency[method_index(r->method)],
+		histogram_observe(&a->latency[method_index(r->method)],
 		    monotonic() - r->attempt_started);
 		request_done(a, r, status);
 	}
@@ -720,7 +720,7 @@ admin_new(struct event_base *base, const struct admin_config *cfg,
 	a->tokens = a->cfg.burst;
 	a->refilled_at = monotonic();
 	for (size_t i = 0; i < NMETHODS; i++)
-		metrics_histogram_init(&a->latency[i], latency_bounds,
+		histogram_init(&a->latency[i], latency_bounds,
 		    sizeof(latency_bounds) / sizeof(latency_bounds[0]));
 	a->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	if ((a->endpoint = strdup(cfg->endpoint)) == NULL ||
@@ -859,7 +859,7 @@ admin_pending(const struct admin *a)
 	return a->nlive;
 }
 
-const struct metrics_histogram *
+const struct histogram *
 admin_latency(const struct admin *a, size_t i, const char **method)
 {
 	if (i >= NMETHODS)

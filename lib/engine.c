@@ -162,7 +162,7 @@ struct engine {
 	engine_idle_cb		 idle;
 	void			*idle_arg;
 	struct engine_stats	 stats;
-	struct metrics_histogram lateness;	/* of "scheduled" fires, at their first send */
+	struct histogram	 lateness;	/* of "scheduled" fires, at their first send */
 	double			 last_tick;	/* wall clock of the last process_due */
 };
 
@@ -704,7 +704,7 @@ fire_post(struct engine_fire *f)
 		if (strcmp(f->kind, "scheduled") == 0) {
 			double	late = wall_clock() - (double)f->instant;
 
-			metrics_observe(&f->eng->lateness, late > 0 ? late : 0);
+			histogram_observe(&f->eng->lateness, late > 0 ? late : 0);
 		}
 	}
 	if (admin_request(f->eng->admin, "POST", "/api/v1/executions",
@@ -1680,7 +1680,7 @@ engine_new(struct event_base *base, struct store *st, struct admin *admin,
 	eng->cfg = *cfg;
 	eng->data_version = -1;
 	sched_init(&eng->queue);
-	metrics_histogram_init(&eng->lateness, lateness_bounds,
+	histogram_init(&eng->lateness, lateness_bounds,
 	    sizeof(lateness_bounds) / sizeof(lateness_bounds[0]));
 	if ((eng->db_path = strdup(cfg->db_path)) == NULL ||
 	    (cfg->tzdir != NULL && (eng->tzdir = strdup(cfg->tzdir)) == NULL) ||
@@ -1863,7 +1863,7 @@ engine_state(const struct engine *eng, struct engine_state *out)
 	out->stopping = eng->stopping;
 }
 
-const struct metrics_histogram *
+const struct histogram *
 engine_lateness(const struct engine *eng)
 {
 	return &eng->lateness;

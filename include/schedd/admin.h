@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "schedd/err.h"
-#include "schedd/metrics.h"
+#include "schedd/histogram.h"
 
 struct event_base;
 struct admin;			/* opaque: the multi handle, its sockets, timer and queue */
@@ -74,7 +74,7 @@ size_t	admin_pending(const struct admin *a);
  * by method: the i-th method's histogram with *method its name ("GET",
  * "POST", "DELETE", "other"), or NULL when i is past the last.
  */
-const struct metrics_histogram	*admin_latency(const struct admin *a, size_t i,
+const struct histogram	*admin_latency(const struct admin *a, size_t i,
 		    const char **method);
 
 #endif
