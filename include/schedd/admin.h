@@ -1,4 +1,4 @@
-/* admin.h: HTTP to Flyte Admin: libcurl multi driven by libevent (curl's hiperfifo pattern). The only user of libcurl. */
+/* admin.h: HTTP to Flyte Admin: libcurl multi driven by libevent (curl's hiperfifo pattern), with OAuth2 tokens; only lib/admin.c and lib/oauth.c send with libcurl. */
 #ifndef SCHEDD_ADMIN_H
 #define SCHEDD_ADMIN_H
 
