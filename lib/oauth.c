@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "schedd/protojson.h"
 #include "admin_int.h"
 
 #define REFRESH_S	60	/* refresh a token this long before it expires */
@@ -120,12 +121,9 @@ discovery_done(const struct admin_response *r, void *arg)
 {
 	struct admin	*a = arg;
 	cJSON		*doc = r->status == 200 ? cJSON_Parse(r->body) : NULL;
-	const cJSON	*url = cJSON_GetObjectItemCaseSensitive(doc,
-			    "token_endpoint");
+	const cJSON	*url = protojson_member(doc, "token_endpoint");
 	char		 why[300];
 
-	if (!cJSON_IsString(url))
-		url = cJSON_GetObjectItemCaseSensitive(doc, "tokenEndpoint");
 	if (cJSON_IsString(url) && (a->oauth.token_url =
 	    strdup(url->valuestring)) != NULL) {
 		cJSON_Delete(doc);
