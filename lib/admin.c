@@ -191,10 +191,10 @@ admin__request_finish(struct admin_request *r, long status)
 	request_free(r);
 }
 
-static int
-retryable(long status)
+int
+admin_transient(long status)
 {
-	return status == 0 || status == 429 || status >= 500;
+	return status == 0 || status == 401 || status == 429 || status >= 500;
 }
 
 static void
@@ -227,7 +227,14 @@ request_done(struct admin *a, struct admin_request *r, long status)
 
 	if (status == 401 && admin__oauth_unauthorized(a, r))
 		return;
-	if (!retryable(status) || r->attempts >= a->cfg.max_attempts) {
+	/*
+	 * A 401 is transient for the caller's later rounds, not for this
+	 * loop: it has had its one token refresh (or there is no token to
+	 * refresh), and the same token sent again within seconds is refused
+	 * again.
+	 */
+	if (status == 401 || !admin_transient(status) ||
+	    r->attempts >= a->cfg.max_attempts) {
 		admin__request_finish(r, status);
 		return;
 	}

@@ -685,8 +685,7 @@ create_done(const struct admin_response *r, void *arg)
 		return;
 	}
 	transport_error(r, msg, sizeof(msg));
-	if (r->status == 0 || r->status == 401 || r->status == 429 ||
-	    r->status >= 500)
+	if (admin_transient(r->status))
 		fire_retry_later(f, r->status, msg);
 	else
 		fire_finish(f, "failed", r->status, msg);
@@ -836,8 +835,7 @@ lp_done(const struct admin_response *r, void *arg)
 		f->lp_next = NULL;
 		if (ok)
 			fire_create(f, lp->version, lp->parameters);
-		else if (r->status == 0 || r->status == 401 ||
-		    r->status == 429 || r->status >= 500)
+		else if (admin_transient(r->status))
 			fire_retry_later(f, r->status, msg);
 		else
 			fire_finish(f, "failed", r->status, msg);

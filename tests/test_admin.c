@@ -102,6 +102,8 @@ handle(struct evhttp_request *req, void *arg)
 	}
 	else if (strcmp(uri, "/bad") == 0)
 		reply(req, 400, "{\"code\":3,\"message\":\"bad input\"}");
+	else if (strcmp(uri, "/denied") == 0)
+		reply(req, 401, "{\"code\":16,\"message\":\"unauthenticated\"}");
 	else if (strcmp(uri, "/slow") == 0) {
 		struct held	*h = malloc(sizeof(*h));
 		struct timeval	 tv = { 0, 50000 };
@@ -218,6 +220,47 @@ test_retries(void **state)
 	admin_free(a);
 }
 
+/* One rule for "may succeed later": no response, 401, 429, 5xx. */
+static void
+test_transient(void **state)
+{
+	static const struct {
+		long	status;
+		int	transient;
+	} cases[] = {
+		{ 0, 1 }, { 200, 0 }, { 201, 0 }, { 400, 0 }, { 401, 1 },
+		{ 403, 0 }, { 404, 0 }, { 409, 0 }, { 429, 1 }, { 499, 0 },
+		{ 500, 1 }, { 502, 1 }, { 503, 1 }, { 504, 1 }, { 599, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (admin_transient(cases[i].status) != cases[i].transient) {
+			print_error("status %ld\n", cases[i].status);
+			fail();
+		}
+}
+
+/* A 401 without client credentials: no token to refresh, no backoff resend; the caller retries later. */
+static void
+test_unauthorized_not_resent(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 4, .max_attempts = 5 };
+	struct admin		*a;
+	struct outcome		 o = { 0 };
+	struct err		 e;
+
+	(void)state;
+	a = client(&cfg);
+	assert_int_equal(admin_request(a, "GET", "/denied", NULL, on_done, &o,
+	    &e), 0);
+	run_until_idle(a);
+	assert_int_equal(o.status, 401);
+	assert_int_equal(o.attempts, 1);
+	assert_true(admin_transient(o.status));
+	admin_free(a);
+}
+
 /* A loopback port nobody listens on: bind one, then close it. */
 static int
 closed_port(void)
@@ -307,6 +350,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_body_and_headers),
 		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_transient),
+		cmocka_unit_test(test_unauthorized_not_resent),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_inflight_bound),
 		cmocka_unit_test(test_free_busy),

@@ -51,7 +51,7 @@ void	admin_free(struct admin *a);
 /*
  * Send METHOD path (appended to the endpoint) with an optional JSON body.
  * Connection errors, timeouts, 429 and 5xx are retried with exponential
- * backoff and jitter up to max_attempts; the callback runs once, from the
+ * backoff and jitter up to max_attempts (admin_transient but 401); the callback runs once, from the
  * event loop, with the final outcome. With client credentials, requests wait
  * for a token (fetched, cached, refreshed a minute before it expires), and a
  * 401 refreshes it and resends the request once. Returns 0, or -1 with e
@@ -59,6 +59,17 @@ void	admin_free(struct admin *a);
  */
 int	admin_request(struct admin *a, const char *method, const char *path,
 	    const char *body, admin_done_cb cb, void *arg, struct err *e);
+
+/*
+ * 1 when a request that ended with status (0: no response, a connection
+ * error or a timeout) may succeed if sent again later: 0, 401, 429 and 5xx.
+ * Other 4xx are permanent, 0 (409 is the caller's to decide). 401 is
+ * transient for the caller: it comes after the client's one token refresh
+ * and resend, and a token refused now (a secret or key being rotated, an
+ * identity provider catching up) may be accepted by a later round; the
+ * client itself never resends a 401 in its backoff loop.
+ */
+int	admin_transient(long status);
 
 /* Change the in-flight bound and the rate limit (a config reload). */
 void	admin_set_limits(struct admin *a, int max_inflight, double rate);
