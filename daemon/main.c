@@ -142,7 +142,7 @@ reload_config(struct schedd *sd)
 		    "database or metrics settings changed; restart schedd to "
 		    "apply them", sd->config_path);
 #undef CHANGED
-	admin_set_limits(sd->admin, c.max_inflight, c.rate_limit);
+	admin_set_limits(sd->admin, c.max_inflight, c.rate_limit, 0);
 	engine_set_retention(sd->engine, c.retention);
 	sd->conf.max_inflight = c.max_inflight;
 	sd->conf.rate_limit = c.rate_limit;

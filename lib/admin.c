@@ -84,30 +84,37 @@ write_body(char *data, size_t size, size_t n, void *arg)
 void
 admin__queue_push(struct admin *a, struct admin_request *r, int front)
 {
+	struct admin__lane	*l = &a->lanes[r->lane];
+
 	r->next = NULL;
-	if (a->queue_head == NULL)
-		a->queue_head = a->queue_tail = r;
+	if (l->head == NULL)
+		l->head = l->tail = r;
 	else if (front) {
-		r->next = a->queue_head;
-		a->queue_head = r;
+		r->next = l->head;
+		l->head = r;
 	} else {
-		a->queue_tail->next = r;
-		a->queue_tail = r;
+		l->tail->next = r;
+		l->tail = r;
 	}
 }
 
 void
 admin__queue_fail(struct admin *a, const char *why)
 {
-	/* Detach the queue first: a callback may queue a new request, which waits. */
-	struct admin_request	*r, *list = a->queue_head;
+	struct admin_request	*r, *list[ADMIN__NLANES];
+	size_t			 i;
 
-	a->queue_head = a->queue_tail = NULL;
-	while ((r = list) != NULL) {
-		list = r->next;
-		snprintf(r->error, sizeof(r->error), "%s", why);
-		admin__request_finish(r, 0);
+	/* Detach the queues first: a callback may queue a new request, which waits. */
+	for (i = 0; i < ADMIN__NLANES; i++) {
+		list[i] = a->lanes[i].head;
+		a->lanes[i].head = a->lanes[i].tail = NULL;
 	}
+	for (i = 0; i < ADMIN__NLANES; i++)
+		while ((r = list[i]) != NULL) {
+			list[i] = r->next;
+			snprintf(r->error, sizeof(r->error), "%s", why);
+			admin__request_finish(r, 0);
+		}
 }
 
 int
@@ -164,7 +171,7 @@ admin__request_start(struct admin *a, struct admin_request *r)
 	r->attempt_started = admin__monotonic();
 	if (curl_multi_add_handle(a->multi, r->easy) != CURLM_OK)
 		goto fail;
-	a->inflight++;
+	a->lanes[r->lane].inflight++;
 	return 0;
  fail:
 	if (r->error[0] == '\0')
@@ -289,7 +296,7 @@ check_multi_info(struct admin *a)
 		curl_multi_remove_handle(a->multi, r->easy);
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
-		a->inflight--;
+		a->lanes[r->lane].inflight--;
 		histogram_observe(&a->latency[method_index(r->method)],
 		    admin__monotonic() - r->attempt_started);
 		request_done(a, r, status);
@@ -376,42 +383,97 @@ pump_cb(evutil_socket_t fd, short what, void *arg)
 	admin__pump(arg);
 }
 
-void
-admin__pump(struct admin *a)
+/*
+ * Start l's queued requests while its in-flight bound and its token bucket
+ * allow. Returns 0, or the seconds until its bucket has a token again.
+ */
+static double
+lane_pump(struct admin *a, struct admin__lane *l)
 {
 	struct admin_request	*r;
 	double			 now;
 
-	if (a->queue_head != NULL && !admin__oauth_ready(a)) {
-		admin__oauth_fetch(a);
-		return;
-	}
-	while (a->queue_head != NULL &&
-	    a->inflight < (size_t)a->cfg.max_inflight) {
-		if (a->cfg.rate > 0) {
+	while (l->head != NULL && l->inflight < l->max_inflight) {
+		if (l->rate > 0) {
 			now = admin__monotonic();
-			a->tokens += (now - a->refilled_at) * a->cfg.rate;
-			if (a->tokens > a->cfg.burst)
-				a->tokens = a->cfg.burst;
-			a->refilled_at = now;
-			if (a->tokens < 1) {
-				double		wait = (1 - a->tokens) / a->cfg.rate;
-				struct timeval	tv = { (time_t)wait,
-				    (suseconds_t)((wait - (long)wait) * 1e6) + 1 };
-
-				if (!evtimer_pending(a->pump, NULL))
-					evtimer_add(a->pump, &tv);
-				return;
-			}
-			a->tokens -= 1;
+			l->tokens += (now - l->refilled_at) * l->rate;
+			if (l->tokens > l->burst)
+				l->tokens = l->burst;
+			l->refilled_at = now;
+			if (l->tokens < 1)
+				return (1 - l->tokens) / l->rate;
+			l->tokens -= 1;
 		}
-		r = a->queue_head;
-		a->queue_head = r->next;
-		if (a->queue_head == NULL)
-			a->queue_tail = NULL;
+		r = l->head;
+		l->head = r->next;
+		if (l->head == NULL)
+			l->tail = NULL;
 		if (admin__request_start(a, r) == -1)
 			admin__request_finish(r, 0);
 	}
+	return 0;
+}
+
+void
+admin__pump(struct admin *a)
+{
+	struct timeval	tv;
+	double		wait, first = 0;
+	int		queued = 0;
+	size_t		i;
+
+	for (i = 0; i < ADMIN__NLANES; i++)
+		queued |= a->lanes[i].head != NULL;
+	if (queued && !admin__oauth_ready(a)) {
+		admin__oauth_fetch(a);
+		return;
+	}
+	/* FIRE first: when both lanes may start one, a fire's request goes before a look-up. */
+	for (i = 0; i < ADMIN__NLANES; i++)
+		if ((wait = lane_pump(a, &a->lanes[i])) > 0 &&
+		    (first == 0 || wait < first))
+			first = wait;
+	if (first == 0)
+		return;
+	/* One timer for both lanes: armed for whichever bucket refills first. */
+	tv.tv_sec = (time_t)first;
+	tv.tv_usec = (suseconds_t)((first - (double)tv.tv_sec) * 1e6) + 1;
+	evtimer_add(a->pump, &tv);
+}
+
+/* A lane's bounds; its bucket keeps the tokens it has, up to the new size. */
+static void
+lane_limit(struct admin__lane *l, int max_inflight, double rate, double burst)
+{
+	l->max_inflight = max_inflight < 1 ? 1 : (size_t)max_inflight;
+	l->rate = rate > 0 ? rate : 0;
+	l->burst = burst < 1 ? 1 : burst;
+	if (l->tokens > l->burst)
+		l->tokens = l->burst;
+}
+
+/* The WATCH lane's bucket holds a second's worth, at least one. */
+static void
+watch_limit(struct admin *a, int max_inflight, double rate)
+{
+	if (rate <= 0)
+		rate = ADMIN_WATCH_RATE;
+	lane_limit(&a->lanes[ADMIN_LANE_WATCH], max_inflight, rate, rate);
+}
+
+/*
+ * As many connections to Admin as both lanes may have requests in flight:
+ * a request over curl's bound would wait inside curl for another lane's
+ * connection, its timeout running.
+ */
+static void
+connections_limit(struct admin *a)
+{
+	long	n = 0;
+
+	for (size_t i = 0; i < ADMIN__NLANES; i++)
+		n += (long)a->lanes[i].max_inflight;
+	curl_multi_setopt(a->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
 }
 
 static char *
@@ -430,20 +492,22 @@ admin_new(struct event_base *base, const struct admin_config *cfg,
 		goto nomem;
 	a->base = base;
 	a->cfg = *cfg;
-	if (a->cfg.max_inflight < 1)
-		a->cfg.max_inflight = 1;
 	if (a->cfg.max_attempts < 1)
 		a->cfg.max_attempts = 1;
-	if (a->cfg.burst < 1)
-		a->cfg.burst = 1;
 	if (a->cfg.timeout_ms <= 0)
 		a->cfg.timeout_ms = 30000;
 	if (a->cfg.connect_timeout_ms <= 0)
 		a->cfg.connect_timeout_ms = 10000;
 	if (a->cfg.backoff_ms <= 0)
 		a->cfg.backoff_ms = 500;
-	a->tokens = a->cfg.burst;
-	a->refilled_at = admin__monotonic();
+	lane_limit(&a->lanes[ADMIN_LANE_FIRE], cfg->max_inflight, cfg->rate,
+	    cfg->burst);
+	watch_limit(a, cfg->watch_inflight > 0 ? cfg->watch_inflight :
+	    ADMIN_WATCH_INFLIGHT, cfg->watch_rate);
+	for (size_t i = 0; i < ADMIN__NLANES; i++) {
+		a->lanes[i].tokens = a->lanes[i].burst;
+		a->lanes[i].refilled_at = admin__monotonic();
+	}
 	for (size_t i = 0; i < ADMIN__NMETHODS; i++)
 		histogram_init(&a->latency[i], latency_bounds,
 		    sizeof(latency_bounds) / sizeof(latency_bounds[0]));
@@ -470,8 +534,7 @@ admin_new(struct event_base *base, const struct admin_config *cfg,
 	curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
 	curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, a);
 	/* Keep-alive: connections are reused across requests by the multi's cache. */
-	curl_multi_setopt(a->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	    (long)a->cfg.max_inflight);
+	connections_limit(a);
 	*out = a;
 	return 0;
  nomem:
@@ -486,8 +549,8 @@ admin_free(struct admin *a)
 	if (a == NULL)
 		return;
 	/* Every request, queued, in flight or waiting to retry, is on the live list. */
-	a->queue_head = NULL;
-	a->queue_tail = NULL;
+	for (size_t i = 0; i < ADMIN__NLANES; i++)
+		a->lanes[i].head = a->lanes[i].tail = NULL;
 	while (a->live != NULL)
 		request_free(a->live);
 	if (a->multi != NULL)
@@ -530,16 +593,23 @@ admin__request_new(struct admin *a, const char *method, const char *base,
 }
 
 int
-admin_request(struct admin *a, const char *method, const char *path,
-    const char *body, admin_done_cb cb, void *arg, struct err *e)
+admin_request(struct admin *a, enum admin_lane lane, const char *method,
+    const char *path, const char *body, admin_done_cb cb, void *arg,
+    struct err *e)
 {
 	struct admin_request	*r;
 
+	if ((unsigned)lane >= ADMIN__NLANES) {
+		err_set_code(e, EX_SOFTWARE, "admin client: no lane %d",
+		    (int)lane);
+		return -1;
+	}
 	if ((r = admin__request_new(a, method, a->endpoint, path, body)) ==
 	    NULL) {
 		err_set_code(e, EX_OSERR, "admin client: out of memory");
 		return -1;
 	}
+	r->lane = lane;
 	r->cb = cb;
 	r->arg = arg;
 	admin__queue_push(a, r, 0);
@@ -548,11 +618,14 @@ admin_request(struct admin *a, const char *method, const char *path,
 }
 
 void
-admin_set_limits(struct admin *a, int max_inflight, double rate)
+admin_set_limits(struct admin *a, int max_inflight, double rate,
+    double watch_rate)
 {
-	a->cfg.max_inflight = max_inflight < 1 ? 1 : max_inflight;
-	a->cfg.burst = a->cfg.max_inflight;
-	a->cfg.rate = rate;
+	lane_limit(&a->lanes[ADMIN_LANE_FIRE], max_inflight, rate,
+	    max_inflight);
+	watch_limit(a, (int)a->lanes[ADMIN_LANE_WATCH].max_inflight,
+	    watch_rate);
+	connections_limit(a);
 	admin__pump(a);
 }
 

@@ -13,10 +13,12 @@ struct event;
 struct event_base;
 
 #define ADMIN__NMETHODS	4	/* latency measured apart: GET, POST, DELETE, other */
+#define ADMIN__NLANES	2	/* enum admin_lane */
 
 /* One request, from admin_request (or the token flow) until its callback. */
 struct admin_request {
 	struct admin		*admin;
+	enum admin_lane		 lane;		/* its queue and bounds (the token flow's: FIRE's count, never queued) */
 	struct admin_request	*next;		/* queue link */
 	struct admin_request	*live_prev;	/* every request not yet called back */
 	struct admin_request	*live_next;
@@ -53,23 +55,31 @@ struct admin__oauth {
 	char		*audience;
 };
 
+/* A lane: the requests waiting to start, their in-flight bound and their token bucket. */
+struct admin__lane {
+	struct admin_request	*head;		/* waiting to start */
+	struct admin_request	*tail;
+	size_t			 inflight;	/* started, not finished */
+	size_t			 max_inflight;
+	double			 rate;		/* requests started per second, 0: no limit */
+	double			 burst;		/* bucket size */
+	double			 tokens;
+	double			 refilled_at;	/* monotonic seconds */
+};
+
 struct admin {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;		/* curl's timeout */
-	struct event		*pump;		/* start queued requests when tokens refill */
+	struct event		*pump;		/* start queued requests when a lane's tokens refill */
 	struct admin_config	 cfg;
 	char			*endpoint;
 	char			*auth_header;
 	char			*ca_file;
 	char			*token;		/* the bearer token, NULL: none */
 	unsigned		 bearer_gen;	/* bumped with each new token */
-	struct admin_request	*queue_head;	/* waiting to start */
-	struct admin_request	*queue_tail;
-	size_t			 inflight;	/* started, not finished */
+	struct admin__lane	 lanes[ADMIN__NLANES];	/* by enum admin_lane; FIRE first */
 	size_t			 waiting;	/* between attempts */
-	double			 tokens;	/* token bucket */
-	double			 refilled_at;	/* monotonic seconds */
 	unsigned		 seed;		/* jitter */
 	struct admin_request	*live;		/* requests not yet called back */
 	size_t			 nlive;
@@ -91,11 +101,11 @@ struct admin_request	*admin__request_new(struct admin *a, const char *method,
 int	admin__request_start(struct admin *a, struct admin_request *r);
 /* The final outcome: call r back and free it. */
 void	admin__request_finish(struct admin_request *r, long status);
-/* Queue r to start when the bounds allow: at the front (a resend), or the back. */
+/* Queue r in its lane to start when the lane allows: at the front (a resend), or the back. */
 void	admin__queue_push(struct admin *a, struct admin_request *r, int front);
-/* Fail every queued request with status 0 and the error "<why>". */
+/* Fail every queued request, both lanes, with status 0 and the error why. */
 void	admin__queue_fail(struct admin *a, const char *why);
-/* Start queued requests while the in-flight bound and the rate limit allow. */
+/* Start queued requests, FIRE lane first, while each lane's bound and bucket allow. */
 void	admin__pump(struct admin *a);
 
 /* --- oauth.c --- */

@@ -664,7 +664,8 @@ fire_get_execution(struct engine_fire *f, admin_done_cb cb)
 	}
 	snprintf(path, sizeof(path), "/api/v1/executions/%s/%s/%s", project,
 	    domain, name);
-	if (admin_request(f->eng->admin, "GET", path, NULL, cb, f, &e) == -1)
+	if (admin_request(f->eng->admin, ADMIN_LANE_FIRE, "GET", path, NULL,
+	    cb, f, &e) == -1)
 		fire_retry_later(f, 0, e.msg);
 }
 
@@ -706,8 +707,8 @@ fire_post(struct engine_fire *f)
 			histogram_observe(&f->eng->lateness, late > 0 ? late : 0);
 		}
 	}
-	if (admin_request(f->eng->admin, "POST", "/api/v1/executions",
-	    f->request, create_done, f, &e) == -1)
+	if (admin_request(f->eng->admin, ADMIN_LANE_FIRE, "POST",
+	    "/api/v1/executions", f->request, create_done, f, &e) == -1)
 		fire_retry_later(f, 0, e.msg);
 }
 
@@ -896,7 +897,8 @@ fire_resolve(struct engine_fire *f)
 		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s?"
 		    "limit=1&sort_by.key=created_at&sort_by.direction="
 		    "DESCENDING", f->s.project, f->s.domain, f->s.launch_plan);
-	if (admin_request(eng->admin, "GET", path, NULL, lp_done, lp, &e) == -1) {
+	if (admin_request(eng->admin, ADMIN_LANE_FIRE, "GET", path, NULL,
+	    lp_done, lp, &e) == -1) {
 		struct admin_response	r = { .status = 0, .body = "",
 					    .error = e.msg };
 
@@ -977,8 +979,8 @@ overlap_busy(struct engine_fire *f, struct engine_schedule *sch,
 		sch->creating = f;
 		snprintf(body, sizeof(body), "{\"cause\":\"schedd: superseded by "
 		    "%s (schedule %s)\"}", f->name, f->schedule_name);
-		if (admin_request(eng->admin, "DELETE", f->cancel, body,
-		    overlap_cancelled, f, &e) == -1)
+		if (admin_request(eng->admin, ADMIN_LANE_FIRE, "DELETE",
+		    f->cancel, body, overlap_cancelled, f, &e) == -1)
 			fire_resolve(f);
 		return;
 	case OVERLAP_ALLOW:
@@ -1061,8 +1063,8 @@ fire_overlap(struct engine_fire *f)
 		return;
 	}
 	snprintf(f->cancel, sizeof(f->cancel), "%s", sch->latest->path);
-	if (admin_request(f->eng->admin, "GET", f->cancel, NULL,
-	    overlap_checked, f, &e) == -1)
+	if (admin_request(f->eng->admin, ADMIN_LANE_FIRE, "GET", f->cancel,
+	    NULL, overlap_checked, f, &e) == -1)
 		fire_resolve(f);
 }
 
@@ -1163,8 +1165,8 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		if (w->asking || w->due > now)
 			continue;
 		w->asking = 1;
-		if (admin_request(eng->admin, "GET", w->path, NULL, watch_done,
-		    w, &e) == -1) {
+		if (admin_request(eng->admin, ADMIN_LANE_WATCH, "GET", w->path,
+		    NULL, watch_done, w, &e) == -1) {
 			w->asking = 0;
 			w->due = now + w->interval;
 		}
