@@ -1,4 +1,4 @@
-/* admin.c: HTTP to Flyte Admin: libcurl multi driven by libevent, as curl's hiperfifo.c, hardened. */
+/* admin.c: HTTP to Flyte Admin: libcurl multi driven by libevent, as curl's hiperfifo.c, hardened, with a FIRE and a WATCH lane. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -72,7 +72,7 @@ struct admin {
 	CURLM			*multi;
 	struct event		*timer;		/* curl's timeout */
 	struct event		*pump;		/* start queued requests when a lane's tokens refill */
-	struct admin_config	 cfg;
+	struct admin_config	 cfg;		/* as given, defaults filled; the lanes hold the limits in force */
 	char			*endpoint;
 	char			*auth_header;
 	char			*ca_file;
