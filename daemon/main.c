@@ -142,14 +142,17 @@ reload_config(struct schedd *sd)
 		    "database or metrics settings changed; restart schedd to "
 		    "apply them", sd->config_path);
 #undef CHANGED
-	admin_set_limits(sd->admin, c.max_inflight, c.rate_limit);
+	admin_set_limits(sd->admin, c.max_inflight, c.rate_limit,
+	    c.watch_rate);
 	engine_set_retention(sd->engine, c.retention);
 	sd->conf.max_inflight = c.max_inflight;
 	sd->conf.rate_limit = c.rate_limit;
+	sd->conf.watch_rate = c.watch_rate;
 	sd->conf.retention = c.retention;
 	log_event(&sd->log, LOG_LEVEL_INFO, "reload", "%s: maxInflight %d, "
-	    "rateLimit %g/s, historyRetention %" PRId64 " s", sd->config_path,
-	    c.max_inflight, c.rate_limit, c.retention);
+	    "rateLimit %g/s, watchRate %g/s, historyRetention %" PRId64 " s",
+	    sd->config_path, c.max_inflight, c.rate_limit, c.watch_rate,
+	    c.retention);
 	config_clear(&c);
 }
 
@@ -333,6 +336,7 @@ run(struct schedd *sd)
 		.max_inflight = sd->conf.max_inflight,
 		.rate = sd->conf.rate_limit,
 		.burst = sd->conf.max_inflight,
+		.watch_rate = sd->conf.watch_rate,
 		.max_attempts = 6,
 		.backoff_ms = 500,
 	};

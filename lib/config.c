@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "schedd/admin.h"
 #include "schedd/civil.h"
 #include "schedd/config.h"
 #include "schedd/yaml.h"
@@ -20,6 +21,7 @@ config_defaults(struct config *c, struct err *e)
 	memset(c, 0, sizeof(*c));
 	c->max_inflight = 32;
 	c->rate_limit = 100;
+	c->watch_rate = ADMIN_WATCH_RATE;
 	c->retention = 90 * 86400;
 	if ((c->db = strdup(CONFIG_DEFAULT_DB)) == NULL ||
 	    (c->metrics = strdup(CONFIG_DEFAULT_METRICS)) == NULL) {
@@ -79,7 +81,7 @@ config_endpoint(const char *text, int insecure, struct err *e)
 }
 
 /* One known key: where it goes and what type it must be. */
-enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_DURATION, CT_WORDS, CT_ANY };
+enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_POSITIVE, CT_DURATION, CT_WORDS, CT_ANY };
 
 struct config_key {
 	const char		*name;
@@ -115,13 +117,14 @@ static const struct config_key scheduler_keys[] = {
 	{ "db",				CT_STRING,	offsetof(struct config, db) },
 	{ "maxInflight",		CT_INT,		offsetof(struct config, max_inflight) },
 	{ "rateLimit",			CT_NUMBER,	offsetof(struct config, rate_limit) },
+	{ "watchRate",			CT_POSITIVE,	offsetof(struct config, watch_rate) },
 	{ "metrics",			CT_STRING,	offsetof(struct config, metrics) },
 	{ "historyRetention",		CT_DURATION,	offsetof(struct config, retention) },
 	{ NULL, 0, 0 }
 };
 
 static const char *const type_names[] = {
-	"a string", "true or false", "a whole number", "a number",
+	"a string", "true or false", "a whole number", "a number", "a number",
 	"a duration like 90d or 12h (0 keeps everything)",
 	"a list of strings", "anything"
 };
@@ -192,12 +195,13 @@ take_section(const char *path, const char *section, const cJSON *obj,
 		if ((k->type == CT_STRING && !cJSON_IsString(item)) ||
 		    (k->type == CT_WORDS && !words_valid(item)) ||
 		    (k->type == CT_BOOL && !cJSON_IsBool(item)) ||
-		    ((k->type == CT_INT || k->type == CT_NUMBER) &&
-		    !cJSON_IsNumber(item)) ||
+		    ((k->type == CT_INT || k->type == CT_NUMBER ||
+		    k->type == CT_POSITIVE) && !cJSON_IsNumber(item)) ||
 		    (k->type == CT_INT && (item->valuedouble < 1 ||
 		    item->valuedouble > 100000 ||
 		    item->valuedouble != (int)item->valuedouble)) ||
 		    (k->type == CT_NUMBER && item->valuedouble < 0) ||
+		    (k->type == CT_POSITIVE && !(item->valuedouble > 0)) ||
 		    (k->type == CT_DURATION && (!cJSON_IsString(item) ||
 		    (strcmp(item->valuestring, "0") != 0 &&
 		    civil_parse_duration(item->valuestring, 36500LL * 86400,
@@ -205,7 +209,8 @@ take_section(const char *path, const char *section, const cJSON *obj,
 			err_set_code(e, EX_CONFIG, "%s: %s.%s must be %s%s", path,
 			    section, item->string, type_names[k->type],
 			    k->type == CT_INT ? " from 1 to 100000" :
-			    k->type == CT_NUMBER ? " >= 0" : "");
+			    k->type == CT_NUMBER ? " >= 0" :
+			    k->type == CT_POSITIVE ? " > 0" : "");
 			return -1;
 		}
 		if (k->offset == UNUSED_KEY)
@@ -230,6 +235,7 @@ take_section(const char *path, const char *section, const cJSON *obj,
 			*(int *)(void *)field = (int)item->valuedouble;
 			break;
 		case CT_NUMBER:
+		case CT_POSITIVE:
 			*(double *)(void *)field = item->valuedouble;
 			break;
 		case CT_DURATION:

@@ -163,7 +163,7 @@ struct engine {
 	engine_idle_cb		 idle;
 	void			*idle_arg;
 	struct engine_stats	 stats;
-	struct metrics_histogram lateness;	/* of "scheduled" fires, at their first send */
+	struct histogram	 lateness;	/* of "scheduled" fires, at their first send */
 	double			 last_tick;	/* wall clock of the last process_due */
 	int64_t			 owed_since;	/* a due batch could not be recorded since then; 0: none */
 	int64_t			 due_retry;	/* seconds before the next try of that batch */
@@ -667,7 +667,8 @@ fire_get_execution(struct engine_fire *f, admin_done_cb cb)
 	}
 	snprintf(path, sizeof(path), "/api/v1/executions/%s/%s/%s", project,
 	    domain, name);
-	if (admin_request(f->eng->admin, "GET", path, NULL, cb, f, &e) == -1)
+	if (admin_request(f->eng->admin, ADMIN_LANE_FIRE, "GET", path, NULL,
+	    cb, f, &e) == -1)
 		fire_retry_later(f, 0, e.msg);
 }
 
@@ -688,8 +689,7 @@ create_done(const struct admin_response *r, void *arg)
 		return;
 	}
 	transport_error(r, msg, sizeof(msg));
-	if (r->status == 0 || r->status == 401 || r->status == 429 ||
-	    r->status >= 500)
+	if (admin_transient(r->status))
 		fire_retry_later(f, r->status, msg);
 	else
 		fire_finish(f, "failed", r->status, msg);
@@ -707,11 +707,11 @@ fire_post(struct engine_fire *f)
 		if (strcmp(f->kind, "scheduled") == 0) {
 			double	late = wall_clock() - (double)f->instant;
 
-			metrics_observe(&f->eng->lateness, late > 0 ? late : 0);
+			histogram_observe(&f->eng->lateness, late > 0 ? late : 0);
 		}
 	}
-	if (admin_request(f->eng->admin, "POST", "/api/v1/executions",
-	    f->request, create_done, f, &e) == -1)
+	if (admin_request(f->eng->admin, ADMIN_LANE_FIRE, "POST",
+	    "/api/v1/executions", f->request, create_done, f, &e) == -1)
 		fire_retry_later(f, 0, e.msg);
 }
 
@@ -839,8 +839,7 @@ lp_done(const struct admin_response *r, void *arg)
 		f->lp_next = NULL;
 		if (ok)
 			fire_create(f, lp->version, lp->parameters);
-		else if (r->status == 0 || r->status == 401 ||
-		    r->status == 429 || r->status >= 500)
+		else if (admin_transient(r->status))
 			fire_retry_later(f, r->status, msg);
 		else
 			fire_finish(f, "failed", r->status, msg);
@@ -901,7 +900,8 @@ fire_resolve(struct engine_fire *f)
 		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s?"
 		    "limit=1&sort_by.key=created_at&sort_by.direction="
 		    "DESCENDING", f->s.project, f->s.domain, f->s.launch_plan);
-	if (admin_request(eng->admin, "GET", path, NULL, lp_done, lp, &e) == -1) {
+	if (admin_request(eng->admin, ADMIN_LANE_FIRE, "GET", path, NULL,
+	    lp_done, lp, &e) == -1) {
 		struct admin_response	r = { .status = 0, .body = "",
 					    .error = e.msg };
 
@@ -982,8 +982,8 @@ overlap_busy(struct engine_fire *f, struct engine_schedule *sch,
 		sch->creating = f;
 		snprintf(body, sizeof(body), "{\"cause\":\"schedd: superseded by "
 		    "%s (schedule %s)\"}", f->name, f->schedule_name);
-		if (admin_request(eng->admin, "DELETE", f->cancel, body,
-		    overlap_cancelled, f, &e) == -1)
+		if (admin_request(eng->admin, ADMIN_LANE_FIRE, "DELETE",
+		    f->cancel, body, overlap_cancelled, f, &e) == -1)
 			fire_resolve(f);
 		return;
 	case OVERLAP_ALLOW:
@@ -1066,8 +1066,8 @@ fire_overlap(struct engine_fire *f)
 		return;
 	}
 	snprintf(f->cancel, sizeof(f->cancel), "%s", sch->latest->path);
-	if (admin_request(f->eng->admin, "GET", f->cancel, NULL,
-	    overlap_checked, f, &e) == -1)
+	if (admin_request(f->eng->admin, ADMIN_LANE_FIRE, "GET", f->cancel,
+	    NULL, overlap_checked, f, &e) == -1)
 		fire_resolve(f);
 }
 
@@ -1168,8 +1168,8 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		if (w->asking || w->due > now)
 			continue;
 		w->asking = 1;
-		if (admin_request(eng->admin, "GET", w->path, NULL, watch_done,
-		    w, &e) == -1) {
+		if (admin_request(eng->admin, ADMIN_LANE_WATCH, "GET", w->path,
+		    NULL, watch_done, w, &e) == -1) {
 			w->asking = 0;
 			w->due = now + w->interval;
 		}
@@ -1718,7 +1718,7 @@ engine_new(struct event_base *base, struct store *st, struct admin *admin,
 	eng->cfg = *cfg;
 	eng->data_version = -1;
 	sched_init(&eng->queue);
-	metrics_histogram_init(&eng->lateness, lateness_bounds,
+	histogram_init(&eng->lateness, lateness_bounds,
 	    sizeof(lateness_bounds) / sizeof(lateness_bounds[0]));
 	if ((eng->db_path = strdup(cfg->db_path)) == NULL ||
 	    (cfg->tzdir != NULL && (eng->tzdir = strdup(cfg->tzdir)) == NULL) ||
@@ -1901,7 +1901,7 @@ engine_state(const struct engine *eng, struct engine_state *out)
 	out->stopping = eng->stopping;
 }
 
-const struct metrics_histogram *
+const struct histogram *
 engine_lateness(const struct engine *eng)
 {
 	return &eng->lateness;

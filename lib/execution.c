@@ -8,31 +8,13 @@
 
 #include "schedd/civil.h"
 #include "schedd/execution.h"
+#include "schedd/protojson.h"
 
-/* A member by its proto name or its lowerCamelCase JSON name: Admin may send either. */
-static const cJSON *
-member(const cJSON *obj, const char *snake)
-{
-	const cJSON	*item;
-	char		 camel[64];
-	size_t		 j = 0;
-
-	if ((item = cJSON_GetObjectItemCaseSensitive(obj, snake)) != NULL)
-		return item;
-	for (size_t i = 0; snake[i] != '\0' && j + 1 < sizeof(camel); i++) {
-		if (snake[i] == '_' && snake[i + 1] != '\0')
-			camel[j++] = (char)(snake[++i] - 'a' + 'A');
-		else
-			camel[j++] = snake[i];
-	}
-	camel[j] = '\0';
-	return cJSON_GetObjectItemCaseSensitive(obj, camel);
-}
-
+/* A string member (either spelling); NULL when absent or not a string. */
 static const char *
 member_string(const cJSON *obj, const char *snake)
 {
-	const cJSON	*item = member(obj, snake);
+	const cJSON	*item = protojson_member(obj, snake);
 
 	return cJSON_IsString(item) ? item->valuestring : NULL;
 }
@@ -109,7 +91,8 @@ int
 execution_launch_plan(const cJSON *doc, const char **version,
     const cJSON **parameters, struct err *e)
 {
-	const cJSON	*lp = doc, *list = member(doc, "launch_plans");
+	const cJSON	*lp = doc, *list = protojson_member(doc,
+			    "launch_plans");
 	const cJSON	*closure, *inputs;
 
 	if (cJSON_IsArray(list)) {
@@ -118,13 +101,14 @@ execution_launch_plan(const cJSON *doc, const char **version,
 			return -1;
 		}
 	}
-	if ((*version = member_string(member(lp, "id"), "version")) == NULL) {
+	if ((*version = member_string(protojson_member(lp, "id"),
+	    "version")) == NULL) {
 		err_set_code(e, EX_DATAERR, "launch plan without id.version");
 		return -1;
 	}
-	closure = member(lp, "closure");
-	inputs = member(closure, "expected_inputs");
-	*parameters = member(inputs, "parameters");
+	closure = protojson_member(lp, "closure");
+	inputs = protojson_member(closure, "expected_inputs");
+	*parameters = protojson_member(inputs, "parameters");
 	if (*parameters != NULL && !cJSON_IsObject(*parameters))
 		*parameters = NULL;
 	return 0;
@@ -145,10 +129,13 @@ execution_is_fire(const char *execution_json, const char *request_json,
 {
 	cJSON		*doc = cJSON_Parse(execution_json);
 	cJSON		*req = cJSON_Parse(request_json);
-	const cJSON	*spec = member(doc, "spec"), *lp = member(spec, "launch_plan");
-	const cJSON	*want = member(member(req, "spec"), "launch_plan");
-	const char	*at = member_string(member(spec, "metadata"), "scheduled_at");
-	const char	*want_at = member_string(member(member(req, "spec"),
+	const cJSON	*spec = protojson_member(doc, "spec");
+	const cJSON	*want_spec = protojson_member(req, "spec");
+	const cJSON	*lp = protojson_member(spec, "launch_plan");
+	const cJSON	*want = protojson_member(want_spec, "launch_plan");
+	const char	*at = member_string(protojson_member(spec, "metadata"),
+			    "scheduled_at");
+	const char	*want_at = member_string(protojson_member(want_spec,
 			    "metadata"), "scheduled_at");
 	int64_t		 t, want_t;
 	int		 ok = 0;
@@ -192,7 +179,7 @@ execution_request_id(const char *request_json, char *project, char *domain,
 const char *
 execution_phase(const cJSON *doc)
 {
-	return member_string(member(doc, "closure"), "phase");
+	return member_string(protojson_member(doc, "closure"), "phase");
 }
 
 int
@@ -206,7 +193,7 @@ execution_phase_final(const char *phase)
 void
 execution_times(const cJSON *doc, int64_t *started, int64_t *ended)
 {
-	const cJSON	*closure = member(doc, "closure");
+	const cJSON	*closure = protojson_member(doc, "closure");
 	const char	*s = member_string(closure, "started_at");
 	const char	*u = member_string(closure, "updated_at");
 

@@ -12,6 +12,7 @@
 
 #include "schedd/civil.h"
 #include "schedd/literal.h"
+#include "schedd/protojson.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define SHOWN_MAX	40	/* bytes of a refused value quoted back */
@@ -43,16 +44,9 @@ static const char *const column_type_names[] = { "INTEGER", "FLOAT", "STRING",
 /* The members of LiteralType's oneof `type`, in proto order. */
 enum { KIND_SIMPLE, KIND_SCHEMA, KIND_COLLECTION, KIND_MAP, KIND_BLOB,
 	KIND_ENUM, KIND_DATASET, KIND_UNION };
-static const struct {
-	const char	*name, *camel;
-} kinds[] = {
-	{ "simple", "simple" }, { "schema", "schema" },
-	{ "collection_type", "collectionType" },
-	{ "map_value_type", "mapValueType" }, { "blob", "blob" },
-	{ "enum_type", "enumType" },
-	{ "structured_dataset_type", "structuredDatasetType" },
-	{ "union_type", "unionType" },
-};
+static const char *const kinds[] = { "simple", "schema", "collection_type",
+	"map_value_type", "blob", "enum_type", "structured_dataset_type",
+	"union_type" };
 
 /*
  * The type messages a literal repeats (a union's variant, a blob's type, a
@@ -285,20 +279,6 @@ show_value(const cJSON *v, char *buf, size_t len)
 		snprintf(buf, len, "a value");
 }
 
-/* obj[name] or obj[camel]; null is absent (Admin writes unset fields as null). */
-static const cJSON *
-member(const cJSON *obj, const char *name, const char *camel)
-{
-	const cJSON	*v;
-
-	if (!cJSON_IsObject(obj))
-		return NULL;
-	v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	if ((v == NULL || cJSON_IsNull(v)) && camel != NULL)
-		v = cJSON_GetObjectItemCaseSensitive(obj, camel);
-	return cJSON_IsNull(v) ? NULL : v;
-}
-
 /* An enum value's index, from its name or number (protojson reads both); -1. */
 static int
 enum_index(const cJSON *v, const char *const *names, int n)
@@ -318,7 +298,7 @@ static int
 type_kind(const cJSON *type, const cJSON **arg)
 {
 	for (size_t i = 0; i < NELEM(kinds); i++)
-		if ((*arg = member(type, kinds[i].name, kinds[i].camel)) != NULL)
+		if ((*arg = protojson_member(type, kinds[i])) != NULL)
 			return (int)i;
 	*arg = NULL;
 	return -1;
@@ -365,7 +345,7 @@ describe_type(const cJSON *type, char *buf, size_t len, int depth)
 		break;
 	case KIND_ENUM:
 		append(buf, len, "one of [");
-		cJSON_ArrayForEach(item, member(arg, "values", NULL)) {
+		cJSON_ArrayForEach(item, protojson_member(arg, "values")) {
 			char	value[NAME_MAX_SHOWN + 4];
 
 			if (!cJSON_IsString(item))
@@ -377,7 +357,7 @@ describe_type(const cJSON *type, char *buf, size_t len, int depth)
 		append(buf, len, "]");
 		break;
 	case KIND_UNION:
-		cJSON_ArrayForEach(item, member(arg, "variants", NULL)) {
+		cJSON_ArrayForEach(item, protojson_member(arg, "variants")) {
 			char	sub[256];
 
 			if (depth >= LITERAL_DEPTH_MAX)
@@ -1009,7 +989,7 @@ static int
 convert_enum(const cJSON *v, const cJSON *type, const cJSON *arg,
     struct conv *c, cJSON **out)
 {
-	const cJSON	*values = member(arg, "values", NULL), *item;
+	const cJSON	*values = protojson_member(arg, "values"), *item;
 
 	if (!cJSON_IsArray(values) || cJSON_GetArraySize(values) == 0)
 		return bad_type(c, type, "an enum without values");
@@ -1105,7 +1085,7 @@ static int
 convert_union(const cJSON *v, const cJSON *type, const cJSON *arg,
     struct conv *c, cJSON **out)
 {
-	const cJSON	*variants = member(arg, "variants", NULL), *variant;
+	const cJSON	*variants = protojson_member(arg, "variants"), *variant;
 	struct err	 inner;
 	cJSON		*lit;
 	int		 have_inner = 0;
@@ -1201,7 +1181,7 @@ kickoff_literal(const cJSON *type, int64_t kickoff, struct conv *c,
 	if (simple_of(type) == SIMPLE_DATETIME)
 		return primitive(c, "datetime", cJSON_CreateString(text), out);
 	if (type_kind(type, &arg) == KIND_UNION)
-		cJSON_ArrayForEach(variant, member(arg, "variants", NULL)) {
+		cJSON_ArrayForEach(variant, protojson_member(arg, "variants")) {
 			if (simple_of(variant) != SIMPLE_DATETIME)
 				continue;
 			if (primitive(c, "datetime", cJSON_CreateString(text),
@@ -1297,7 +1277,7 @@ literal_inputs(const cJSON *inputs, const cJSON *parameters,
 			fail(&c, 0, "declared twice by the launch plan");
 			goto out;
 		}
-		type = member(member(param, "var", NULL), "type", NULL);
+		type = protojson_member(protojson_member(param, "var"), "type");
 		value = cJSON_GetObjectItemCaseSensitive(inputs, param->string);
 		if (value == NULL && kickoff_input != NULL &&
 		    strcmp(param->string, kickoff_input) == 0) {
@@ -1312,8 +1292,8 @@ literal_inputs(const cJSON *inputs, const cJSON *parameters,
 				goto out;
 		} else {
 			/* Admin fills defaults and artifact queries */
-			if (member(param, "default", NULL) == NULL &&
-			    cJSON_IsTrue(member(param, "required", NULL))) {
+			if (protojson_member(param, "default") == NULL &&
+			    cJSON_IsTrue(protojson_member(param, "required"))) {
 				fail(&c, 0, "required, and not given");
 				goto out;
 			}

@@ -1,4 +1,4 @@
-/* metrics.c: Prometheus text exposition (format 0.0.4), histograms, and the /metrics and /healthz server on evhttp. */
+/* metrics.c: Prometheus text exposition (format 0.0.4), histograms rendered, and the /metrics and /healthz server on evhttp. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -23,35 +23,6 @@
 
 #define LABELS_MAX	8	/* label pairs of one sample, le included */
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
-
-/* --- histograms --- */
-
-void
-metrics_histogram_init(struct metrics_histogram *h, const double *bounds,
-    size_t n)
-{
-	memset(h, 0, sizeof(*h));
-	if (n > METRICS_BUCKETS_MAX)
-		n = METRICS_BUCKETS_MAX;
-	if (n > 0)
-		memcpy(h->bounds, bounds, n * sizeof(*bounds));
-	h->nbounds = n;
-}
-
-void
-metrics_observe(struct metrics_histogram *h, double v)
-{
-	size_t	i;
-
-	if (isnan(v))
-		return;
-	/* Buckets are few (at most 16): a linear search is as fast as any. */
-	for (i = 0; i < h->nbounds && v > h->bounds[i]; i++)
-		;
-	h->counts[i]++;
-	h->sum += v;
-	h->count++;
-}
 
 /* --- text --- */
 
@@ -207,7 +178,7 @@ metrics_sample(struct metrics_text *t, const char *name,
 
 void
 metrics_histogram_render(struct metrics_text *t, const char *name,
-    const char *const *labels, const struct metrics_histogram *h)
+    const char *const *labels, const struct histogram *h)
 {
 	char		le[32], v[32];
 	uint64_t	cumulative = 0;
@@ -322,7 +293,7 @@ render_engine(struct engine *eng, struct metrics_text *t)
 static void
 render_admin(struct admin *admin, struct metrics_text *t)
 {
-	const struct metrics_histogram	*h;
+	const struct histogram	*h;
 	const char			*method;
 
 	metrics_family(t, "schedd_admin_requests_pending", "gauge", "Requests "

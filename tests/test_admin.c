@@ -1,4 +1,4 @@
-/* test_admin.c: the Admin HTTP client against an evhttp server in the same loop: bodies, retries, bounds. */
+/* test_admin.c: the Admin HTTP client against an evhttp server in the same loop: bodies, retries, bounds, lanes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +27,7 @@ struct server {
 	char			 last_auth[256];
 	char			 last_body[256];
 	char			 last_method[16];
+	char			 seen[256];	/* the x of each /seq/x, in arrival order */
 };
 
 struct outcome {
@@ -34,7 +35,10 @@ struct outcome {
 	int	attempts;
 	char	body[256];
 	int	done;
+	int	order;		/* 1 for the first outcome since the last reset, ... */
 };
+
+static int	outcomes;	/* outcomes seen since the last reset */
 
 static void
 on_done(const struct admin_response *r, void *arg)
@@ -45,6 +49,7 @@ on_done(const struct admin_response *r, void *arg)
 	o->attempts = r->attempts;
 	snprintf(o->body, sizeof(o->body), "%s", r->body);
 	o->done = 1;
+	o->order = ++outcomes;
 }
 
 static void
@@ -102,6 +107,17 @@ handle(struct evhttp_request *req, void *arg)
 	}
 	else if (strcmp(uri, "/bad") == 0)
 		reply(req, 400, "{\"code\":3,\"message\":\"bad input\"}");
+	else if (strcmp(uri, "/denied") == 0)
+		reply(req, 401, "{\"code\":16,\"message\":\"unauthenticated\"}");
+	else if (strcmp(uri, "/token") == 0)
+		reply(req, 200, "{\"access_token\":\"tok\",\"expires_in\":3600}");
+	else if (strncmp(uri, "/seq/", 5) == 0) {
+		size_t	len = strlen(s->seen);
+
+		snprintf(s->seen + len, sizeof(s->seen) - len, "%s%s",
+		    len ? " " : "", uri + 5);
+		reply(req, 200, "{}");
+	}
 	else if (strcmp(uri, "/slow") == 0) {
 		struct held	*h = malloc(sizeof(*h));
 		struct timeval	 tv = { 0, 50000 };
@@ -162,6 +178,17 @@ client(struct admin_config *cfg)
 	return a;
 }
 
+/* Queue a request whose outcome goes to o. */
+static void
+ask(struct admin *a, enum admin_lane lane, const char *method,
+    const char *path, const char *body, struct outcome *o)
+{
+	struct err	e;
+
+	assert_int_equal(admin_request(a, lane, method, path, body, on_done, o,
+	    &e), 0);
+}
+
 /* Run the loop until every request has called back (bounded). */
 static void
 run_until_idle(struct admin *a)
@@ -182,8 +209,7 @@ test_body_and_headers(void **state)
 	(void)state;
 	a = client(&cfg);
 	assert_int_equal(admin_set_token(a, "tok123", &e), 0);
-	assert_int_equal(admin_request(a, "POST", "/ok", "{\"x\":1}", on_done,
-	    &o, &e), 0);
+	ask(a, ADMIN_LANE_FIRE, "POST", "/ok", "{\"x\":1}", &o);
 	run_until_idle(a);
 	assert_int_equal(o.status, 200);
 	assert_int_equal(o.attempts, 1);
@@ -200,21 +226,57 @@ test_retries(void **state)
 	struct admin_config	 cfg = { .max_inflight = 4, .max_attempts = 5 };
 	struct admin		*a;
 	struct outcome		 flaky = { 0 }, bad = { 0 };
-	struct err		 e;
 
 	(void)state;
 	srv.hits = 0;
 	a = client(&cfg);
-	assert_int_equal(admin_request(a, "GET", "/flaky", NULL, on_done, &flaky,
-	    &e), 0);
-	assert_int_equal(admin_request(a, "POST", "/bad", "{}", on_done, &bad,
-	    &e), 0);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/flaky", NULL, &flaky);
+	ask(a, ADMIN_LANE_FIRE, "POST", "/bad", "{}", &bad);
 	run_until_idle(a);
 	assert_int_equal(flaky.status, 200);	/* two 503s, then success */
 	assert_int_equal(flaky.attempts, 3);
 	assert_int_equal(bad.status, 400);	/* permanent: not retried */
 	assert_int_equal(bad.attempts, 1);
 	assert_string_equal(bad.body, "{\"code\":3,\"message\":\"bad input\"}");
+	admin_free(a);
+}
+
+/* One rule for "may succeed later": no response, 401, 429, 5xx. */
+static void
+test_transient(void **state)
+{
+	static const struct {
+		long	status;
+		int	transient;
+	} cases[] = {
+		{ 0, 1 }, { 200, 0 }, { 201, 0 }, { 400, 0 }, { 401, 1 },
+		{ 403, 0 }, { 404, 0 }, { 409, 0 }, { 429, 1 }, { 499, 0 },
+		{ 500, 1 }, { 502, 1 }, { 503, 1 }, { 504, 1 }, { 599, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (admin_transient(cases[i].status) != cases[i].transient) {
+			print_error("status %ld\n", cases[i].status);
+			fail();
+		}
+}
+
+/* A 401 without client credentials: no token to refresh, no backoff resend; the caller retries later. */
+static void
+test_unauthorized_not_resent(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 4, .max_attempts = 5 };
+	struct admin		*a;
+	struct outcome		 o = { 0 };
+
+	(void)state;
+	a = client(&cfg);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/denied", NULL, &o);
+	run_until_idle(a);
+	assert_int_equal(o.status, 401);
+	assert_int_equal(o.attempts, 1);
+	assert_true(admin_transient(o.status));
 	admin_free(a);
 }
 
@@ -248,7 +310,7 @@ test_connection_refused(void **state)
 	cfg.endpoint = endpoint;
 	cfg.backoff_ms = 5;
 	assert_int_equal(admin_new(srv.base, &cfg, &a, &e), 0);
-	assert_int_equal(admin_request(a, "GET", "/ok", NULL, on_done, &o, &e), 0);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/ok", NULL, &o);
 	run_until_idle(a);
 	assert_int_equal(o.status, 0);
 	assert_int_equal(o.attempts, 3);
@@ -261,15 +323,13 @@ test_inflight_bound(void **state)
 	struct admin_config	 cfg = { .max_inflight = 3, .max_attempts = 1 };
 	struct admin		*a;
 	struct outcome		 o[10];
-	struct err		 e;
 
 	(void)state;
 	memset(o, 0, sizeof(o));
 	srv.max_concurrent = 0;
 	a = client(&cfg);
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(admin_request(a, "GET", "/slow", NULL, on_done,
-		    &o[i], &e), 0);
+		ask(a, ADMIN_LANE_FIRE, "GET", "/slow", NULL, &o[i]);
 	run_until_idle(a);
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(o[i].status, 200);
@@ -284,14 +344,12 @@ test_free_busy(void **state)
 	struct admin_config	 cfg = { .max_inflight = 2, .max_attempts = 1 };
 	struct admin		*a;
 	struct outcome		 o[5];
-	struct err		 e;
 
 	(void)state;
 	memset(o, 0, sizeof(o));
 	a = client(&cfg);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(admin_request(a, "GET", "/slow", NULL, on_done,
-		    &o[i], &e), 0);
+		ask(a, ADMIN_LANE_FIRE, "GET", "/slow", NULL, &o[i]);
 	event_base_loop(srv.base, EVLOOP_NONBLOCK);
 	admin_free(a);
 	for (int i = 0; i < 5; i++)
@@ -301,15 +359,119 @@ test_free_busy(void **state)
 		event_base_loop(srv.base, EVLOOP_ONCE);
 }
 
+/* 20 WATCH look-ups queued do not delay a fire: it has a FIRE slot, they never take one. */
+static void
+test_watch_queue_apart(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 2, .watch_inflight = 1,
+				    .max_attempts = 1 };
+	struct admin		*a;
+	struct outcome		 watch[20], fire = { 0 };
+
+	(void)state;
+	memset(watch, 0, sizeof(watch));
+	outcomes = 0;
+	srv.max_concurrent = 0;
+	a = client(&cfg);
+	for (int i = 0; i < 20; i++)
+		ask(a, ADMIN_LANE_WATCH, "GET", "/slow", NULL, &watch[i]);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/ok", NULL, &fire);
+	run_until_idle(a);
+	/* Each look-up is held 50 ms, one at a time: the fire went at once, beside the first. */
+	assert_int_equal(fire.status, 200);
+	assert_int_equal(fire.order, 1);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(watch[i].status, 200);
+		assert_int_equal(watch[i].order, i + 2);
+	}
+	assert_int_equal(srv.max_concurrent, 1);
+	admin_free(a);
+}
+
+/* The WATCH lane's token bucket: 5/s, 5 at once, then one each 0.2 s; the FIRE lane is not slowed. */
+static void
+test_watch_rate(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 4, .watch_inflight = 4,
+				    .watch_rate = 5, .max_attempts = 1 };
+	struct admin		*a;
+	struct outcome		 watch[12], fire[6];
+	struct timeval		 one_second = { 1, 0 };
+	int			 n = 0;
+
+	(void)state;
+	memset(watch, 0, sizeof(watch));
+	memset(fire, 0, sizeof(fire));
+	a = client(&cfg);
+	for (int i = 0; i < 12; i++)
+		ask(a, ADMIN_LANE_WATCH, "GET", "/ok", NULL, &watch[i]);
+	for (int i = 0; i < 6; i++)
+		ask(a, ADMIN_LANE_FIRE, "GET", "/ok", NULL, &fire[i]);
+	event_base_loopexit(srv.base, &one_second);
+	event_base_dispatch(srv.base);
+	for (int i = 0; i < 12; i++)
+		n += watch[i].done;
+	/* 5 + 5 at most in a second; 8 at least even on a slow, loaded host. */
+	if (n < 8 || n > 10) {
+		print_error("%d look-ups answered in the first second\n", n);
+		fail();
+	}
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(fire[i].status, 200);
+	run_until_idle(a);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(watch[i].status, 200);
+	admin_free(a);
+}
+
+/* Both lanes waiting (here for the first token): the FIRE lane's request goes first. */
+static void
+test_fire_first(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 1, .watch_inflight = 1,
+				    .max_attempts = 1, .client_id = "schedd",
+				    .client_secret = "secret" };
+	struct admin		*a;
+	struct outcome		 o[4];
+	char			 token_url[64];
+
+	(void)state;
+	memset(o, 0, sizeof(o));
+	srv.seen[0] = '\0';
+	snprintf(token_url, sizeof(token_url), "http://127.0.0.1:%d/token",
+	    srv.port);
+	cfg.token_url = token_url;
+	a = client(&cfg);
+	ask(a, ADMIN_LANE_WATCH, "GET", "/seq/w1", NULL, &o[0]);
+	ask(a, ADMIN_LANE_WATCH, "GET", "/seq/w2", NULL, &o[1]);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/seq/f1", NULL, &o[2]);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/seq/f2", NULL, &o[3]);
+	assert_string_equal(srv.seen, "");	/* all four wait for the token */
+	run_until_idle(a);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(o[i].status, 200);
+	assert_string_equal(srv.last_auth, "Bearer tok");
+	if (strncmp(srv.seen, "f1 ", 3) != 0) {
+		print_error("arrived: %s\n", srv.seen);
+		fail();
+	}
+	admin_free(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_body_and_headers),
 		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_transient),
+		cmocka_unit_test(test_unauthorized_not_resent),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_inflight_bound),
 		cmocka_unit_test(test_free_busy),
+		cmocka_unit_test(test_watch_queue_apart),
+		cmocka_unit_test(test_watch_rate),
+		cmocka_unit_test(test_fire_first),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,4 +1,4 @@
-/* test_metrics.c: histograms, the exposition text (exact), label escaping, per-schedule health from the store, store_writable. */
+/* test_metrics.c: histograms (histogram.c), the exposition text (exact), label escaping, per-schedule health from the store, store_writable. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,20 +38,20 @@ static const double	bounds[] = { 0.5, 1, 2.5 };
 
 /* 0, 0.5 (on a bound: counted in it), 0.75, 1, 2, 3 (above all); NaN ignored. */
 static void
-observe_known(struct metrics_histogram *h)
+observe_known(struct histogram *h)
 {
 	static const double	values[] = { 0, 0.5, 0.75, 1, 2, 3 };
 
-	metrics_histogram_init(h, bounds, 3);
+	histogram_init(h, bounds, 3);
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-		metrics_observe(h, values[i]);
-	metrics_observe(h, NAN);
+		histogram_observe(h, values[i]);
+	histogram_observe(h, NAN);
 }
 
 static void
 test_histogram_buckets(void **state)
 {
-	struct metrics_histogram	h;
+	struct histogram	h;
 
 	(void)state;
 	observe_known(&h);
@@ -63,7 +63,7 @@ test_histogram_buckets(void **state)
 	assert_int_equal(h.count, 6);
 	assert_true(h.sum == 7.25);
 	/* Negative values go to the first bucket. */
-	metrics_observe(&h, -1);
+	histogram_observe(&h, -1);
 	assert_int_equal(h.counts[0], 3);
 	assert_true(h.sum == 6.25);
 }
@@ -71,19 +71,19 @@ test_histogram_buckets(void **state)
 static void
 test_histogram_bounds_capped(void **state)
 {
-	struct metrics_histogram	h;
-	double				many[METRICS_BUCKETS_MAX + 4];
+	struct histogram	h;
+	double			many[HISTOGRAM_BUCKETS_MAX + 4];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
 		many[i] = (double)(i + 1);
-	metrics_histogram_init(&h, many, sizeof(many) / sizeof(many[0]));
-	assert_int_equal(h.nbounds, METRICS_BUCKETS_MAX);
-	metrics_observe(&h, 1000);
-	assert_int_equal(h.counts[METRICS_BUCKETS_MAX], 1);
+	histogram_init(&h, many, sizeof(many) / sizeof(many[0]));
+	assert_int_equal(h.nbounds, HISTOGRAM_BUCKETS_MAX);
+	histogram_observe(&h, 1000);
+	assert_int_equal(h.counts[HISTOGRAM_BUCKETS_MAX], 1);
 	/* No bounds at all: everything is +Inf. */
-	metrics_histogram_init(&h, NULL, 0);
-	metrics_observe(&h, 0.001);
+	histogram_init(&h, NULL, 0);
+	histogram_observe(&h, 0.001);
 	assert_int_equal(h.counts[0], 1);
 	assert_int_equal(h.count, 1);
 }
@@ -91,8 +91,8 @@ test_histogram_bounds_capped(void **state)
 static void
 test_histogram_render_exact(void **state)
 {
-	struct metrics_histogram	h;
-	struct metrics_text		t = { 0 };
+	struct histogram	h;
+	struct metrics_text	t = { 0 };
 
 	(void)state;
 	observe_known(&h);
@@ -113,9 +113,9 @@ test_histogram_render_exact(void **state)
 	{
 		const char			*labels[] = { "method", "GET",
 						    "code", "2xx", NULL };
-		struct metrics_histogram	 empty;
+		struct histogram		 empty;
 
-		metrics_histogram_init(&empty, bounds, 2);
+		histogram_init(&empty, bounds, 2);
 		metrics_histogram_render(&t, "y", labels, &empty);
 		check_text(&t,
 		    "y_bucket{method=\"GET\",code=\"2xx\",le=\"0.5\"} 0\n"

@@ -1,4 +1,4 @@
-/* admin.h: HTTP to Flyte Admin: libcurl multi driven by libevent (curl's hiperfifo pattern). The only user of libcurl. */
+/* admin.h: HTTP to Flyte Admin: libcurl multi driven by libevent (curl's hiperfifo pattern), with OAuth2 tokens; only lib/admin.c and lib/oauth.c send with libcurl. */
 #ifndef SCHEDD_ADMIN_H
 #define SCHEDD_ADMIN_H
 
@@ -6,10 +6,23 @@
 #include <stdint.h>
 
 #include "schedd/err.h"
-#include "schedd/metrics.h"
+#include "schedd/histogram.h"
 
 struct event_base;
-struct admin;			/* opaque: the multi handle, its sockets, timer and queue */
+struct admin;			/* opaque: the multi handle, its sockets, timer and queues */
+
+/*
+ * The queue a request waits in. Each lane has its own in-flight bound and
+ * token bucket, so look-ups of running executions, however many, never
+ * hold up a fire, and fires never starve the look-ups.
+ */
+enum admin_lane {
+	ADMIN_LANE_FIRE,	/* creates and what a fire waits on: launch plans, confirming and overlap GETs, DELETEs */
+	ADMIN_LANE_WATCH,	/* phase look-ups of running executions */
+};
+
+#define ADMIN_WATCH_INFLIGHT	4	/* default WATCH lane in-flight bound */
+#define ADMIN_WATCH_RATE	20	/* default WATCH lane requests per second */
 
 struct admin_config {
 	const char	*endpoint;	/* "http://127.0.0.1:8088", no trailing slash */
@@ -18,9 +31,11 @@ struct admin_config {
 	const char	*auth_header;	/* header name for the bearer token, default "authorization" */
 	long		 timeout_ms;	/* per request, whole transfer */
 	long		 connect_timeout_ms;
-	int		 max_inflight;	/* concurrent requests; more wait in a queue */
-	double		 rate;		/* requests started per second (token bucket), 0: no limit */
-	int		 burst;		/* token bucket size */
+	int		 max_inflight;	/* FIRE lane: concurrent requests; more wait in its queue */
+	double		 rate;		/* FIRE lane: requests started per second (token bucket), 0: no limit */
+	int		 burst;		/* FIRE lane: token bucket size */
+	int		 watch_inflight;	/* WATCH lane: concurrent requests; 0: ADMIN_WATCH_INFLIGHT */
+	double		 watch_rate;	/* WATCH lane: requests started per second, bucket max(1, rate); 0: ADMIN_WATCH_RATE */
 	int		 max_attempts;	/* 1 = no retry */
 	long		 backoff_ms;	/* first retry delay; doubles, with jitter, capped at 30 s */
 	/* OAuth2 client credentials (RFC 6749 4.4); client_id NULL: no auth. */
@@ -49,24 +64,43 @@ int	admin_new(struct event_base *base, const struct admin_config *cfg,
 void	admin_free(struct admin *a);
 
 /*
- * Send METHOD path (appended to the endpoint) with an optional JSON body.
- * Connection errors, timeouts, 429 and 5xx are retried with exponential
- * backoff and jitter up to max_attempts; the callback runs once, from the
+ * Send METHOD path (appended to the endpoint) with an optional JSON body,
+ * queued in lane; when both lanes can start a request the FIRE lane's goes
+ * first. Connection errors, timeouts, 429 and 5xx are retried with
+ * exponential backoff and jitter up to max_attempts (admin_transient but
+ * 401), back at the front of the lane; the callback runs once, from the
  * event loop, with the final outcome. With client credentials, requests wait
  * for a token (fetched, cached, refreshed a minute before it expires), and a
  * 401 refreshes it and resends the request once. Returns 0, or -1 with e
- * (out of memory).
+ * (out of memory, no such lane).
  */
-int	admin_request(struct admin *a, const char *method, const char *path,
-	    const char *body, admin_done_cb cb, void *arg, struct err *e);
+int	admin_request(struct admin *a, enum admin_lane lane,
+	    const char *method, const char *path, const char *body,
+	    admin_done_cb cb, void *arg, struct err *e);
 
-/* Change the in-flight bound and the rate limit (a config reload). */
-void	admin_set_limits(struct admin *a, int max_inflight, double rate);
+/*
+ * 1 when a request that ended with status (0: no response, a connection
+ * error or a timeout) may succeed if sent again later: 0, 401, 429 and 5xx.
+ * Other 4xx are permanent, 0 (409 is the caller's to decide). 401 is
+ * transient for the caller: it comes after the client's one token refresh
+ * and resend, and a token refused now (a secret or key being rotated, an
+ * identity provider catching up) may be accepted by a later round; the
+ * client itself never resends a 401 in its backoff loop.
+ */
+int	admin_transient(long status);
+
+/*
+ * Change the FIRE lane's in-flight bound (also its bucket size) and rate
+ * limit, and the WATCH lane's rate limit (<= 0: ADMIN_WATCH_RATE): a config
+ * reload.
+ */
+void	admin_set_limits(struct admin *a, int max_inflight, double rate,
+	    double watch_rate);
 
 /* Set the bearer token sent with every request (NULL: none). */
 int	admin_set_token(struct admin *a, const char *token, struct err *e);
 
-/* Requests queued or in flight (in flight includes waiting for a retry). */
+/* Requests queued or in flight (in flight includes waiting for a retry), both lanes. */
 size_t	admin_pending(const struct admin *a);
 
 /*
@@ -74,7 +108,7 @@ size_t	admin_pending(const struct admin *a);
  * by method: the i-th method's histogram with *method its name ("GET",
  * "POST", "DELETE", "other"), or NULL when i is past the last.
  */
-const struct metrics_histogram	*admin_latency(const struct admin *a, size_t i,
+const struct histogram	*admin_latency(const struct admin *a, size_t i,
 		    const char **method);
 
 #endif

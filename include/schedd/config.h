@@ -20,6 +20,7 @@ struct config {
 	char	*db;			/* scheduler.db */
 	int	 max_inflight;		/* scheduler.maxInflight */
 	double	 rate_limit;		/* scheduler.rateLimit, per second */
+	double	 watch_rate;		/* scheduler.watchRate: execution look-ups per second, > 0 */
 	char	*metrics;		/* scheduler.metrics, "" = off */
 	int64_t	 retention;		/* scheduler.historyRetention, seconds; 0 keeps all */
 	/* OAuth2 client credentials (admin.authType: ClientSecret). */
@@ -42,7 +43,7 @@ char	*config_client_secret(const struct config *c, struct err *e);
 /* 1 when the config asks for OAuth2 client credentials; -1 with e for an unknown authType. */
 int	config_uses_client_secret(const struct config *c, struct err *e);
 
-/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, metrics on CONFIG_DEFAULT_METRICS, runs kept 90 days. Returns 0 or -1 (out of memory). */
+/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, look-ups ADMIN_WATCH_RATE/s, metrics on CONFIG_DEFAULT_METRICS, runs kept 90 days. Returns 0 or -1 (out of memory). */
 int	config_defaults(struct config *c, struct err *e);
 
 /*

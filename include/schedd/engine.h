@@ -7,7 +7,7 @@
 #include "schedd/admin.h"
 #include "schedd/err.h"
 #include "schedd/log.h"
-#include "schedd/metrics.h"
+#include "schedd/histogram.h"
 #include "schedd/store.h"
 
 struct event_base;
@@ -75,7 +75,7 @@ void	engine_state(const struct engine *eng, struct engine_state *out);
  * Fire lateness: seconds from a "scheduled" run's instant to the moment its
  * create request is first handed to the Admin client by this process.
  */
-const struct metrics_histogram	*engine_lateness(const struct engine *eng);
+const struct histogram	*engine_lateness(const struct engine *eng);
 
 /* Change how long runs are kept (a config reload); 0 keeps all. */
 void	engine_set_retention(struct engine *eng, int64_t seconds);

@@ -1,4 +1,4 @@
-/* metrics.h: Prometheus text exposition (format 0.0.4), histograms, and the /metrics and /healthz server. */
+/* metrics.h: Prometheus text exposition (format 0.0.4) and the /metrics and /healthz server. */
 #ifndef SCHEDD_METRICS_H
 #define SCHEDD_METRICS_H
 
@@ -6,27 +6,7 @@
 #include <stdint.h>
 
 #include "schedd/err.h"
-
-#define METRICS_BUCKETS_MAX	16	/* finite bounds a histogram may have */
-
-/*
- * A histogram with fixed bucket bounds. counts[i] holds the observations v
- * with bounds[i-1] < v <= bounds[i] (not cumulative); counts[nbounds] the
- * ones above the last bound (+Inf). A value struct: tests build it by hand.
- */
-struct metrics_histogram {
-	double		bounds[METRICS_BUCKETS_MAX];	/* upper bounds, increasing */
-	size_t		nbounds;
-	uint64_t	counts[METRICS_BUCKETS_MAX + 1];
-	double		sum;				/* of every observation */
-	uint64_t	count;				/* observations */
-};
-
-/* Empty h with the n (<= METRICS_BUCKETS_MAX, more are dropped) increasing bounds. */
-void	metrics_histogram_init(struct metrics_histogram *h, const double *bounds,
-	    size_t n);
-/* Count v in its bucket (NaN is ignored). */
-void	metrics_observe(struct metrics_histogram *h, double v);
+#include "schedd/histogram.h"
 
 /*
  * Text being rendered: a growable string. Allocation failures are remembered
@@ -55,7 +35,7 @@ void	metrics_sample(struct metrics_text *t, const char *name,
 	    const char *const *labels, double value);
 /* A histogram's samples: cumulative name_bucket{...,le="..."} lines up to +Inf, then name_sum and name_count. */
 void	metrics_histogram_render(struct metrics_text *t, const char *name,
-	    const char *const *labels, const struct metrics_histogram *h);
+	    const char *const *labels, const struct histogram *h);
 /* A number as the exposition format writes it: shortest round-trip form, +Inf, -Inf, NaN. */
 void	metrics_format_value(double v, char buf[32]);
 

@@ -392,6 +392,7 @@ class TestConfigForms(ConfigTest):
             '  db: %s\n'
             '  maxInflight: 4\n'
             '  rateLimit: 2.5\n'
+            '  watchRate: 5\n'
             '  historyRetention: 30d\n'
             '  metrics: ""\n'
             '  maxinflight: 8\n' % (stub.url, self.db))
@@ -429,6 +430,9 @@ class TestConfigForms(ConfigTest):
             ('scheduler', 'historyRetention', '5x', 'scheduler.historyRetention must be a '
              'duration like 90d or 12h (0 keeps everything)'),
             ('scheduler', 'rateLimit', '-1', 'scheduler.rateLimit must be a number >= 0'),
+            ('scheduler', 'watchRate', '0', 'scheduler.watchRate must be a number > 0'),
+            ('scheduler', 'watchRate', '-2', 'scheduler.watchRate must be a number > 0'),
+            ('scheduler', 'watchRate', '"fast"', 'scheduler.watchRate must be a number > 0'),
             ('admin', 'endpoint', '[a, b]', 'admin.endpoint must be a string'),
             ('admin', 'scopes', '{a: b}', 'admin.scopes must be a list of strings'),
         ]
@@ -730,9 +734,9 @@ class TestReload(ConfigTest):
         lines = d.stderr().splitlines()[n:]
         return [l for l in lines if not l.startswith('<6>fire: ')]
 
-    def limits(self, conf, inflight=32, rate='100', retention=7776000):
-        return ('<6>reload: %s: maxInflight %d, rateLimit %s/s, historyRetention %d s'
-                % (conf, inflight, rate, retention))
+    def limits(self, conf, inflight=32, rate='100', retention=7776000, watch='20'):
+        return ('<6>reload: %s: maxInflight %d, rateLimit %s/s, watchRate %s/s, historyRetention %d s'
+                % (conf, inflight, rate, watch, retention))
 
     def test_sighup_rereads_the_config(self):
         old, new = self.stub(), self.stub()
@@ -748,13 +752,13 @@ class TestReload(ConfigTest):
         # Limits apply; the endpoint needs a restart and says so; typos are warned.
         self.conf(config_text({'endpoint': new.url, 'typo': '1'},
                               {'db': self.db, 'maxInflight': 8, 'rateLimit': 2.5,
-                               'historyRetention': '30d', 'metrics': '""'}))
+                               'watchRate': 0.5, 'historyRetention': '30d', 'metrics': '""'}))
         self.assertEqual(self.hup(d, conf, '<6>reload: %s:' % conf), [
             RELOAD,
             '<4>config: %s: unknown key admin.typo ignored' % conf,
             '<4>reload: %s: admin, auth, database or metrics settings changed; restart schedd to apply '
             'them' % conf,
-            self.limits(conf, 8, '2.5', 30 * 86400)])
+            self.limits(conf, 8, '2.5', 30 * 86400, '0.5')])
         # A bad file: logged, the config in use kept.
         self.conf('admin:\n  endpoint: [\n')
         self.assertEqual(self.hup(d, conf, '<3>reload: '), [
@@ -948,7 +952,7 @@ class TestNotify(ConfigTest):
             '<6>start: schedd 0.1.0, database %s, admin %s' % (self.db, stub.url),
             '<6>start: 1 schedules, 0 pending runs picked up',
             RELOAD,
-            '<6>reload: %s: maxInflight 32, rateLimit 100/s, historyRetention 7776000 s'
+            '<6>reload: %s: maxInflight 32, rateLimit 100/s, watchRate 20/s, historyRetention 7776000 s'
             % os.path.join(self.dir, 'config.yaml'),
             '<6>stop: SIGTERM: taking no new fires, finishing requests in flight',
             '<6>stop: exiting'])
