@@ -1,4 +1,4 @@
-/* store.h: the SQLite database (schedules, runs, changes). The only user of sqlite3. */
+/* store.h: the SQLite database (schedules, runs, changes): lib/store*.c, the only users of sqlite3. */
 #ifndef SCHEDD_STORE_H
 #define SCHEDD_STORE_H
 

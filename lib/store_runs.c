@@ -1,0 +1,270 @@
+/* store_runs.c: the runs table: fires asked for, recorded, sent, watched and pruned. */
+#include <stdio.h>
+#include <string.h>
+
+#include "schedd/store.h"
+
+#include "store_int.h"
+
+int
+store_run_each(struct store *st, const char *name, const char *state,
+    int limit, store_run_cb cb, void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct run	 r;
+	int		 rc, ret = 0;
+
+	if (store__prepare(st, "SELECT id, schedule_name, scheduled_at, kind, state, "
+	    "execution_name, http_status, error, attempts, phase, recorded_at, "
+	    "sent_at FROM runs WHERE (?1 IS NULL OR schedule_name = ?1) AND "
+	    "(?2 IS NULL OR state = ?2) ORDER BY scheduled_at DESC, id DESC "
+	    "LIMIT ?3", &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, name);
+	store__bind_text(stmt, 2, state);
+	sqlite3_bind_int(stmt, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(stmt, 0);
+		r.schedule_name = (const char *)sqlite3_column_text(stmt, 1);
+		r.scheduled_at = store__column_time(stmt, 2);
+		r.kind = (const char *)sqlite3_column_text(stmt, 3);
+		r.state = (const char *)sqlite3_column_text(stmt, 4);
+		r.execution_name = (const char *)sqlite3_column_text(stmt, 5);
+		r.http_status = sqlite3_column_int(stmt, 6);
+		r.error = (const char *)sqlite3_column_text(stmt, 7);
+		r.attempts = sqlite3_column_int(stmt, 8);
+		r.phase = (const char *)sqlite3_column_text(stmt, 9);
+		r.recorded_at = store__column_time(stmt, 10);
+		r.sent_at = store__column_time(stmt, 11);
+		if ((ret = cb(&r, arg, e)) == -1)
+			break;
+	}
+	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_run_request(struct store *st, const struct schedule *s,
+    int64_t scheduled_at, const char *kind, int64_t now, int *inserted,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (store__prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, recorded_at) VALUES (?1, ?2, ?3, ?4, "
+	    "'pending', ?5) ON CONFLICT (schedule_name, scheduled_at) DO "
+	    "NOTHING", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, s->id);
+	store__bind_text(stmt, 2, s->name);
+	store__bind_time(stmt, 3, scheduled_at);
+	store__bind_text(stmt, 4, kind);
+	store__bind_time(stmt, 5, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store__fail(st, rc, s->name, e);
+	*inserted = sqlite3_changes(st->db) > 0;
+	return 0;
+}
+
+int
+store_runs_prune(struct store *st, int64_t cutoff, int batch, int *deleted,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (store__prepare(st, "DELETE FROM runs WHERE id IN (SELECT id FROM runs "
+	    "WHERE scheduled_at < ?1 AND state != 'pending' ORDER BY "
+	    "scheduled_at LIMIT ?2)", &stmt, e) == -1)
+		return -1;
+	store__bind_time(stmt, 1, cutoff);
+	sqlite3_bind_int(stmt, 2, batch);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store__fail(st, rc, "", e);
+	*deleted = sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+store_run_fire(struct store *st, int64_t schedule_id, const char *schedule_name,
+    int64_t instant, const char *kind, const char *execution_name, int64_t now,
+    int64_t *run_id, char state[16], struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	state[0] = '\0';
+	/* RETURNING gives a row only when the insert happened. */
+	if (store__prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, execution_name, recorded_at) VALUES "
+	    "(?1, ?2, ?3, ?4, 'pending', ?5, ?6) ON CONFLICT (schedule_name, "
+	    "scheduled_at) DO NOTHING RETURNING id", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, schedule_id);
+	store__bind_text(stmt, 2, schedule_name);
+	store__bind_time(stmt, 3, instant);
+	store__bind_text(stmt, 4, kind);
+	store__bind_text(stmt, 5, execution_name);
+	store__bind_time(stmt, 6, now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*run_id = sqlite3_column_int64(stmt, 0);
+		snprintf(state, 16, "new");
+		rc = sqlite3_step(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store__fail(st, rc, schedule_name, e);
+	if (strcmp(state, "new") == 0)
+		return 0;
+	if (store__prepare(st, "SELECT id, state FROM runs WHERE schedule_name = ?1 "
+	    "AND scheduled_at = ?2", &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, schedule_name);
+	store__bind_time(stmt, 2, instant);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*run_id = sqlite3_column_int64(stmt, 0);
+		snprintf(state, 16, "%s", sqlite3_column_text(stmt, 1));
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : store__fail(st, rc, schedule_name, e);
+}
+
+int
+store_run_skip(struct store *st, int64_t schedule_id, const char *schedule_name,
+    int64_t instant, const char *reason, int64_t now, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+
+	if (store__prepare(st, "INSERT INTO runs (schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, error, recorded_at, finished_at) VALUES "
+	    "(?1, ?2, ?3, 'catchup', 'skipped', ?4, ?5, ?5) ON CONFLICT "
+	    "(schedule_name, scheduled_at) DO NOTHING", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, schedule_id);
+	store__bind_text(stmt, 2, schedule_name);
+	store__bind_time(stmt, 3, instant);
+	store__bind_text(stmt, 4, reason);
+	store__bind_time(stmt, 5, now);
+	return store__step_done(st, stmt, schedule_name, e);
+}
+
+int
+store_run_result(struct store *st, int64_t run_id, const char *state,
+    const char *execution_name, long http_status, const char *error,
+    int attempts, int64_t sent_at, int64_t now, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+
+	if (store__prepare(st, "UPDATE runs SET state = ?2, http_status = ?3, "
+	    "error = ?4, attempts = attempts + ?5, sent_at = coalesce(sent_at, "
+	    "?6), finished_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?7 END, "
+	    "execution_name = coalesce(execution_name, ?8) WHERE id = ?1",
+	    &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 8, execution_name);
+	sqlite3_bind_int64(stmt, 1, run_id);
+	store__bind_text(stmt, 2, state);
+	if (http_status > 0)
+		sqlite3_bind_int64(stmt, 3, http_status);
+	store__bind_text(stmt, 4, error);
+	sqlite3_bind_int(stmt, 5, attempts);
+	if (sent_at > 0)
+		store__bind_time(stmt, 6, sent_at);
+	store__bind_time(stmt, 7, now);
+	return store__step_done(st, stmt, "", e);
+}
+
+int
+store_run_request_body(struct store *st, int64_t run_id, const char *request,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+
+	if (store__prepare(st, "UPDATE runs SET request = ?2 WHERE id = ?1", &stmt,
+	    e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	store__bind_text(stmt, 2, request);
+	return store__step_done(st, stmt, "", e);
+}
+
+int
+store_run_phase(struct store *st, int64_t run_id, const char *phase,
+    int64_t started_at, int64_t ended_at, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+
+	if (store__prepare(st, "UPDATE runs SET phase = ?2, started_at = coalesce(?3, "
+	    "started_at), ended_at = coalesce(?4, ended_at) WHERE id = ?1",
+	    &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	store__bind_text(stmt, 2, phase);
+	if (started_at > 0)
+		store__bind_time(stmt, 3, started_at);
+	if (ended_at > 0)
+		store__bind_time(stmt, 4, ended_at);
+	return store__step_done(st, stmt, "", e);
+}
+
+int
+store_watch_each(struct store *st, int64_t since, store_watch_cb cb, void *arg,
+    struct err *e)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct store_watch	 w;
+	int			 rc, ret = 0;
+
+	if (store__prepare(st, "SELECT id, coalesce(schedule_id, 0), request, phase "
+	    "FROM runs WHERE state = 'created' AND request IS NOT NULL AND "
+	    "recorded_at >= ?1 AND (phase IS NULL OR phase NOT IN ('SUCCEEDED', "
+	    "'FAILED', 'ABORTED', 'TIMED_OUT')) ORDER BY scheduled_at, id",
+	    &stmt, e) == -1)
+		return -1;
+	store__bind_time(stmt, 1, since);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		w.run_id = sqlite3_column_int64(stmt, 0);
+		w.schedule_id = sqlite3_column_int64(stmt, 1);
+		w.request = (const char *)sqlite3_column_text(stmt, 2);
+		w.phase = (const char *)sqlite3_column_text(stmt, 3);
+		if ((ret = cb(&w, arg, e)) == -1)
+			break;
+	}
+	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
+    void *arg, struct err *e)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct store_pending	 p;
+	int			 rc, ret = 0;
+
+	if (store__prepare(st, "SELECT id, coalesce(schedule_id, 0), schedule_name, "
+	    "scheduled_at, kind, execution_name, attempts, request, recorded_at "
+	    "FROM runs "
+	    "WHERE state = 'pending' AND id > ?1 ORDER BY id", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, after);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		p.run_id = sqlite3_column_int64(stmt, 0);
+		p.schedule_id = sqlite3_column_int64(stmt, 1);
+		p.schedule_name = (const char *)sqlite3_column_text(stmt, 2);
+		p.scheduled_at = store__column_time(stmt, 3);
+		p.kind = (const char *)sqlite3_column_text(stmt, 4);
+		p.execution_name = (const char *)sqlite3_column_text(stmt, 5);
+		p.attempts = sqlite3_column_int(stmt, 6);
+		p.request = (const char *)sqlite3_column_text(stmt, 7);
+		p.recorded_at = store__column_time(stmt, 8);
+		if ((ret = cb(&p, arg, e)) == -1)
+			break;
+	}
+	return store__walk_end(st, stmt, rc, ret, e);
+}

@@ -1,0 +1,254 @@
+/* store_schedules.c: the schedules table, its audit (changes) and what the daemon's queue reads of it. */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "schedd/store.h"
+
+#include "store_int.h"
+
+#define SCHEDULE_COLUMNS						\
+	"id, name, project, domain, launch_plan, version, cron, tz, "	\
+	"inputs, kickoff_input, labels, annotations, service_account, "	\
+	"catchup, catchup_window, overlap, paused, note, created_at, "	\
+	"updated_at, active_since"
+
+/* Read the current row of a SCHEDULE_COLUMNS query into s. */
+static int
+read_schedule(sqlite3_stmt *stmt, struct schedule *s, struct err *e)
+{
+	int	oom = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(stmt, 0);
+	s->name = store__column_text(stmt, 1, &oom);
+	s->project = store__column_text(stmt, 2, &oom);
+	s->domain = store__column_text(stmt, 3, &oom);
+	s->launch_plan = store__column_text(stmt, 4, &oom);
+	s->version = store__column_text(stmt, 5, &oom);
+	s->cron = store__column_text(stmt, 6, &oom);
+	s->tz = store__column_text(stmt, 7, &oom);
+	s->inputs = store__column_text(stmt, 8, &oom);
+	s->kickoff_input = store__column_text(stmt, 9, &oom);
+	s->labels = store__column_text(stmt, 10, &oom);
+	s->annotations = store__column_text(stmt, 11, &oom);
+	s->service_account = store__column_text(stmt, 12, &oom);
+	s->catchup = store__column_text(stmt, 13, &oom);
+	s->catchup_window = sqlite3_column_int64(stmt, 14);
+	s->overlap = store__column_text(stmt, 15, &oom);
+	s->paused = sqlite3_column_int(stmt, 16);
+	s->note = store__column_text(stmt, 17, &oom);
+	s->created_at = store__column_time(stmt, 18);
+	s->updated_at = store__column_time(stmt, 19);
+	s->active_since = store__column_time(stmt, 20);
+	if (oom) {
+		schedule_clear(s);
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schedule_get(struct store *st, const char *name, struct schedule *s,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, ret = -1;
+
+	if (store__prepare(st, "SELECT " SCHEDULE_COLUMNS
+	    " FROM schedules WHERE name = ?1", &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, name);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = read_schedule(stmt, s, e);
+	else if (rc == SQLITE_DONE)
+		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\"", name);
+	else
+		store__fail(st, rc, "", e);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int
+store_schedule_put(struct store *st, struct schedule *s, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (store__prepare(st, s->id == 0 ?
+	    "INSERT INTO schedules (name, project, domain, launch_plan, "
+	    "version, cron, tz, inputs, kickoff_input, labels, annotations, "
+	    "service_account, catchup, catchup_window, overlap, paused, note, "
+	    "created_at, updated_at, active_since) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+	    "?19, ?20)" :
+	    "UPDATE schedules SET name = ?1, project = ?2, domain = ?3, "
+	    "launch_plan = ?4, version = ?5, cron = ?6, tz = ?7, inputs = ?8, "
+	    "kickoff_input = ?9, labels = ?10, annotations = ?11, "
+	    "service_account = ?12, catchup = ?13, catchup_window = ?14, "
+	    "overlap = ?15, paused = ?16, note = ?17, created_at = ?18, "
+	    "updated_at = ?19, active_since = ?20 WHERE id = ?21",
+	    &stmt, e) == -1)
+		return -1;
+	if (store__bind_text(stmt, 1, s->name) || store__bind_text(stmt, 2, s->project) ||
+	    store__bind_text(stmt, 3, s->domain) ||
+	    store__bind_text(stmt, 4, s->launch_plan) ||
+	    store__bind_text(stmt, 5, s->version) || store__bind_text(stmt, 6, s->cron) ||
+	    store__bind_text(stmt, 7, s->tz) || store__bind_text(stmt, 8, s->inputs) ||
+	    store__bind_text(stmt, 9, s->kickoff_input) ||
+	    store__bind_text(stmt, 10, s->labels) ||
+	    store__bind_text(stmt, 11, s->annotations) ||
+	    store__bind_text(stmt, 12, s->service_account) ||
+	    store__bind_text(stmt, 13, s->catchup) ||
+	    sqlite3_bind_int64(stmt, 14, s->catchup_window) ||
+	    store__bind_text(stmt, 15, s->overlap) ||
+	    sqlite3_bind_int(stmt, 16, s->paused) ||
+	    store__bind_text(stmt, 17, s->note) || store__bind_time(stmt, 18, s->created_at) ||
+	    store__bind_time(stmt, 19, s->updated_at) ||
+	    store__bind_time(stmt, 20, s->active_since) ||
+	    (s->id != 0 && sqlite3_bind_int64(stmt, 21, s->id))) {
+		store__fail(st, SQLITE_RANGE, "", e);
+		goto fail;
+	}
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		store__fail(st, rc, s->name, e);
+		goto fail;
+	}
+	if (s->id == 0)
+		s->id = sqlite3_last_insert_rowid(st->db);
+	else if (sqlite3_changes(st->db) == 0) {
+		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\" (removed "
+		    "meanwhile)", s->name);
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+ fail:
+	sqlite3_finalize(stmt);
+	return -1;
+}
+
+int
+store_schedule_delete(struct store *st, int64_t id, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+
+	if (store__prepare(st, "DELETE FROM schedules WHERE id = ?1", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	return store__step_done(st, stmt, "", e);
+}
+
+int
+store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct schedule	 s;
+	int		 rc, ret = 0;
+
+	if (store__prepare(st, "SELECT " SCHEDULE_COLUMNS
+	    " FROM schedules ORDER BY name", &stmt, e) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (read_schedule(stmt, &s, e) == -1) {
+			ret = -1;
+			break;
+		}
+		ret = cb(&s, arg, e);
+		schedule_clear(&s);
+		if (ret == -1)
+			break;
+	}
+	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_timing_each(struct store *st, int64_t id, const char *name,
+    store_timing_cb cb, void *arg, struct err *e)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct store_timing	 t;
+	int			 rc, ret = 0;
+
+	if (store__prepare(st, "SELECT s.id, s.name, s.cron, s.tz, s.created_at, "
+	    "s.active_since, s.paused, s.catchup, s.catchup_window, s.overlap, "
+	    "(SELECT max(r.scheduled_at) FROM runs r WHERE r.schedule_id = s.id "
+	    "AND r.kind IN ('scheduled', 'catchup')) FROM schedules s "
+	    "WHERE (?1 IS NULL OR s.name = ?1) AND (?2 = 0 OR s.id = ?2)",
+	    &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, name);
+	sqlite3_bind_int64(stmt, 2, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(stmt, 0);
+		t.name = (const char *)sqlite3_column_text(stmt, 1);
+		t.cron = (const char *)sqlite3_column_text(stmt, 2);
+		t.tz = (const char *)sqlite3_column_text(stmt, 3);
+		t.created_at = store__column_time(stmt, 4);
+		t.active_since = store__column_time(stmt, 5);
+		t.paused = sqlite3_column_int(stmt, 6);
+		t.catchup = (const char *)sqlite3_column_text(stmt, 7);
+		t.catchup_window = sqlite3_column_int64(stmt, 8);
+		t.overlap = (const char *)sqlite3_column_text(stmt, 9);
+		t.last_instant = store__column_time(stmt, 10);
+		if ((ret = cb(&t, arg, e)) == -1)
+			break;
+	}
+	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_changes_since(struct store *st, int64_t after, int64_t *last,
+    store_changed_cb cb, void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, ret = 0;
+
+	if (store__prepare(st, "SELECT max(id), coalesce(max(schedule_id), 0), "
+	    "schedule_name FROM changes WHERE id > ?1 GROUP BY schedule_name "
+	    "ORDER BY max(id)", &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, after);
+	*last = after;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(stmt, 0) > *last)
+			*last = sqlite3_column_int64(stmt, 0);
+		if (cb != NULL && (ret = cb(sqlite3_column_int64(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2), arg, e)) == -1)
+			break;
+	}
+	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_change_record(struct store *st, int64_t at, const char *command,
+    const struct schedule *s, const char *before, const char *after,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct passwd	*pw = getpwuid(geteuid());
+	char		 user[64];
+
+	if (pw != NULL)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "uid %u", (unsigned)geteuid());
+	if (store__prepare(st, "INSERT INTO changes (at, os_user, command, "
+	    "schedule_name, before, after, schedule_id) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7)", &stmt, e) == -1)
+		return -1;
+	store__bind_time(stmt, 1, at);
+	store__bind_text(stmt, 2, user);
+	store__bind_text(stmt, 3, command);
+	store__bind_text(stmt, 4, s->name);
+	store__bind_text(stmt, 5, before);
+	store__bind_text(stmt, 6, after);
+	if (s->id != 0)
+		sqlite3_bind_int64(stmt, 7, s->id);
+	return store__step_done(st, stmt, "", e);
+}
+
