@@ -16,7 +16,30 @@
 
 #define APPLICATION_ID	1396918340	/* "SCHD", set by 001_init.sql */
 
-/* Fill e from the connection's last error, with a sysexits code for its kind. */
+static const struct store__sql	core_sql[STMT_SCHEDULES_FIRST] = {
+	[STMT_BEGIN] = { "begin", "BEGIN IMMEDIATE" },
+	[STMT_BEGIN_READ] = { "begin_read", "BEGIN" },
+	[STMT_COMMIT] = { "commit", "COMMIT" },
+	[STMT_ROLLBACK] = { "rollback", "ROLLBACK" },
+	[STMT_APPLICATION_ID] = { "application_id", "PRAGMA application_id" },
+	[STMT_USER_VERSION] = { "user_version", "PRAGMA user_version" },
+	[STMT_OBJECTS] = { "objects", "SELECT count(*) FROM sqlite_master" },
+	[STMT_DATA_VERSION] = { "data_version", "PRAGMA data_version" },
+};
+
+/* The SQL of statement id, from the table of the file that owns it. */
+static const struct store__sql *
+sql_of(enum store__stmt id)
+{
+	if (id < STMT_SCHEDULES_FIRST)
+		return &core_sql[id];
+	if (id < STMT_RUNS_FIRST)
+		return &store__schedules_sql[id - STMT_SCHEDULES_FIRST];
+	if (id < STMT_STATUS_FIRST)
+		return &store__runs_sql[id - STMT_RUNS_FIRST];
+	return &store__status_sql[id - STMT_STATUS_FIRST];
+}
+
 int
 store__fail(struct store *st, int rc, const char *what, struct err *e)
 {
@@ -49,6 +72,7 @@ store__fail(struct store *st, int rc, const char *what, struct err *e)
 	return -1;
 }
 
+/* Run SQL that runs once per open (settings, migration scripts): not worth a cached statement. */
 static int
 exec_sql(struct store *st, const char *sql, const char *what, struct err *e)
 {
@@ -59,57 +83,92 @@ exec_sql(struct store *st, const char *sql, const char *what, struct err *e)
 	return 0;
 }
 
-/* Step a one-shot write and finalize it. Returns 0, or -1 with e (what names the row). */
+int
+store__statement(struct store *st, enum store__stmt id, sqlite3_stmt **stmt,
+    struct err *e)
+{
+	const struct store__sql	*sql = sql_of(id);
+	int			 rc;
+
+	if (st->stmts[id] == NULL) {
+		if (sql->text == NULL) {
+			err_set_code(e, EX_SOFTWARE, "database %s: statement "
+			    "%d has no SQL", st->path, (int)id);
+			return -1;
+		}
+		/* PERSISTENT: it lives as long as the connection. */
+		if ((rc = sqlite3_prepare_v3(st->db, sql->text, -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmts[id], NULL)) !=
+		    SQLITE_OK)
+			return store__fail(st, rc, sql->name, e);
+	} else if (sqlite3_stmt_busy(st->stmts[id])) {
+		/* Resetting it would restart the walk that is using it. */
+		err_set_code(e, EX_SOFTWARE, "database %s: %s: in use by a "
+		    "walk whose callback called it again", st->path,
+		    sql->name);
+		return -1;
+	}
+	*stmt = st->stmts[id];
+	return 0;
+}
+
+void
+store__reset(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
 int
 store__step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
     struct err *e)
 {
-	int	rc = sqlite3_step(stmt);
+	int	rc = sqlite3_step(stmt), ret = 0;
 
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : store__fail(st, rc, what, e);
-}
-
-/*
- * The end of a walk over rows: rc is the last step's result, ret the
- * callbacks' (-1 stopped the walk). A step error fails; stmt is finalized.
- */
-int
-store__walk_end(struct store *st, sqlite3_stmt *stmt, int rc, int ret, struct err *e)
-{
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = store__fail(st, rc, "", e);
-	sqlite3_finalize(stmt);
+	/* The message first: the reset replaces it. */
+	if (rc != SQLITE_DONE)
+		ret = store__fail(st, rc, what, e);
+	store__reset(stmt);
 	return ret;
 }
 
 int
-store__prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e)
+store__walk_end(struct store *st, sqlite3_stmt *stmt, int rc, int ret,
+    struct err *e)
 {
-	int	rc;
-
-	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL)) != SQLITE_OK)
-		return store__fail(st, rc, "", e);
-	return 0;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store__fail(st, rc, "", e);
+	store__reset(stmt);
+	return ret;
 }
 
-/* One integer from a query without parameters (a PRAGMA). */
+/* One integer from a statement without parameters (a PRAGMA). */
 static int
-query_int(struct store *st, const char *sql, int64_t *value, struct err *e)
+query_int(struct store *st, enum store__stmt id, int64_t *value,
+    struct err *e)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc;
+	int		 rc, ret = 0;
 
-	if (store__prepare(st, sql, &stmt, e) == -1)
+	if (store__statement(st, id, &stmt, e) == -1)
 		return -1;
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
-		store__fail(st, rc, "", e);
-		sqlite3_finalize(stmt);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		*value = sqlite3_column_int64(stmt, 0);
+	else
+		ret = store__fail(st, rc, "", e);
+	store__reset(stmt);
+	return ret;
+}
+
+/* One step of a statement without parameters that returns no row. */
+static int
+exec_stmt(struct store *st, enum store__stmt id, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, id, &stmt, e) == -1)
 		return -1;
-	}
-	*value = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return 0;
+	return store__step_done(st, stmt, "", e);
 }
 
 int
@@ -130,7 +189,6 @@ store__bind_time(sqlite3_stmt *stmt, int i, int64_t t)
 	return sqlite3_bind_text(stmt, i, buf, -1, SQLITE_TRANSIENT);
 }
 
-/* A column as a new string, or NULL for SQL NULL. Sets *oom on allocation failure. */
 char *
 store__column_text(sqlite3_stmt *stmt, int i, int *oom)
 {
@@ -164,7 +222,7 @@ migrate(struct store *st, struct err *e)
 	if (store_begin(st, e) == -1)
 		return -1;
 	/* Read again under the write lock: another process may have migrated. */
-	if (query_int(st, "PRAGMA user_version", &version, e) == -1)
+	if (query_int(st, STMT_USER_VERSION, &version, e) == -1)
 		goto fail;
 	if (version > schema_migration_count) {
 		err_set_code(e, EX_DATAERR, "database %s has schema version "
@@ -218,12 +276,11 @@ check_identity(struct store *st, int64_t *version, struct err *e)
 	int64_t	app_id, objects;
 
 	/* One read transaction: another process may be migrating right now. */
-	if (exec_sql(st, "BEGIN", "", e) == -1)
+	if (exec_stmt(st, STMT_BEGIN_READ, e) == -1)
 		return -1;
-	if (query_int(st, "PRAGMA application_id", &app_id, e) == -1 ||
-	    query_int(st, "PRAGMA user_version", version, e) == -1 ||
-	    query_int(st, "SELECT count(*) FROM sqlite_master", &objects,
-	    e) == -1) {
+	if (query_int(st, STMT_APPLICATION_ID, &app_id, e) == -1 ||
+	    query_int(st, STMT_USER_VERSION, version, e) == -1 ||
+	    query_int(st, STMT_OBJECTS, &objects, e) == -1) {
 		store_rollback(st);
 		return -1;
 	}
@@ -305,6 +362,8 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	store_rollback(st);
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
@@ -315,20 +374,20 @@ store_schema_version(struct store *st)
 {
 	int64_t	version = -1;
 
-	query_int(st, "PRAGMA user_version", &version, NULL);
+	query_int(st, STMT_USER_VERSION, &version, NULL);
 	return (int)version;
 }
 
 int
 store_begin(struct store *st, struct err *e)
 {
-	return exec_sql(st, "BEGIN IMMEDIATE", "", e);
+	return exec_stmt(st, STMT_BEGIN, e);
 }
 
 int
 store_commit(struct store *st, struct err *e)
 {
-	if (exec_sql(st, "COMMIT", "", e) == -1) {
+	if (exec_stmt(st, STMT_COMMIT, e) == -1) {
 		store_rollback(st);
 		return -1;
 	}
@@ -338,17 +397,39 @@ store_commit(struct store *st, struct err *e)
 void
 store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (st->db != NULL && !sqlite3_get_autocommit(st->db))
+		exec_stmt(st, STMT_ROLLBACK, NULL);
 }
-
 
 int64_t
 store_data_version(struct store *st)
 {
 	int64_t	version = -1;
 
-	query_int(st, "PRAGMA data_version", &version, NULL);
+	query_int(st, STMT_DATA_VERSION, &version, NULL);
 	return version;
 }
 
+
+const char *
+store_statement_sql(int i, const char **name)
+{
+	const struct store__sql	*sql;
+
+	if (i < 0 || i >= STMT_COUNT)
+		return NULL;
+	sql = sql_of((enum store__stmt)i);
+	*name = sql->name != NULL ? sql->name : "(unnamed)";
+	return sql->text != NULL ? sql->text : "";
+}
+
+int
+store_statements_prepared(struct store *st)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 n = 0;
+
+	while ((stmt = sqlite3_next_stmt(st->db, stmt)) != NULL)
+		n++;
+	return n;
+}

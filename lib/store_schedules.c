@@ -15,6 +15,46 @@
 	"catchup, catchup_window, overlap, paused, note, created_at, "	\
 	"updated_at, active_since"
 
+#define SQL(id)	[(id) - STMT_SCHEDULES_FIRST]
+
+const struct store__sql	store__schedules_sql[STMT_RUNS_FIRST -
+			    STMT_SCHEDULES_FIRST] = {
+	SQL(STMT_SCHEDULE_GET) = { "schedule_get",
+	    "SELECT " SCHEDULE_COLUMNS " FROM schedules WHERE name = ?1" },
+	SQL(STMT_SCHEDULE_INSERT) = { "schedule_insert",
+	    "INSERT INTO schedules (name, project, domain, launch_plan, "
+	    "version, cron, tz, inputs, kickoff_input, labels, annotations, "
+	    "service_account, catchup, catchup_window, overlap, paused, note, "
+	    "created_at, updated_at, active_since) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+	    "?19, ?20)" },
+	SQL(STMT_SCHEDULE_UPDATE) = { "schedule_update",
+	    "UPDATE schedules SET name = ?1, project = ?2, domain = ?3, "
+	    "launch_plan = ?4, version = ?5, cron = ?6, tz = ?7, inputs = ?8, "
+	    "kickoff_input = ?9, labels = ?10, annotations = ?11, "
+	    "service_account = ?12, catchup = ?13, catchup_window = ?14, "
+	    "overlap = ?15, paused = ?16, note = ?17, created_at = ?18, "
+	    "updated_at = ?19, active_since = ?20 WHERE id = ?21" },
+	SQL(STMT_SCHEDULE_DELETE) = { "schedule_delete",
+	    "DELETE FROM schedules WHERE id = ?1" },
+	SQL(STMT_SCHEDULE_EACH) = { "schedule_each",
+	    "SELECT " SCHEDULE_COLUMNS " FROM schedules ORDER BY name" },
+	SQL(STMT_CHANGE_RECORD) = { "change_record",
+	    "INSERT INTO changes (at, os_user, command, schedule_name, before, "
+	    "after, schedule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	SQL(STMT_CHANGES_SINCE) = { "changes_since",
+	    "SELECT max(id), coalesce(max(schedule_id), 0), schedule_name "
+	    "FROM changes WHERE id > ?1 GROUP BY schedule_name "
+	    "ORDER BY max(id)" },
+	SQL(STMT_TIMING_EACH) = { "timing_each",
+	    "SELECT s.id, s.name, s.cron, s.tz, s.created_at, s.active_since, "
+	    "s.paused, s.catchup, s.catchup_window, s.overlap, "
+	    "(SELECT max(r.scheduled_at) FROM runs r "
+	    "WHERE r.schedule_id = s.id AND r.kind IN ('scheduled', 'catchup')) "
+	    "FROM schedules s "
+	    "WHERE (?1 IS NULL OR s.name = ?1) AND (?2 = 0 OR s.id = ?2)" },
+};
+
 /* Read the current row of a SCHEDULE_COLUMNS query into s. */
 static int
 read_schedule(sqlite3_stmt *stmt, struct schedule *s, struct err *e)
@@ -55,11 +95,10 @@ int
 store_schedule_get(struct store *st, const char *name, struct schedule *s,
     struct err *e)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt;
 	int		 rc, ret = -1;
 
-	if (store__prepare(st, "SELECT " SCHEDULE_COLUMNS
-	    " FROM schedules WHERE name = ?1", &stmt, e) == -1)
+	if (store__statement(st, STMT_SCHEDULE_GET, &stmt, e) == -1)
 		return -1;
 	store__bind_text(stmt, 1, name);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
@@ -68,36 +107,27 @@ store_schedule_get(struct store *st, const char *name, struct schedule *s,
 		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\"", name);
 	else
 		store__fail(st, rc, "", e);
-	sqlite3_finalize(stmt);
+	store__reset(stmt);
 	return ret;
 }
 
 int
 store_schedule_put(struct store *st, struct schedule *s, struct err *e)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
+	sqlite3_stmt	*stmt;
+	int		 rc, ret = -1;
 
-	if (store__prepare(st, s->id == 0 ?
-	    "INSERT INTO schedules (name, project, domain, launch_plan, "
-	    "version, cron, tz, inputs, kickoff_input, labels, annotations, "
-	    "service_account, catchup, catchup_window, overlap, paused, note, "
-	    "created_at, updated_at, active_since) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-	    "?19, ?20)" :
-	    "UPDATE schedules SET name = ?1, project = ?2, domain = ?3, "
-	    "launch_plan = ?4, version = ?5, cron = ?6, tz = ?7, inputs = ?8, "
-	    "kickoff_input = ?9, labels = ?10, annotations = ?11, "
-	    "service_account = ?12, catchup = ?13, catchup_window = ?14, "
-	    "overlap = ?15, paused = ?16, note = ?17, created_at = ?18, "
-	    "updated_at = ?19, active_since = ?20 WHERE id = ?21",
-	    &stmt, e) == -1)
+	if (store__statement(st, s->id == 0 ? STMT_SCHEDULE_INSERT :
+	    STMT_SCHEDULE_UPDATE, &stmt, e) == -1)
 		return -1;
-	if (store__bind_text(stmt, 1, s->name) || store__bind_text(stmt, 2, s->project) ||
+	if (store__bind_text(stmt, 1, s->name) ||
+	    store__bind_text(stmt, 2, s->project) ||
 	    store__bind_text(stmt, 3, s->domain) ||
 	    store__bind_text(stmt, 4, s->launch_plan) ||
-	    store__bind_text(stmt, 5, s->version) || store__bind_text(stmt, 6, s->cron) ||
-	    store__bind_text(stmt, 7, s->tz) || store__bind_text(stmt, 8, s->inputs) ||
+	    store__bind_text(stmt, 5, s->version) ||
+	    store__bind_text(stmt, 6, s->cron) ||
+	    store__bind_text(stmt, 7, s->tz) ||
+	    store__bind_text(stmt, 8, s->inputs) ||
 	    store__bind_text(stmt, 9, s->kickoff_input) ||
 	    store__bind_text(stmt, 10, s->labels) ||
 	    store__bind_text(stmt, 11, s->annotations) ||
@@ -106,37 +136,37 @@ store_schedule_put(struct store *st, struct schedule *s, struct err *e)
 	    sqlite3_bind_int64(stmt, 14, s->catchup_window) ||
 	    store__bind_text(stmt, 15, s->overlap) ||
 	    sqlite3_bind_int(stmt, 16, s->paused) ||
-	    store__bind_text(stmt, 17, s->note) || store__bind_time(stmt, 18, s->created_at) ||
+	    store__bind_text(stmt, 17, s->note) ||
+	    store__bind_time(stmt, 18, s->created_at) ||
 	    store__bind_time(stmt, 19, s->updated_at) ||
 	    store__bind_time(stmt, 20, s->active_since) ||
 	    (s->id != 0 && sqlite3_bind_int64(stmt, 21, s->id))) {
 		store__fail(st, SQLITE_RANGE, "", e);
-		goto fail;
+		goto out;
 	}
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
 		store__fail(st, rc, s->name, e);
-		goto fail;
+		goto out;
 	}
 	if (s->id == 0)
 		s->id = sqlite3_last_insert_rowid(st->db);
 	else if (sqlite3_changes(st->db) == 0) {
 		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\" (removed "
 		    "meanwhile)", s->name);
-		goto fail;
+		goto out;
 	}
-	sqlite3_finalize(stmt);
-	return 0;
- fail:
-	sqlite3_finalize(stmt);
-	return -1;
+	ret = 0;
+ out:
+	store__reset(stmt);
+	return ret;
 }
 
 int
 store_schedule_delete(struct store *st, int64_t id, struct err *e)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt;
 
-	if (store__prepare(st, "DELETE FROM schedules WHERE id = ?1", &stmt, e) == -1)
+	if (store__statement(st, STMT_SCHEDULE_DELETE, &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	return store__step_done(st, stmt, "", e);
@@ -146,12 +176,11 @@ int
 store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
     struct err *e)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt;
 	struct schedule	 s;
 	int		 rc, ret = 0;
 
-	if (store__prepare(st, "SELECT " SCHEDULE_COLUMNS
-	    " FROM schedules ORDER BY name", &stmt, e) == -1)
+	if (store__statement(st, STMT_SCHEDULE_EACH, &stmt, e) == -1)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (read_schedule(stmt, &s, e) == -1) {
@@ -170,16 +199,11 @@ int
 store_timing_each(struct store *st, int64_t id, const char *name,
     store_timing_cb cb, void *arg, struct err *e)
 {
-	sqlite3_stmt		*stmt = NULL;
+	sqlite3_stmt		*stmt;
 	struct store_timing	 t;
 	int			 rc, ret = 0;
 
-	if (store__prepare(st, "SELECT s.id, s.name, s.cron, s.tz, s.created_at, "
-	    "s.active_since, s.paused, s.catchup, s.catchup_window, s.overlap, "
-	    "(SELECT max(r.scheduled_at) FROM runs r WHERE r.schedule_id = s.id "
-	    "AND r.kind IN ('scheduled', 'catchup')) FROM schedules s "
-	    "WHERE (?1 IS NULL OR s.name = ?1) AND (?2 = 0 OR s.id = ?2)",
-	    &stmt, e) == -1)
+	if (store__statement(st, STMT_TIMING_EACH, &stmt, e) == -1)
 		return -1;
 	store__bind_text(stmt, 1, name);
 	sqlite3_bind_int64(stmt, 2, id);
@@ -205,12 +229,10 @@ int
 store_changes_since(struct store *st, int64_t after, int64_t *last,
     store_changed_cb cb, void *arg, struct err *e)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt;
 	int		 rc, ret = 0;
 
-	if (store__prepare(st, "SELECT max(id), coalesce(max(schedule_id), 0), "
-	    "schedule_name FROM changes WHERE id > ?1 GROUP BY schedule_name "
-	    "ORDER BY max(id)", &stmt, e) == -1)
+	if (store__statement(st, STMT_CHANGES_SINCE, &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, after);
 	*last = after;
@@ -229,7 +251,7 @@ store_change_record(struct store *st, int64_t at, const char *command,
     const struct schedule *s, const char *before, const char *after,
     struct err *e)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt;
 	struct passwd	*pw = getpwuid(geteuid());
 	char		 user[64];
 
@@ -237,9 +259,7 @@ store_change_record(struct store *st, int64_t at, const char *command,
 		snprintf(user, sizeof(user), "%s", pw->pw_name);
 	else
 		snprintf(user, sizeof(user), "uid %u", (unsigned)geteuid());
-	if (store__prepare(st, "INSERT INTO changes (at, os_user, command, "
-	    "schedule_name, before, after, schedule_id) VALUES (?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?7)", &stmt, e) == -1)
+	if (store__statement(st, STMT_CHANGE_RECORD, &stmt, e) == -1)
 		return -1;
 	store__bind_time(stmt, 1, at);
 	store__bind_text(stmt, 2, user);

@@ -2004,6 +2004,156 @@ test_rollback(void **state)
 	store_close(st);
 }
 
+/* ------------------------------------------------------------ statements */
+
+/* Every statement of the store's tables prepares on a fresh schema, under a name of its own. */
+static void
+test_statements_prepare(void **state)
+{
+	struct fx	*f = *state;
+	sqlite3		*db;
+	const char	*sql, *name, *names[128];
+	int		 n = 0;
+
+	make_db(f);
+	db = raw_open(f->path);
+	while ((sql = store_statement_sql(n, &name)) != NULL) {
+		sqlite3_stmt	*stmt = NULL;
+
+		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+		    stmt == NULL)
+			fail_msg("statement %d (%s) does not prepare: %s", n,
+			    name, sqlite3_errmsg(db));
+		sqlite3_finalize(stmt);
+		for (int i = 0; i < n; i++)
+			if (strcmp(names[i], name) == 0)
+				fail_msg("two statements named %s", name);
+		assert_true(n < (int)NELEM(names));
+		names[n++] = name;
+	}
+	assert_true(n >= 30);
+	assert_null(store_statement_sql(-1, &name));
+	raw_close(db);
+}
+
+/* A walk's callback that walks the same statement again. */
+static int
+nested_cb(const struct schedule *s, void *arg, struct err *e)
+{
+	struct walk	w;
+
+	(void)s;
+	memset(&w, 0, sizeof(w));
+	return store_schedule_each(arg, walk_cb, &w, e);
+}
+
+/*
+ * Statements are prepared once and reused: after a row, after no row,
+ * after a failed step, after a walk stopped half way (reset: no read left
+ * open), with no binding left over from the previous use, and refused
+ * while a walk of the same statement is under way.
+ */
+static void
+test_statement_cache(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = open_store(f->path, STORE_CREATE);
+	struct schedule	 s;
+	struct walk	 w;
+	struct err	 e = { "", 0 };
+	sqlite3		*db;
+	int		 n;
+
+	put_bare(st, "a");
+	n = store_statements_prepared(st);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	assert_int_equal(store_statements_prepared(st), n + 1);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	assert_string_equal(s.name, "a");
+	schedule_clear(&s);
+	assert_int_equal(store_schedule_get(st, "b", &s, &e), -1);
+	assert_int_equal(e.code, EX_NOINPUT);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	assert_int_equal(store_statements_prepared(st), n + 1);
+
+	/* A CHECK constraint fails the step; the statement serves the next put. */
+	bare_schedule(&s, "bad name");
+	assert_int_equal(store_schedule_put(st, &s, &e), -1);
+	assert_int_equal(e.code, EX_DATAERR);
+	schedule_clear(&s);
+	put_bare(st, "c");
+	assert_int_equal(store_statements_prepared(st), n + 1);
+
+	/* Bindings are cleared: a schedule_id bound once is not bound again. */
+	bare_schedule(&s, "a");
+	s.id = 7;
+	assert_int_equal(store_change_record(st, T("2026-01-01T00:00:00Z"),
+	    "add", &s, NULL, "{}", &e), 0);
+	s.id = 0;
+	assert_int_equal(store_change_record(st, T("2026-01-01T00:00:01Z"),
+	    "add", &s, NULL, "{}", &e), 0);
+	schedule_clear(&s);
+	db = raw_open(f->path);
+	check_rows(db, "SELECT quote(schedule_id) FROM changes ORDER BY id",
+	    "7\nNULL\n");
+
+	/* A walk stopped by its callback is reset: the WAL can be checkpointed whole. */
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1;
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), -1);
+	check_rows(db, "PRAGMA wal_checkpoint(TRUNCATE)", "0|0|0\n");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), 0);
+	assert_string_equal(w.names, "a,c");
+
+	/* Reentry would restart the outer walk: refused. */
+	assert_int_equal(store_schedule_each(st, nested_cb, st, &e), -1);
+	assert_int_equal(e.code, EX_SOFTWARE);
+	assert_non_null(strstr(e.msg, ": schedule_each: in use by a walk"));
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), 0);
+	assert_string_equal(w.names, "a,c");
+	raw_close(db);
+	store_close(st);
+}
+
+/* store_close finalizes every statement: SQLite gives back all it took. */
+static void
+test_statement_close(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st;
+	struct schedule	 s;
+	struct walk	 w;
+	struct err	 e = { "", 0 };
+	sqlite3_int64	 before;
+	int		 n;
+
+	make_db(f);
+	before = sqlite3_memory_used();
+	st = open_store(f->path, 0);
+	n = store_statements_prepared(st);
+	put_bare(st, "a");
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1;
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), -1);
+	assert_int_equal(store_statements_prepared(st), n + 3);
+	store_close(st);
+	assert_int_equal(sqlite3_memory_used(), before);
+
+	/* A new connection prepares again, on first use. */
+	st = open_store(f->path, 0);
+	assert_int_equal(store_statements_prepared(st), n);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	assert_int_equal(store_statements_prepared(st), n + 1);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -2037,6 +2187,9 @@ main(void)
 		TEST(test_concurrent_create),
 		TEST(test_locked_tempfail),
 		TEST(test_rollback),
+		TEST(test_statements_prepare),
+		TEST(test_statement_cache),
+		TEST(test_statement_close),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -248,4 +248,15 @@ int	store_change_record(struct store *st, int64_t at, const char *command,
 	    const struct schedule *s, const char *before, const char *after,
 	    struct err *e);
 
+/* --- for tests --- */
+
+/*
+ * The SQL text of the store's i-th statement (i from 0; NULL past the last)
+ * and in *name its name ("run_fire"), so that a test can ask SQLite for its
+ * query plan over a connection of its own.
+ */
+const char	*store_statement_sql(int i, const char **name);
+/* How many statements st holds prepared (each is prepared on its first use, once). */
+int		 store_statements_prepared(struct store *st);
+
 #endif
