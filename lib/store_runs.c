@@ -1,6 +1,6 @@
 /* store_runs.c: the runs table: fires asked for, recorded, sent, watched and pruned. */
-#include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "schedd/store.h"
 
@@ -59,6 +59,33 @@ const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 	    "recorded_at FROM runs WHERE state = 'pending' AND id > ?1 "
 	    "ORDER BY id" },
 };
+
+static const char *const run_states[] = {
+	[RUN_PENDING] = "pending",
+	[RUN_CREATED] = "created",
+	[RUN_FAILED] = "failed",
+	[RUN_SKIPPED] = "skipped",
+};
+
+const char *
+run_state_name(enum run_state state)
+{
+	if ((size_t)state >= sizeof(run_states) / sizeof(run_states[0]))
+		return NULL;
+	return run_states[state];
+}
+
+int
+run_state_parse(const char *name, enum run_state *state)
+{
+	for (size_t i = 0; name != NULL &&
+	    i < sizeof(run_states) / sizeof(run_states[0]); i++)
+		if (strcmp(name, run_states[i]) == 0) {
+			*state = (enum run_state)i;
+			return 0;
+		}
+	return -1;
+}
 
 int
 store_run_each(struct store *st, const char *name, const char *state,
@@ -128,16 +155,44 @@ store_runs_prune(struct store *st, int64_t cutoff, int batch, int *deleted,
 	return 0;
 }
 
+/* The id and state of the existing run of (schedule_name, instant). */
+static int
+run_existing(struct store *st, const char *schedule_name, int64_t instant,
+    int64_t *run_id, enum run_state *state, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, ret = -1;
+
+	if (store__statement(st, STMT_RUN_FIRE_EXISTING, &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, schedule_name);
+	store__bind_time(stmt, 2, instant);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE)
+		err_set_code(e, EX_TEMPFAIL, "database %s: %s: the existing run "
+		    "at that instant went away", st->path, schedule_name);
+	else if (rc != SQLITE_ROW)
+		store__fail(st, rc, schedule_name, e);
+	else if (run_state_parse((const char *)sqlite3_column_text(stmt, 1),
+	    state) == -1)
+		err_set_code(e, EX_DATAERR, "database %s: %s: a run has an "
+		    "unknown state", st->path, schedule_name);
+	else {
+		*run_id = sqlite3_column_int64(stmt, 0);
+		ret = 0;
+	}
+	store__reset(stmt);
+	return ret;
+}
+
 int
 store_run_fire(struct store *st, int64_t schedule_id, const char *schedule_name,
     int64_t instant, const char *kind, const char *execution_name, int64_t now,
-    int64_t *run_id, char state[16], struct err *e)
+    int64_t *run_id, int *inserted, enum run_state *state, struct err *e)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	state[0] = '\0';
-	/* RETURNING gives a row only when the insert happened. */
+	*inserted = 0;
 	if (store__statement(st, STMT_RUN_FIRE, &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, schedule_id);
@@ -146,9 +201,11 @@ store_run_fire(struct store *st, int64_t schedule_id, const char *schedule_name,
 	store__bind_text(stmt, 4, kind);
 	store__bind_text(stmt, 5, execution_name);
 	store__bind_time(stmt, 6, now);
+	/* RETURNING gives a row only when the insert happened. */
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		*run_id = sqlite3_column_int64(stmt, 0);
-		snprintf(state, 16, "new");
+		*state = RUN_PENDING;
+		*inserted = 1;
 		rc = sqlite3_step(stmt);
 	}
 	if (rc != SQLITE_DONE)
@@ -156,21 +213,9 @@ store_run_fire(struct store *st, int64_t schedule_id, const char *schedule_name,
 	store__reset(stmt);
 	if (rc != SQLITE_DONE)
 		return -1;
-	if (strcmp(state, "new") == 0)
+	if (*inserted)
 		return 0;
-	if (store__statement(st, STMT_RUN_FIRE_EXISTING, &stmt, e) == -1)
-		return -1;
-	store__bind_text(stmt, 1, schedule_name);
-	store__bind_time(stmt, 2, instant);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		*run_id = sqlite3_column_int64(stmt, 0);
-		snprintf(state, 16, "%s", sqlite3_column_text(stmt, 1));
-		rc = SQLITE_DONE;
-	}
-	if (rc != SQLITE_DONE)
-		store__fail(st, rc, schedule_name, e);
-	store__reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return run_existing(st, schedule_name, instant, run_id, state, e);
 }
 
 int
@@ -190,7 +235,7 @@ store_run_skip(struct store *st, int64_t schedule_id, const char *schedule_name,
 }
 
 int
-store_run_result(struct store *st, int64_t run_id, const char *state,
+store_run_result(struct store *st, int64_t run_id, enum run_state state,
     const char *execution_name, long http_status, const char *error,
     int attempts, int64_t sent_at, int64_t now, struct err *e)
 {
@@ -200,7 +245,8 @@ store_run_result(struct store *st, int64_t run_id, const char *state,
 		return -1;
 	store__bind_text(stmt, 8, execution_name);
 	sqlite3_bind_int64(stmt, 1, run_id);
-	store__bind_text(stmt, 2, state);
+	/* Out of range: NULL, which the NOT NULL constraint refuses. */
+	store__bind_text(stmt, 2, run_state_name(state));
 	if (http_status > 0)
 		sqlite3_bind_int64(stmt, 3, http_status);
 	store__bind_text(stmt, 4, error);

@@ -1,4 +1,5 @@
 /* store_schedules.c: the schedules table, its audit (changes) and what the daemon's queue reads of it. */
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,12 +16,22 @@
 	"catchup, catchup_window, overlap, paused, note, created_at, "	\
 	"updated_at, active_since"
 
+/* What the daemon's queue needs of a schedule (struct store_timing). */
+#define TIMING_SELECT							\
+	"SELECT s.id, s.name, s.cron, s.tz, s.created_at, s.active_since, "	\
+	"s.paused, s.catchup, s.catchup_window, s.overlap, "		\
+	"(SELECT max(r.scheduled_at) FROM runs r "			\
+	"WHERE r.schedule_id = s.id AND r.kind IN ('scheduled', 'catchup')) " \
+	"FROM schedules s"
+
 #define SQL(id)	[(id) - STMT_SCHEDULES_FIRST]
 
 const struct store__sql	store__schedules_sql[STMT_RUNS_FIRST -
 			    STMT_SCHEDULES_FIRST] = {
 	SQL(STMT_SCHEDULE_GET) = { "schedule_get",
 	    "SELECT " SCHEDULE_COLUMNS " FROM schedules WHERE name = ?1" },
+	SQL(STMT_SCHEDULE_GET_ID) = { "schedule_get_id",
+	    "SELECT " SCHEDULE_COLUMNS " FROM schedules WHERE id = ?1" },
 	SQL(STMT_SCHEDULE_INSERT) = { "schedule_insert",
 	    "INSERT INTO schedules (name, project, domain, launch_plan, "
 	    "version, cron, tz, inputs, kickoff_input, labels, annotations, "
@@ -46,13 +57,12 @@ const struct store__sql	store__schedules_sql[STMT_RUNS_FIRST -
 	    "SELECT max(id), coalesce(max(schedule_id), 0), schedule_name "
 	    "FROM changes WHERE id > ?1 GROUP BY schedule_name "
 	    "ORDER BY max(id)" },
-	SQL(STMT_TIMING_EACH) = { "timing_each",
-	    "SELECT s.id, s.name, s.cron, s.tz, s.created_at, s.active_since, "
-	    "s.paused, s.catchup, s.catchup_window, s.overlap, "
-	    "(SELECT max(r.scheduled_at) FROM runs r "
-	    "WHERE r.schedule_id = s.id AND r.kind IN ('scheduled', 'catchup')) "
-	    "FROM schedules s "
-	    "WHERE (?1 IS NULL OR s.name = ?1) AND (?2 = 0 OR s.id = ?2)" },
+	SQL(STMT_TIMING_EACH) = { "timing_each", TIMING_SELECT },
+	/* Two statements, not one with (?1 IS NULL OR ...): that one scans. */
+	SQL(STMT_TIMING_GET_ID) = { "timing_get_id",
+	    TIMING_SELECT " WHERE s.id = ?1" },
+	SQL(STMT_TIMING_GET_NAME) = { "timing_get_name",
+	    TIMING_SELECT " WHERE s.name = ?1" },
 };
 
 /* Read the current row of a SCHEDULE_COLUMNS query into s. */
@@ -91,24 +101,50 @@ read_schedule(sqlite3_stmt *stmt, struct schedule *s, struct err *e)
 	return 0;
 }
 
+/*
+ * Step a look-up of one schedule, bound to name (or to id when name is
+ * NULL), and read its row into s. No row: EX_NOINPUT.
+ */
+static int
+schedule_get_one(struct store *st, sqlite3_stmt *stmt, const char *name,
+    int64_t id, struct schedule *s, struct err *e)
+{
+	int	rc, ret = -1;
+
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = read_schedule(stmt, s, e);
+	else if (rc != SQLITE_DONE)
+		store__fail(st, rc, "", e);
+	else if (name != NULL)
+		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\"", name);
+	else
+		err_set_code(e, EX_NOINPUT, "no schedule with id %" PRId64, id);
+	store__reset(stmt);
+	return ret;
+}
+
 int
 store_schedule_get(struct store *st, const char *name, struct schedule *s,
     struct err *e)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc, ret = -1;
 
 	if (store__statement(st, STMT_SCHEDULE_GET, &stmt, e) == -1)
 		return -1;
 	store__bind_text(stmt, 1, name);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		ret = read_schedule(stmt, s, e);
-	else if (rc == SQLITE_DONE)
-		err_set_code(e, EX_NOINPUT, "no schedule named \"%s\"", name);
-	else
-		store__fail(st, rc, "", e);
-	store__reset(stmt);
-	return ret;
+	return schedule_get_one(st, stmt, name, 0, s, e);
+}
+
+int
+store_schedule_get_id(struct store *st, int64_t id, struct schedule *s,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, STMT_SCHEDULE_GET_ID, &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	return schedule_get_one(st, stmt, NULL, id, s, e);
 }
 
 int
@@ -195,18 +231,14 @@ store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 	return store__walk_end(st, stmt, rc, ret, e);
 }
 
-int
-store_timing_each(struct store *st, int64_t id, const char *name,
-    store_timing_cb cb, void *arg, struct err *e)
+/* Hand each row of a TIMING_SELECT statement to cb. */
+static int
+timing_walk(struct store *st, sqlite3_stmt *stmt, store_timing_cb cb,
+    void *arg, struct err *e)
 {
-	sqlite3_stmt		*stmt;
-	struct store_timing	 t;
-	int			 rc, ret = 0;
+	struct store_timing	t;
+	int			rc, ret = 0;
 
-	if (store__statement(st, STMT_TIMING_EACH, &stmt, e) == -1)
-		return -1;
-	store__bind_text(stmt, 1, name);
-	sqlite3_bind_int64(stmt, 2, id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		t.id = sqlite3_column_int64(stmt, 0);
 		t.name = (const char *)sqlite3_column_text(stmt, 1);
@@ -223,6 +255,33 @@ store_timing_each(struct store *st, int64_t id, const char *name,
 			break;
 	}
 	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_timing_each(struct store *st, store_timing_cb cb, void *arg,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, STMT_TIMING_EACH, &stmt, e) == -1)
+		return -1;
+	return timing_walk(st, stmt, cb, arg, e);
+}
+
+int
+store_timing_get(struct store *st, int64_t id, const char *name,
+    store_timing_cb cb, void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, id != 0 ? STMT_TIMING_GET_ID :
+	    STMT_TIMING_GET_NAME, &stmt, e) == -1)
+		return -1;
+	if (id != 0)
+		sqlite3_bind_int64(stmt, 1, id);
+	else
+		store__bind_text(stmt, 1, name);
+	return timing_walk(st, stmt, cb, arg, e);
 }
 
 int
