@@ -468,8 +468,15 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	for (size_t i = 0; i < eng->nresults; i++) {
 		struct engine_result	*r = &eng->results[i];
+		enum run_state		 state;
 
-		if (store_run_result(eng->st, r->run_id, r->state, r->name,
+		if (run_state_parse(r->state, &state) == -1) {
+			err_set(&e, "run %" PRId64 ": unknown state %s",
+			    r->run_id, r->state);
+			store_rollback(eng->st);
+			goto fail;
+		}
+		if (store_run_result(eng->st, r->run_id, state, r->name,
 		    r->status, r->error, r->attempts, r->sent_at, now, &e) == -1) {
 			store_rollback(eng->st);
 			goto fail;
@@ -1315,8 +1322,10 @@ plan_schedule(struct engine *eng, struct engine_schedule *sch,
     int64_t *next, struct err *e)
 {
 	struct fire_plan	plan;
-	char			state[16], reason[160];
+	char			reason[160];
+	enum run_state		state;
 	int64_t			run_id;
+	int			inserted;
 
 	fire_plan(&sch->expr, sch->zone, sch->catchup, sch->window, grace,
 	    sch->last, now, &plan);
@@ -1347,12 +1356,12 @@ plan_schedule(struct engine *eng, struct engine_schedule *sch,
 
 		fire_execution_name(name, plan.fire[i], exec, sizeof(exec));
 		if (store_run_fire(eng->st, sch->id, name, plan.fire[i], kind,
-		    exec, now, &run_id, state, e) == -1)
+		    exec, now, &run_id, &inserted, &state, e) == -1)
 			return -1;
 		if (plan.fire[i] > sch->last)
 			sch->last = plan.fire[i];
 		/* An existing row is someone else's (or handled): leave it. */
-		if (strcmp(state, "new") != 0)
+		if (!inserted)
 			continue;
 		if ((f = fire_new(eng, run_id, name, plan.fire[i], kind, NULL,
 		    now)) ==
@@ -1455,7 +1464,7 @@ process_due(struct engine *eng, int64_t now)
 		struct due_walk	w = { eng, schedule_find(eng, ids[i]), now,
 				    grace, &batch, &nexts[i] };
 
-		if (store_timing_each(eng->st, ids[i], NULL, due_one, &w,
+		if (store_timing_get(eng->st, ids[i], NULL, due_one, &w,
 		    &e) == -1) {
 			store_rollback(eng->st);
 			goto fail;
@@ -1601,7 +1610,7 @@ changed_one(int64_t id, const char *name, void *arg, struct err *e)
 	struct reload_walk	 w = { eng, 0 };
 	struct engine_schedule	*sch;
 
-	if (store_timing_each(eng->st, 0, name, reload_found, &w, e) == -1)
+	if (store_timing_get(eng->st, 0, name, reload_found, &w, e) == -1)
 		return -1;
 	if (!w.found && (sch = schedule_find(eng, id)) != NULL && sch->live) {
 		if (sch->held != NULL)
@@ -1788,7 +1797,7 @@ engine_start(struct engine *eng, engine_idle_cb idle, void *arg,
 	if (store_changes_since(eng->st, 0, &last, NULL, NULL, e) == -1)
 		return -1;
 	eng->last_change_id = last;
-	if (store_timing_each(eng->st, 0, NULL, load_one, eng, e) == -1)
+	if (store_timing_each(eng->st, load_one, eng, e) == -1)
 		return -1;
 	/* Executions an earlier run created and never saw finish: watch them again. */
 	if (!eng->cfg.once && store_watch_each(eng->st, now - WATCH_SINCE_S,

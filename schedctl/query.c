@@ -243,6 +243,7 @@ static int
 history_take(int opt, const char *arg, void *state)
 {
 	struct runs_state	*rs = state;
+	enum run_state		 parsed;
 	char			*end;
 	long			 n;
 
@@ -255,8 +256,7 @@ history_take(int opt, const char *arg, void *state)
 		rs->limit = (int)n;
 		return 0;
 	case 's':
-		if (strcmp(arg, "pending") != 0 && strcmp(arg, "created") != 0 &&
-		    strcmp(arg, "failed") != 0 && strcmp(arg, "skipped") != 0)
+		if (run_state_parse(arg, &parsed) == -1)
 			return ctl_fail(EX_USAGE, "--state: \"%s\" is not "
 			    "pending, created, failed or skipped", arg);
 		rs->state = arg;

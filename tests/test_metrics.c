@@ -314,13 +314,16 @@ add_run(struct store *st, int64_t id, const char *name, int64_t instant,
 {
 	struct err	e;
 	int64_t		run_id;
-	char		got[16], exec[32];
+	enum run_state	got, want;
+	int		inserted;
+	char		exec[32];
 
 	snprintf(exec, sizeof(exec), "x%lld", (long long)instant);
+	assert_int_equal(run_state_parse(state, &want), 0);
 	if (store_run_fire(st, id, name, instant, "scheduled", exec, instant,
-	    &run_id, got, &e) == -1 ||
-	    store_run_result(st, run_id, state, exec, strcmp(state, "created") ==
-	    0 ? 200 : 400, NULL, 1, instant, at, &e) == -1)
+	    &run_id, &inserted, &got, &e) == -1 ||
+	    store_run_result(st, run_id, want, exec, want == RUN_CREATED ?
+	    200 : 400, NULL, 1, instant, at, &e) == -1)
 		fail_msg("run of %s: %s", name, e.msg);
 }
 

@@ -2004,6 +2004,397 @@ test_rollback(void **state)
 	store_close(st);
 }
 
+/* ------------------------------------------------------------ statements */
+
+/* Every statement of the store's tables prepares on a fresh schema, under a name of its own. */
+static void
+test_statements_prepare(void **state)
+{
+	struct fx	*f = *state;
+	sqlite3		*db;
+	const char	*sql, *name, *names[128];
+	int		 n = 0;
+
+	make_db(f);
+	db = raw_open(f->path);
+	while ((sql = store_statement_sql(n, &name)) != NULL) {
+		sqlite3_stmt	*stmt = NULL;
+
+		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+		    stmt == NULL)
+			fail_msg("statement %d (%s) does not prepare: %s", n,
+			    name, sqlite3_errmsg(db));
+		sqlite3_finalize(stmt);
+		for (int i = 0; i < n; i++)
+			if (strcmp(names[i], name) == 0)
+				fail_msg("two statements named %s", name);
+		assert_true(n < (int)NELEM(names));
+		names[n++] = name;
+	}
+	assert_true(n >= 30);
+	assert_null(store_statement_sql(-1, &name));
+	raw_close(db);
+}
+
+/* A walk's callback that walks the same statement again. */
+static int
+nested_cb(const struct schedule *s, void *arg, struct err *e)
+{
+	struct walk	w;
+
+	(void)s;
+	memset(&w, 0, sizeof(w));
+	return store_schedule_each(arg, walk_cb, &w, e);
+}
+
+/*
+ * Statements are prepared once and reused: after a row, after no row,
+ * after a failed step, after a walk stopped half way (reset: no read left
+ * open), with no binding left over from the previous use, and refused
+ * while a walk of the same statement is under way.
+ */
+static void
+test_statement_cache(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = open_store(f->path, STORE_CREATE);
+	struct schedule	 s;
+	struct walk	 w;
+	struct err	 e = { "", 0 };
+	sqlite3		*db;
+	int		 n;
+
+	put_bare(st, "a");
+	n = store_statements_prepared(st);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	assert_int_equal(store_statements_prepared(st), n + 1);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	assert_string_equal(s.name, "a");
+	schedule_clear(&s);
+	assert_int_equal(store_schedule_get(st, "b", &s, &e), -1);
+	assert_int_equal(e.code, EX_NOINPUT);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	assert_int_equal(store_statements_prepared(st), n + 1);
+
+	/* A CHECK constraint fails the step; the statement serves the next put. */
+	bare_schedule(&s, "bad name");
+	assert_int_equal(store_schedule_put(st, &s, &e), -1);
+	assert_int_equal(e.code, EX_DATAERR);
+	schedule_clear(&s);
+	put_bare(st, "c");
+	assert_int_equal(store_statements_prepared(st), n + 1);
+
+	/* Bindings are cleared: a schedule_id bound once is not bound again. */
+	bare_schedule(&s, "a");
+	s.id = 7;
+	assert_int_equal(store_change_record(st, T("2026-01-01T00:00:00Z"),
+	    "add", &s, NULL, "{}", &e), 0);
+	s.id = 0;
+	assert_int_equal(store_change_record(st, T("2026-01-01T00:00:01Z"),
+	    "add", &s, NULL, "{}", &e), 0);
+	schedule_clear(&s);
+	db = raw_open(f->path);
+	check_rows(db, "SELECT quote(schedule_id) FROM changes ORDER BY id",
+	    "7\nNULL\n");
+
+	/* A walk stopped by its callback is reset: the WAL can be checkpointed whole. */
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1;
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), -1);
+	check_rows(db, "PRAGMA wal_checkpoint(TRUNCATE)", "0|0|0\n");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), 0);
+	assert_string_equal(w.names, "a,c");
+
+	/* Reentry would restart the outer walk: refused. */
+	assert_int_equal(store_schedule_each(st, nested_cb, st, &e), -1);
+	assert_int_equal(e.code, EX_SOFTWARE);
+	assert_non_null(strstr(e.msg, ": schedule_each: in use by a walk"));
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), 0);
+	assert_string_equal(w.names, "a,c");
+	raw_close(db);
+	store_close(st);
+}
+
+/* store_close finalizes every statement: SQLite gives back all it took. */
+static void
+test_statement_close(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st;
+	struct schedule	 s;
+	struct walk	 w;
+	struct err	 e = { "", 0 };
+	sqlite3_int64	 before;
+	int		 n;
+
+	make_db(f);
+	before = sqlite3_memory_used();
+	st = open_store(f->path, 0);
+	n = store_statements_prepared(st);
+	put_bare(st, "a");
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1;
+	assert_int_equal(store_schedule_each(st, walk_cb, &w, &e), -1);
+	assert_int_equal(store_statements_prepared(st), n + 3);
+	store_close(st);
+	assert_int_equal(sqlite3_memory_used(), before);
+
+	/* A new connection prepares again, on first use. */
+	st = open_store(f->path, 0);
+	assert_int_equal(store_statements_prepared(st), n);
+	assert_int_equal(store_schedule_get(st, "a", &s, &e), 0);
+	schedule_clear(&s);
+	assert_int_equal(store_statements_prepared(st), n + 1);
+	store_close(st);
+}
+
+/* ------------------------------------------------------------ the daemon's reads and writes */
+
+/* Each state by name and back; anything else refused. */
+static void
+test_run_state_names(void **state)
+{
+	static const char *const names[] = {
+		"pending", "created", "failed", "skipped"
+	};
+	static const char *const bad[] = {
+		"new", "", "Pending", "pending ", "created\n", "skip"
+	};
+	enum run_state	 rs;
+
+	(void)state;
+	assert_int_equal(RUN_PENDING, 0);
+	for (size_t i = 0; i < NELEM(names); i++) {
+		assert_string_equal(run_state_name((enum run_state)i),
+		    names[i]);
+		rs = (enum run_state)99;
+		assert_int_equal(run_state_parse(names[i], &rs), 0);
+		assert_int_equal(rs, (int)i);
+	}
+	assert_int_equal(run_state_parse("failed", &rs), 0);
+	assert_int_equal(rs, RUN_FAILED);
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		rs = RUN_CREATED;
+		assert_int_equal(run_state_parse(bad[i], &rs), -1);
+		assert_int_equal(rs, RUN_CREATED);
+	}
+	assert_int_equal(run_state_parse(NULL, &rs), -1);
+	assert_null(run_state_name((enum run_state)4));
+	assert_null(run_state_name((enum run_state)99));
+}
+
+/* A fire's row: new, then found with the state each result left in it. */
+static void
+test_run_fire_states(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = open_store(f->path, STORE_CREATE);
+	struct err	 e = { "", 0 };
+	enum run_state	 rs, want;
+	int64_t		 id, again, t = T("2026-11-26T06:00:00Z");
+	int		 inserted;
+	sqlite3		*db;
+
+	put_bare(st, "a");
+	assert_int_equal(store_run_fire(st, 1, "a", t, "scheduled", "a-0600",
+	    t + 1, &id, &inserted, &rs, &e), 0);
+	assert_int_equal(inserted, 1);
+	assert_int_equal(rs, RUN_PENDING);
+	assert_int_equal(id, 1);
+	/* A second fire of the same instant writes nothing. */
+	inserted = -1;
+	assert_int_equal(store_run_fire(st, 1, "a", t, "catchup", "other",
+	    t + 2, &again, &inserted, &rs, &e), 0);
+	assert_int_equal(inserted, 0);
+	assert_int_equal(again, id);
+	assert_int_equal(rs, RUN_PENDING);
+
+	db = raw_open(f->path);
+	for (want = RUN_CREATED; ; want = RUN_PENDING) {
+		assert_int_equal(store_run_result(st, id, want, "a-0600",
+		    want == RUN_CREATED ? 200 : 0, NULL, 1, t + 3, t + 4, &e),
+		    0);
+		assert_int_equal(store_run_fire(st, 1, "a", t, "scheduled",
+		    "a-0600", t + 5, &again, &inserted, &rs, &e), 0);
+		assert_int_equal(inserted, 0);
+		assert_int_equal(again, id);
+		assert_int_equal(rs, want);
+		if (want == RUN_PENDING)
+			break;
+	}
+	check_rows(db, "SELECT kind, state, execution_name, http_status, "
+	    "attempts, sent_at, quote(finished_at) FROM runs",
+	    "scheduled|pending|a-0600|NULL|2|2026-11-26T06:00:03Z|NULL\n");
+	for (want = RUN_FAILED; want <= RUN_SKIPPED; want++) {
+		assert_int_equal(store_run_result(st, id, want, NULL, 0, "why",
+		    0, 0, t + 6, &e), 0);
+		assert_int_equal(store_run_fire(st, 1, "a", t, "scheduled",
+		    "a-0600", t + 7, &again, &inserted, &rs, &e), 0);
+		assert_int_equal(rs, want);
+	}
+	check_rows(db, "SELECT state, error, finished_at FROM runs",
+	    "skipped|why|2026-11-26T06:00:06Z\n");
+	/* A state out of range is refused by the schema, not written. */
+	assert_int_equal(store_run_result(st, id, (enum run_state)7, NULL, 0,
+	    NULL, 0, 0, t + 8, &e), -1);
+	assert_int_equal(e.code, EX_DATAERR);
+	check_rows(db, "SELECT state FROM runs", "skipped\n");
+	raw_close(db);
+	store_close(st);
+}
+
+/* store_timing_get's callback: the rows it was handed, as text. */
+static int
+timing_cb(const struct store_timing *t, void *arg, struct err *e)
+{
+	struct collected	*c = arg;
+	char			 line[256], since[32], last[32];
+
+	(void)e;
+	civil_format_rfc3339(t->active_since, 0, since, sizeof(since));
+	if (t->last_instant != 0)
+		civil_format_rfc3339(t->last_instant, 0, last, sizeof(last));
+	else
+		snprintf(last, sizeof(last), "0");
+	snprintf(line, sizeof(line), "%lld %s %s %s %s %d %s %lld %s %s\n",
+	    (long long)t->id, t->name, t->cron, t->tz, since, t->paused,
+	    t->catchup, (long long)t->catchup_window, t->overlap, last);
+	strncat(c->text, line, sizeof(c->text) - strlen(c->text) - 1);
+	c->calls++;
+	return 0;
+}
+
+/* store_timing_get(id, name) as text. */
+static void
+check_timing_at(struct store *st, int64_t id, const char *name,
+    const char *want, const char *file, int line)
+{
+	struct collected	c;
+	struct err		e = { "", 0 };
+
+	memset(&c, 0, sizeof(c));
+	if (store_timing_get(st, id, name, timing_cb, &c, &e) != 0) {
+		print_error("%s:%d: store_timing_get: %s\n", file, line, e.msg);
+		_fail(file, line);
+	}
+	if (strcmp(c.text, want) != 0) {
+		print_error("%s:%d: store_timing_get(%lld, %s)\n--- got:\n%s"
+		    "--- want:\n%s---\n", file, line, (long long)id,
+		    name ? name : "NULL", c.text, want);
+		_fail(file, line);
+	}
+}
+#define check_timing(st, id, name, want) \
+	check_timing_at((st), (id), (name), (want), __FILE__, __LINE__)
+
+/*
+ * One schedule by id or by name, none for a missing one; last_instant is
+ * the newest scheduled or catch-up run, whatever triggers and backfills
+ * came after it. store_timing_each hands over every schedule.
+ */
+static void
+test_timing_get(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = open_store(f->path, STORE_CREATE);
+	struct schedule	 s;
+	struct collected c;
+	struct err	 e = { "", 0 };
+	sqlite3		*db;
+	const char	*a = "1 a @hourly UTC 2026-01-01T00:00:00Z 0 latest "
+			    "3600 allow ";
+	const char	*b = "2 b 0 */6 * * * Asia/Shanghai "
+			    "2026-11-28T08:00:01Z 1 all 7200 buffer-one ";
+	char		 want[256];
+
+	put_bare(st, "a");
+	full_schedule(&s, "b");
+	put_ok(st, &s);
+	schedule_clear(&s);
+
+	snprintf(want, sizeof(want), "%s0\n", a);
+	check_timing(st, 1, NULL, want);
+	check_timing(st, 0, "a", want);
+	/* The id wins over the name. */
+	check_timing(st, 1, "b", want);
+	snprintf(want, sizeof(want), "%s0\n", b);
+	check_timing(st, 2, NULL, want);
+	check_timing(st, 0, "b", want);
+	check_timing(st, 3, NULL, "");
+	check_timing(st, -1, NULL, "");
+	check_timing(st, 0, "c", "");
+	check_timing(st, 0, NULL, "");
+
+	db = raw_open(f->path);
+	raw_exec(db, "INSERT INTO runs (schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, recorded_at) VALUES "
+	    "(1, 'a', '2026-11-26T06:00:00Z', 'scheduled', 'created', "
+	    "'2026-11-26T06:00:00Z'), "
+	    "(1, 'a', '2026-11-26T07:00:00Z', 'catchup', 'skipped', "
+	    "'2026-11-26T07:00:00Z'), "
+	    "(1, 'a', '2026-11-26T08:00:00Z', 'trigger', 'created', "
+	    "'2026-11-26T08:00:00Z'), "
+	    "(1, 'a', '2026-11-26T09:00:00Z', 'backfill', 'created', "
+	    "'2026-11-26T09:00:00Z'), "
+	    "(2, 'b', '2026-11-20T00:00:00Z', 'scheduled', 'failed', "
+	    "'2026-11-20T00:00:00Z'), "
+	    "(NULL, 'gone', '2026-11-29T00:00:00Z', 'scheduled', 'failed', "
+	    "'2026-11-29T00:00:00Z')");
+	raw_close(db);
+	snprintf(want, sizeof(want), "%s2026-11-26T07:00:00Z\n", a);
+	check_timing(st, 1, NULL, want);
+	check_timing(st, 0, "a", want);
+	snprintf(want, sizeof(want), "%s2026-11-20T00:00:00Z\n", b);
+	check_timing(st, 2, NULL, want);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_timing_each(st, timing_cb, &c, &e), 0);
+	assert_int_equal(c.calls, 2);
+	snprintf(want, sizeof(want), "%s2026-11-26T07:00:00Z\n"
+	    "%s2026-11-20T00:00:00Z\n", a, b);
+	assert_string_equal(c.text, want);
+	store_close(st);
+}
+
+/* The full row by primary key; a missing id is EX_NOINPUT. */
+static void
+test_schedule_get_id(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = open_store(f->path, STORE_CREATE);
+	struct schedule	 s, got;
+	struct err	 e = { "", 0 };
+
+	put_bare(st, "a");
+	full_schedule(&s, "b");
+	put_ok(st, &s);
+	assert_int_equal(s.id, 2);
+	assert_int_equal(store_schedule_get_id(st, 2, &got, &e), 0);
+	assert_same_schedule(&got, &s);
+	schedule_clear(&got);
+	assert_int_equal(store_schedule_get_id(st, 1, &got, &e), 0);
+	assert_string_equal(got.name, "a");
+	assert_null(got.version);
+	schedule_clear(&got);
+
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_schedule_get_id(st, 3, &got, &e), -1);
+	assert_int_equal(e.code, EX_NOINPUT);
+	assert_string_equal(e.msg, "no schedule with id 3");
+	assert_null(got.name);
+	assert_int_equal(store_schedule_delete(st, 2, &e), 0);
+	assert_int_equal(store_schedule_get_id(st, 2, &got, &e), -1);
+	assert_int_equal(e.code, EX_NOINPUT);
+	schedule_clear(&s);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -2037,6 +2428,13 @@ main(void)
 		TEST(test_concurrent_create),
 		TEST(test_locked_tempfail),
 		TEST(test_rollback),
+		TEST(test_statements_prepare),
+		TEST(test_statement_cache),
+		TEST(test_statement_close),
+		TEST(test_run_state_names),
+		TEST(test_run_fire_states),
+		TEST(test_timing_get),
+		TEST(test_schedule_get_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

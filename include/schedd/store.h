@@ -1,4 +1,4 @@
-/* store.h: the SQLite database (schedules, runs, changes). The only user of sqlite3. */
+/* store.h: the SQLite database (schedules, runs, changes): lib/store*.c, the only users of sqlite3. */
 #ifndef SCHEDD_STORE_H
 #define SCHEDD_STORE_H
 
@@ -41,6 +41,9 @@ void	store_rollback(struct store *st);
  */
 int	store_schedule_get(struct store *st, const char *name,
 	    struct schedule *s, struct err *e);
+/* The same by id (the primary key), as the daemon reads a schedule whose fire is due. */
+int	store_schedule_get_id(struct store *st, int64_t id, struct schedule *s,
+	    struct err *e);
 /* Insert s (s->id == 0; sets it) or update the row with s->id. */
 int	store_schedule_put(struct store *st, struct schedule *s, struct err *e);
 int	store_schedule_delete(struct store *st, int64_t id, struct err *e);
@@ -50,6 +53,19 @@ typedef int	(*store_schedule_cb)(const struct schedule *s, void *arg,
 		    struct err *e);
 int	store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 	    struct err *e);
+
+/* The state of a run: the runs.state column. */
+enum run_state {
+	RUN_PENDING,	/* asked for, not yet created (or to be sent again) */
+	RUN_CREATED,	/* Admin has the execution */
+	RUN_FAILED,	/* the request failed for good */
+	RUN_SKIPPED	/* not sent: a catch-up or overlap policy dropped it */
+};
+
+/* "pending", "created", "failed", "skipped"; NULL for a value out of range. */
+const char	*run_state_name(enum run_state state);
+/* The state called name. Returns 0, or -1 when there is none. */
+int		 run_state_parse(const char *name, enum run_state *state);
 
 /* One row of runs, as store_run_each hands it over: strings valid during the callback only. */
 struct run {
@@ -113,8 +129,14 @@ struct store_timing {
 typedef int	(*store_timing_cb)(const struct store_timing *t, void *arg,
 		    struct err *e);
 
-/* One schedule by id (id != 0) or by name (name != NULL), else every schedule. */
-int	store_timing_each(struct store *st, int64_t id, const char *name,
+/* Every schedule, in no particular order (the daemon's start-up: one walk). */
+int	store_timing_each(struct store *st, store_timing_cb cb, void *arg,
+	    struct err *e);
+/*
+ * One schedule: by id (the primary key) when id != 0, else by name (its
+ * unique index). cb is called once, or not at all when there is none.
+ */
+int	store_timing_get(struct store *st, int64_t id, const char *name,
 	    store_timing_cb cb, void *arg, struct err *e);
 
 /* The change feed: schedules changed after change id `after` (cb may be NULL); *last gets the newest id. */
@@ -128,14 +150,14 @@ int64_t	store_data_version(struct store *st);
 
 /*
  * Record a fire as pending before its request leaves (the caller commits).
- * A new row gives *state "new"; when a run of (schedule, instant) exists
- * already nothing is written and *state is its state ("pending", "created",
- * ...). Either way *run_id is the row's id.
+ * A new row gives *inserted 1 (and *state RUN_PENDING); when a run of
+ * (schedule, instant) exists already nothing is written, *inserted is 0 and
+ * *state the existing row's state. Either way *run_id is the row's id.
  */
 int	store_run_fire(struct store *st, int64_t schedule_id,
 	    const char *schedule_name, int64_t instant, const char *kind,
 	    const char *execution_name, int64_t now, int64_t *run_id,
-	    char state[16], struct err *e);
+	    int *inserted, enum run_state *state, struct err *e);
 
 /* Record a skipped instant (a catch-up policy dropped it) with the reason. */
 int	store_run_skip(struct store *st, int64_t schedule_id,
@@ -143,10 +165,11 @@ int	store_run_skip(struct store *st, int64_t schedule_id,
 	    int64_t now, struct err *e);
 
 /*
- * The outcome of a run's request: state created or failed (or pending
- * again), the execution name it was sent under, attempts made this time.
+ * The outcome of a run's request: state created, failed or skipped (or
+ * pending again), the execution name it was sent under, attempts made this
+ * time.
  */
-int	store_run_result(struct store *st, int64_t run_id, const char *state,
+int	store_run_result(struct store *st, int64_t run_id, enum run_state state,
 	    const char *execution_name, long http_status, const char *error,
 	    int attempts, int64_t sent_at, int64_t now, struct err *e);
 
@@ -247,5 +270,16 @@ int	store_writable(struct store *st, struct err *e);
 int	store_change_record(struct store *st, int64_t at, const char *command,
 	    const struct schedule *s, const char *before, const char *after,
 	    struct err *e);
+
+/* --- for tests --- */
+
+/*
+ * The SQL text of the store's i-th statement (i from 0; NULL past the last)
+ * and in *name its name ("run_fire"), so that a test can ask SQLite for its
+ * query plan over a connection of its own.
+ */
+const char	*store_statement_sql(int i, const char **name);
+/* How many statements st holds prepared (each is prepared on its first use, once). */
+int		 store_statements_prepared(struct store *st);
 
 #endif
