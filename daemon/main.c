@@ -33,6 +33,7 @@ struct schedd {
 	struct store		*st;
 	struct admin		*admin;
 	struct engine		*engine;
+	struct clock		*clock;		/* the system's, or SCHEDD_NOW's with --once */
 	struct metrics_server	*metrics;	/* /metrics and /healthz, when scheduler.metrics is set */
 	struct event		*sigterm;
 	struct event		*sigint;
@@ -350,7 +351,6 @@ run(struct schedd *sd)
 		.fallback = 300,
 		.retention = sd->conf.retention,
 		.once = sd->once,
-		.fake_now = sd->fake_now,
 	};
 	struct err		 e;
 	uint64_t		 watchdog_usec = 0;
@@ -376,9 +376,11 @@ run(struct schedd *sd)
 	}
 	rc = admin_new(sd->base, &ac, &sd->admin, &e);
 	wipe_secret(sd);
-	if (rc == -1 ||
-	    engine_new(sd->base, sd->st, sd->admin, &sd->log, &ec, &sd->engine,
-	    &e) == -1)
+	if (rc == -1 || (sd->fake_now != 0 ? clock_manual_new(sd->base,
+	    (double)sd->fake_now, &sd->clock, &e) : clock_system_new(sd->base,
+	    &sd->clock, &e)) == -1 ||
+	    engine_new(sd->base, sd->st, engine_admin_client(sd->admin),
+	    sd->clock, &sd->log, &ec, &sd->engine, &e) == -1)
 		goto fail;
 	if ((sd->sigterm = evsignal_new(sd->base, SIGTERM, signal_cb, sd)) ==
 	    NULL || (sd->sigint = evsignal_new(sd->base, SIGINT, signal_cb,
@@ -470,6 +472,7 @@ main(int argc, char **argv)
 	/* Free in reverse order of creation; every free takes NULL. */
 	metrics_server_free(sd.metrics);
 	engine_free(sd.engine);
+	clock_free(sd.clock);
 	admin_free(sd.admin);
 	if (sd.deadline != NULL)
 		event_free(sd.deadline);

@@ -157,6 +157,23 @@ execution_is_fire(const char *execution_json, const char *request_json,
 }
 
 int
+execution_created(const char *response_json, const char *execution_name)
+{
+	cJSON		*doc = cJSON_Parse(response_json);
+	const char	*name = execution_id_name(doc);
+	int		 ok = name != NULL && strcmp(name, execution_name) == 0;
+
+	cJSON_Delete(doc);
+	return ok;
+}
+
+const char *
+execution_id_name(const cJSON *doc)
+{
+	return member_string(protojson_member(doc, "id"), "name");
+}
+
+int
 execution_request_id(const char *request_json, char *project, char *domain,
     char *name, size_t len)
 {

@@ -5,13 +5,27 @@
 #include <stdint.h>
 
 #include "schedd/admin.h"
+#include "schedd/clock.h"
 #include "schedd/err.h"
-#include "schedd/log.h"
 #include "schedd/histogram.h"
+#include "schedd/log.h"
 #include "schedd/store.h"
 
 struct event_base;
 struct engine;			/* opaque */
+
+/*
+ * What the engine needs of Flyte Admin: one call, as admin_request. The
+ * daemon passes engine_admin_client(admin); tests pass a fake.
+ */
+struct engine_admin {
+	int	(*request)(void *impl, enum admin_lane lane, const char *method,
+		    const char *path, const char *body, admin_done_cb cb,
+		    void *arg, struct err *e);
+	void	*impl;
+};
+
+struct engine_admin	engine_admin_client(struct admin *admin);
 
 struct engine_config {
 	const char	*db_path;	/* watched for changes by other processes */
@@ -23,7 +37,6 @@ struct engine_config {
 	int64_t		 fallback;	/* seconds between change checks inotify may have missed */
 	int64_t		 retention;	/* seconds runs are kept; 0 keeps all */
 	int		 once;		/* fire what is due now, then stop */
-	int64_t		 fake_now;	/* != 0: the clock reads this (tests; with once) */
 };
 
 /* Counters for logs, status and metrics. */
@@ -34,12 +47,15 @@ struct engine_stats {
 	int64_t	failed;
 	int64_t	skipped;
 	int64_t	inflight;		/* runs started and not finished */
+	int64_t	watching;		/* executions whose phase is looked up until final */
+	int64_t	lookups;		/* phase look-up requests sent to Admin */
 };
 
 typedef void	(*engine_idle_cb)(void *arg);
 
-/* Returns 0 and an engine bound to base, or -1 with e. The engine uses, never owns, st, admin and lg. */
-int	engine_new(struct event_base *base, struct store *st, struct admin *admin,
+/* Returns 0 and an engine bound to base, or -1 with e. The engine uses, never owns, st, clock and lg. */
+int	engine_new(struct event_base *base, struct store *st,
+	    struct engine_admin admin, struct clock *clock,
 	    const struct log *lg, const struct engine_config *cfg,
 	    struct engine **out, struct err *e);
 
@@ -76,6 +92,14 @@ void	engine_state(const struct engine *eng, struct engine_state *out);
  * create request is first handed to the Admin client by this process.
  */
 const struct histogram	*engine_lateness(const struct engine *eng);
+
+/*
+ * How often fires went from state `from` to state `to` (the values of
+ * engine_int.h's enum fire_state, < ENGINE_FIRE_STATES): for tests that
+ * check each transition is exercised.
+ */
+#define ENGINE_FIRE_STATES	11
+uint64_t	engine_transitions(const struct engine *eng, int from, int to);
 
 /* Change how long runs are kept (a config reload); 0 keeps all. */
 void	engine_set_retention(struct engine *eng, int64_t seconds);

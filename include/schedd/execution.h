@@ -38,6 +38,16 @@ int	execution_launch_plan(const struct cJSON *doc, const char **version,
 int	execution_is_fire(const char *execution_json, const char *request_json,
 	    const char **why);
 
+/*
+ * Whether a 2xx answer to a create is Admin's ExecutionCreateResponse for
+ * this execution ({"id": {..., "name": execution_name}}): a proxy's login
+ * page, an empty body or an error object in a 200 is not. Returns 1 or 0.
+ */
+int	execution_created(const char *response_json, const char *execution_name);
+
+/* The name in an Execution's id, or NULL. Points into doc. */
+const char	*execution_id_name(const struct cJSON *doc);
+
 /* The project, domain and name of a create request's body; 0, or -1 when it lacks them. */
 int	execution_request_id(const char *request_json, char *project,
 	    char *domain, char *name, size_t len);

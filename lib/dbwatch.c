@@ -1,0 +1,113 @@
+/* dbwatch.c: notice other processes' commits (schedctl): inotify on the database's directory, and a slow fallback. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+
+#include <event2/event.h>
+
+#include "engine_int.h"
+
+struct dbwatch {
+	struct engine	*eng;
+	int		 fd;		/* inotify, -1: none */
+	struct event	*inotify_ev;
+	struct event	*fallback_ev;
+};
+
+static void
+inotify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbwatch	*w = arg;
+	char		 buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;	/* drain: any change in the directory means "look" */
+	engine__reload(w->eng);
+}
+
+static void
+fallback_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbwatch	*w = arg;
+
+	(void)fd;
+	(void)what;
+	engine__reload(w->eng);
+}
+
+/*
+ * Watch the database's directory (the -wal file changes on every commit);
+ * engine__reload is cheap when nothing changed (PRAGMA data_version).
+ */
+int
+engine__dbwatch_new(struct engine *eng, struct dbwatch **out, struct err *e)
+{
+	struct dbwatch	*w;
+	char		 dir[PATH_MAX], *slash;
+	struct timeval	 tv = { (time_t)eng->cfg.fallback, 0 };
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		goto fail;
+	w->eng = eng;
+	w->fd = -1;
+	snprintf(dir, sizeof(dir), "%s", eng->db_path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CLOSE_WRITE |
+	    IN_MOVED_TO | IN_CREATE) == -1) {
+		log_event(eng->log, LOG_LEVEL_WARN, "reload", "cannot watch %s "
+		    "(%s); changes are seen every %lld s", dir, strerror(errno),
+		    (long long)eng->cfg.fallback);
+		if (w->fd != -1)
+			close(w->fd);
+		w->fd = -1;
+	} else if ((w->inotify_ev = event_new(eng->base, w->fd,
+	    EV_READ | EV_PERSIST, inotify_cb, w)) == NULL ||
+	    event_add(w->inotify_ev, NULL) == -1)
+		goto fail;
+	if ((w->fallback_ev = event_new(eng->base, -1, EV_PERSIST, fallback_cb,
+	    w)) == NULL || event_add(w->fallback_ev, &tv) == -1)
+		goto fail;
+	*out = w;
+	return 0;
+ fail:
+	engine__dbwatch_free(w);
+	err_set_code(e, EX_OSERR, "engine: cannot set up change watching");
+	return -1;
+}
+
+void
+engine__dbwatch_stop(struct dbwatch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->inotify_ev != NULL)
+		event_del(w->inotify_ev);
+	if (w->fallback_ev != NULL)
+		event_del(w->fallback_ev);
+}
+
+void
+engine__dbwatch_free(struct dbwatch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->inotify_ev != NULL)
+		event_free(w->inotify_ev);
+	if (w->fallback_ev != NULL)
+		event_free(w->fallback_ev);
+	if (w->fd != -1)
+		close(w->fd);
+	free(w);
+}

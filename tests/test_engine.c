@@ -1,0 +1,1126 @@
+/*
+ * test_engine.c: the engine without processes: a real store in a temporary
+ * directory, a manual clock and an in-process fake Admin that records each
+ * request and answers when the test says. Each case sets the clock, expects
+ * exact requests (method, path, body), answers them, and checks the rows in
+ * runs and the fire state transitions taken. Milliseconds per case.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+#include <sqlite3.h>
+
+#include "schedd/civil.h"
+#include "schedd/clock.h"
+#include "schedd/engine.h"
+#include "schedd/fire.h"
+#include "schedd/schedule.h"
+#include "schedd/store.h"
+
+/* The values of engine_int.h's enum fire_state, in its order. */
+enum { S_NEW, S_OVERLAP, S_HELD, S_CANCELLING, S_PLAN, S_RECORD, S_CREATE,
+    S_CONFIRM, S_LOOKUP, S_RETRY, S_DONE };
+
+static const char *const state_names[] = { "new", "overlap", "held",
+    "cancelling", "plan", "record", "create", "confirm", "lookup", "retry",
+    "done" };
+
+/* Every transition the engine may take: each must be exercised by some case below. */
+static const int legal[][2] = {
+	{ S_NEW, S_PLAN }, { S_NEW, S_OVERLAP }, { S_NEW, S_HELD },
+	{ S_NEW, S_LOOKUP }, { S_NEW, S_DONE },
+	{ S_OVERLAP, S_PLAN }, { S_OVERLAP, S_HELD }, { S_OVERLAP, S_DONE },
+	{ S_OVERLAP, S_CANCELLING },
+	{ S_HELD, S_PLAN }, { S_HELD, S_DONE },
+	{ S_CANCELLING, S_PLAN },
+	{ S_PLAN, S_RECORD }, { S_PLAN, S_RETRY }, { S_PLAN, S_DONE },
+	{ S_RECORD, S_CREATE }, { S_RECORD, S_DONE },
+	{ S_CREATE, S_DONE }, { S_CREATE, S_CONFIRM }, { S_CREATE, S_LOOKUP },
+	{ S_CREATE, S_RETRY },
+	{ S_CONFIRM, S_DONE }, { S_CONFIRM, S_RETRY },
+	{ S_LOOKUP, S_DONE }, { S_LOOKUP, S_CREATE }, { S_LOOKUP, S_RETRY },
+	{ S_RETRY, S_LOOKUP }, { S_RETRY, S_PLAN }, { S_RETRY, S_DONE },
+};
+
+/* Transitions seen by every case so far (the last case checks them). */
+static uint64_t	seen[ENGINE_FIRE_STATES][ENGINE_FIRE_STATES];
+
+#define T0	1798761600	/* 2027-01-01T00:00:00Z */
+#define LP_V2	"{\"id\":{\"resource_type\":\"LAUNCH_PLAN\",\"project\":\"p\"," \
+		"\"domain\":\"d\",\"name\":\"wf\",\"version\":\"v2\"},\"closure\":" \
+		"{\"expected_inputs\":{\"parameters\":{\"site_id\":{\"var\":{\"type\":" \
+		"{\"simple\":\"STRING\"}},\"required\":true}}}}}"
+
+/* --- the fake Admin --- */
+
+struct request {
+	struct request	*next;
+	int		 lane;
+	char		 method[8];
+	char		*path;
+	char		*body;
+	admin_done_cb	 cb;
+	void		*arg;
+};
+
+struct fx {
+	char			 dir[64];
+	char			 db[128];
+	struct event_base	*base;
+	struct clock		*clock;
+	struct store		*st;
+	struct engine		*eng;
+	struct log		 log;
+	char			*logbuf;
+	size_t			 loglen;
+	struct request		*requests;	/* oldest first */
+	struct engine_config	 cfg;
+	int			 idle;
+};
+
+static int
+fake_request(void *impl, enum admin_lane lane, const char *method,
+    const char *path, const char *body, admin_done_cb cb, void *arg,
+    struct err *e)
+{
+	struct fx	*fx = impl;
+	struct request	*r = calloc(1, sizeof(*r)), **p;
+
+	(void)e;
+	assert_non_null(r);
+	r->lane = lane;
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	r->path = strdup(path);
+	r->body = body ? strdup(body) : NULL;
+	r->cb = cb;
+	r->arg = arg;
+	for (p = &fx->requests; *p != NULL; p = &(*p)->next)
+		;
+	*p = r;
+	return 0;
+}
+
+/* Let the loop run what is ready (callbacks made active, timers in the past). */
+static void
+settle(struct fx *fx)
+{
+	for (int i = 0; i < 20; i++)
+		event_base_loop(fx->base, EVLOOP_NONBLOCK);
+}
+
+static void
+at(struct fx *fx, double t)
+{
+	clock_manual_set(fx->clock, t);
+	settle(fx);
+}
+
+/* The oldest request on lane with this method whose path starts with prefix; fails the test without one. */
+static struct request *
+expect_on(struct fx *fx, int lane, const char *method, const char *prefix)
+{
+	for (struct request **p = &fx->requests; *p != NULL; p = &(*p)->next)
+		if ((*p)->lane == lane && strcmp((*p)->method, method) == 0 &&
+		    strncmp((*p)->path, prefix, strlen(prefix)) == 0) {
+			struct request	*r = *p;
+
+			*p = r->next;
+			return r;
+		}
+	fail_msg("no %s %s... on the %s lane among the requests sent", method,
+	    prefix, lane == ADMIN_LANE_FIRE ? "fire" : "watch");
+	return NULL;
+}
+
+/* A request of a fire (creates, launch plans, confirming and overlap GETs, DELETEs). */
+static struct request *
+expect(struct fx *fx, const char *method, const char *prefix)
+{
+	return expect_on(fx, ADMIN_LANE_FIRE, method, prefix);
+}
+
+/* A phase look-up of a watched execution. */
+static struct request *
+expect_watch(struct fx *fx, const char *prefix)
+{
+	return expect_on(fx, ADMIN_LANE_WATCH, "GET", prefix);
+}
+
+/* Requests waiting for an answer: on lane (-1: any), with method (NULL: any). */
+static size_t
+count_on(struct fx *fx, int lane, const char *method)
+{
+	size_t	n = 0;
+
+	for (struct request *r = fx->requests; r != NULL; r = r->next)
+		n += (lane == -1 || r->lane == lane) &&
+		    (method == NULL || strcmp(r->method, method) == 0);
+	return n;
+}
+
+static size_t
+count(struct fx *fx, const char *method)
+{
+	return count_on(fx, ADMIN_LANE_FIRE, method);
+}
+
+/* Answer r (its callback runs now); the loop is not run. */
+static void
+reply(struct request *r, long status, const char *body)
+{
+	struct admin_response	resp = { .status = status, .body = body ? body : "",
+				    .length = body ? strlen(body) : 0,
+				    .attempts = 1,
+				    .error = status == 0 ? "connection refused" : NULL };
+
+	r->cb(&resp, r->arg);
+	free(r->path);
+	free(r->body);
+	free(r);
+}
+
+static void
+answer(struct fx *fx, struct request *r, long status, const char *body)
+{
+	reply(r, status, body);
+	settle(fx);
+}
+
+/* --- the fixture --- */
+
+static void
+engine_begin(struct fx *fx, double now)
+{
+	struct engine_admin	admin = { fake_request, fx };
+	struct err		e;
+
+	clock_manual_set(fx->clock, now);
+	if (engine_new(fx->base, fx->st, admin, fx->clock, &fx->log, &fx->cfg,
+	    &fx->eng, &e) == -1 || engine_start(fx->eng, NULL, NULL, &e) == -1)
+		fail_msg("engine: %s", e.msg);
+	settle(fx);
+}
+
+static int
+setup(void **state)
+{
+	struct fx	*fx = calloc(1, sizeof(*fx));
+	struct err	 e;
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/schedd-test-engine-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->db, sizeof(fx->db), "%s/schedd.db", fx->dir);
+	fx->base = event_base_new();
+	fx->log.out = open_memstream(&fx->logbuf, &fx->loglen);
+	fx->log.level = LOG_LEVEL_DEBUG;
+	if (clock_manual_new(fx->base, T0, &fx->clock, &e) == -1 ||
+	    store_open(fx->db, STORE_CREATE, &fx->st, &e) == -1)
+		return -1;
+	fx->cfg = (struct engine_config){ .db_path = fx->db, .grace = 60,
+	    .retry_horizon = 3600, .retry_delay = 30, .lp_ttl = 3600,
+	    .fallback = 300 };
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*fx = *state;
+	char		 cmd[128];
+
+	if (fx->eng != NULL)
+		for (int i = 0; i < ENGINE_FIRE_STATES; i++)
+			for (int j = 0; j < ENGINE_FIRE_STATES; j++)
+				seen[i][j] += engine_transitions(fx->eng, i, j);
+	engine_free(fx->eng);
+	while (fx->requests != NULL) {
+		struct request	*r = fx->requests;
+
+		fx->requests = r->next;
+		free(r->path);
+		free(r->body);
+		free(r);
+	}
+	store_close(fx->st);
+	clock_free(fx->clock);
+	event_base_free(fx->base);
+	fclose(fx->log.out);
+	free(fx->logbuf);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static char *
+copy(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* printf into new memory (the test frees it). */
+static char *
+format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+format(const char *fmt, ...)
+{
+	va_list	ap;
+	char	*buf;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0);
+	assert_non_null(buf = malloc((size_t)n + 1));
+	va_start(ap, fmt);
+	vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Add a schedule as schedctl would, created at T0: nothing before T0 is owed. */
+static int64_t
+add(struct fx *fx, const char *name, const char *cron, const char *overlap,
+    const char *lp)
+{
+	struct schedule	s;
+	struct err	e;
+	char		inputs[128];
+
+	memset(&s, 0, sizeof(s));
+	snprintf(inputs, sizeof(inputs), "{\"site_id\":\"%s\"}", name);
+	s.name = copy(name);
+	assert_int_equal(schedule_set_launch_plan(&s, lp ? lp : "p/d/wf", &e), 0);
+	s.cron = copy(cron);
+	s.tz = copy("UTC");
+	s.inputs = copy(inputs);
+	s.labels = copy("{}");
+	s.annotations = copy("{}");
+	s.catchup = copy("latest");
+	s.catchup_window = 3600;
+	s.overlap = copy(overlap ? overlap : "allow");
+	s.created_at = s.updated_at = s.active_since = T0;
+	if (store_schedule_put(fx->st, &s, &e) == -1)
+		fail_msg("put %s: %s", name, e.msg);
+	schedule_clear(&s);
+	return s.id;
+}
+
+static void
+sql(struct fx *fx, const char *text)
+{
+	sqlite3	*db;
+	char	*msg = NULL;
+
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", text, msg);
+	sqlite3_close(db);
+}
+
+/* The runs of a schedule as "instant kind state http attempts phase error" lines, oldest first. */
+static char *
+runs(struct fx *fx, const char *name)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	char		*out = NULL;
+	size_t		 len = 0;
+	FILE		*f = open_memstream(&out, &len);
+
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT scheduled_at, kind, "
+	    "state, coalesce(http_status, 0), attempts, coalesce(phase, '-'), "
+	    "coalesce(error, '-') FROM runs WHERE schedule_name = ?1 ORDER BY "
+	    "scheduled_at", -1, &stmt, NULL), SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		fprintf(f, "%s %s %s %d %d %s %s\n",
+		    sqlite3_column_text(stmt, 0), sqlite3_column_text(stmt, 1),
+		    sqlite3_column_text(stmt, 2), sqlite3_column_int(stmt, 3),
+		    sqlite3_column_int(stmt, 4), sqlite3_column_text(stmt, 5),
+		    sqlite3_column_text(stmt, 6));
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	fclose(f);
+	return out;
+}
+
+#define assert_runs(fx, name, want) do {				\
+	char	*got_ = runs(fx, name);					\
+	assert_string_equal(got_, want);				\
+	free(got_);							\
+} while (0)
+
+static uint64_t
+moved(struct fx *fx, int from, int to)
+{
+	return engine_transitions(fx->eng, from, to);
+}
+
+static void
+name_of(const char *schedule, int64_t t, char *buf)
+{
+	fire_execution_name(schedule, t, buf, FIRE_NAME_LENGTH + 1);
+}
+
+/* Admin's answer to a create of execution name. */
+static char *
+created_body(const char *name)
+{
+	char	*b;
+
+	assert_true((b = format("{\"id\":{\"project\":\"p\",\"domain\":\"d\","
+	    "\"name\":\"%s\"}}", name)) != NULL);
+	return b;
+}
+
+/* An Execution as GET answers it for a fire of (lp name, instant) in phase. */
+static char *
+execution_body(const char *name, const char *lp, int64_t t, const char *phase)
+{
+	char	*b, at[32];
+
+	civil_format_rfc3339(t, 0, at, sizeof(at));
+	assert_true((b = format("{\"id\":{\"project\":\"p\",\"domain\":\"d\","
+	    "\"name\":\"%s\"},\"spec\":{\"launch_plan\":{\"project\":\"p\","
+	    "\"domain\":\"d\",\"name\":\"%s\",\"version\":\"v2\"},\"metadata\":"
+	    "{\"scheduled_at\":\"%s\"}},\"closure\":{\"phase\":\"%s\","
+	    "\"started_at\":\"%s\",\"updated_at\":\"%s\"}}", name, lp, at, phase,
+	    at, at)) != NULL);
+	return b;
+}
+
+/* The fire at t goes as far as its POST: the launch plan is answered if asked for. */
+static struct request *
+to_post(struct fx *fx, double t)
+{
+	at(fx, t);
+	for (struct request *r = fx->requests; r != NULL; r = r->next)
+		if (strncmp(r->path, "/api/v1/launch_plans/", 21) == 0) {
+			answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf"),
+			    200, "{\"launch_plans\":[" LP_V2 "]}");
+			break;
+		}
+	return expect(fx, "POST", "/api/v1/executions");
+}
+
+/* --- cases --- */
+
+static void
+test_fires_on_time_with_the_exact_body(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *ok;
+
+	add(fx, "site_a", "*/10 * * * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	assert_int_equal(count(fx, NULL), 0);
+	at(fx, T0 + 9.9);
+	assert_int_equal(count(fx, NULL), 0);		/* not a moment early */
+	at(fx, T0 + 10);
+	r = expect(fx, "GET", "/api/v1/launch_plans/p/d/wf?limit=1&sort_by.key="
+	    "created_at&sort_by.direction=DESCENDING");
+	answer(fx, r, 200, "{\"launch_plans\":[" LP_V2 "]}");
+	r = expect(fx, "POST", "/api/v1/executions");
+	name_of("site_a", T0 + 10, name);
+	{
+		char	*want;
+
+		assert_true((want = format("{\"project\":\"p\",\"domain\":\"d\","
+		    "\"name\":\"%s\",\"spec\":{\"launch_plan\":{\"resource_type\":"
+		    "\"LAUNCH_PLAN\",\"project\":\"p\",\"domain\":\"d\",\"name\":"
+		    "\"wf\",\"version\":\"v2\"},\"metadata\":{\"mode\":\"SCHEDULED\","
+		    "\"scheduled_at\":\"2027-01-01T00:00:10Z\"}},\"inputs\":{"
+		    "\"literals\":{\"site_id\":{\"scalar\":{\"primitive\":{"
+		    "\"string_value\":\"site_a\"}}}}}}", name)) != NULL);
+		assert_string_equal(r->body, want);
+		free(want);
+	}
+	assert_int_equal(r->lane, ADMIN_LANE_FIRE);
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	assert_runs(fx, "site_a",
+	    "2027-01-01T00:00:10Z scheduled created 200 1 - -\n");
+	assert_int_equal(moved(fx, S_NEW, S_PLAN), 1);
+	assert_int_equal(moved(fx, S_PLAN, S_RECORD), 1);
+	assert_int_equal(moved(fx, S_RECORD, S_CREATE), 1);
+	assert_int_equal(moved(fx, S_CREATE, S_DONE), 1);
+	/* The launch plan is cached: the next fire asks for nothing but the create. */
+	at(fx, T0 + 20);
+	assert_int_equal(count(fx, "GET"), 0);
+	assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, "GET"), 1);	/* the watch, at +5 s */
+	r = expect(fx, "POST", "/api/v1/executions");
+	name_of("site_a", T0 + 20, name);
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+}
+
+static void
+test_already_exists_is_confirmed_by_get(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *body;
+
+	add(fx, "mine", "*/10 * * * * *", NULL, NULL);
+	add(fx, "clash", "*/10 * * * * *", NULL, NULL);
+	add(fx, "ghost", "*/10 * * * * *", NULL, NULL);
+	add(fx, "flaky", "*/10 * * * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	at(fx, T0 + 10);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	/* mine: 409, and the execution is this fire: created. */
+	name_of("mine", T0 + 10, name);
+	for (int i = 0; i < 4; i++) {
+		r = expect(fx, "POST", "/api/v1/executions");
+		answer(fx, r, 409, "{\"code\":6,\"message\":\"already exists\"}");
+	}
+	/* Answer each GET by the name it asks for. */
+	for (int i = 0; i < 4; i++) {
+		const char	*asked;
+		char		 mine[32], clash[32], flaky[32];
+		long		 status = 200;
+
+		r = expect(fx, "GET", "/api/v1/executions/p/d/");
+		asked = strrchr(r->path, '/') + 1;
+		name_of("mine", T0 + 10, mine);
+		name_of("clash", T0 + 10, clash);
+		name_of("flaky", T0 + 10, flaky);
+		if (strcmp(asked, mine) == 0)
+			body = execution_body(asked, "wf", T0 + 10, "RUNNING");
+		else if (strcmp(asked, clash) == 0)
+			body = execution_body(asked, "other_wf", T0 + 10, "RUNNING");
+		else if (strcmp(asked, flaky) == 0) {
+			body = strdup("{\"code\":14}");
+			status = 503;
+		} else {
+			body = strdup("{\"code\":5}");
+			status = 404;
+		}
+		answer(fx, r, status, body);
+		free(body);
+	}
+	assert_runs(fx, "mine", "2027-01-01T00:00:10Z scheduled created 409 1 - -\n");
+	assert_runs(fx, "clash", "2027-01-01T00:00:10Z scheduled failed 409 1 - "
+	    "an execution of another launch plan has this name\n");
+	assert_runs(fx, "ghost", "2027-01-01T00:00:10Z scheduled failed 409 1 - "
+	    "Admin answered AlreadyExists but has no execution of that name\n");
+	assert_runs(fx, "flaky", "2027-01-01T00:00:10Z scheduled pending 0 0 - -\n");
+	assert_int_equal(moved(fx, S_CREATE, S_CONFIRM), 4);
+	assert_int_equal(moved(fx, S_CONFIRM, S_DONE), 3);
+	assert_int_equal(moved(fx, S_CONFIRM, S_RETRY), 1);
+}
+
+static void
+test_unavailable_admin_is_retried_and_the_recorded_request_looked_up(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *ok;
+
+	add(fx, "site_a", "0 1 0 * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	r = to_post(fx, T0 + 60);
+	answer(fx, r, 503, "{\"code\":14,\"message\":\"unavailable\"}");
+	assert_int_equal(moved(fx, S_CREATE, S_RETRY), 1);
+	assert_runs(fx, "site_a", "2027-01-01T00:01:00Z scheduled pending 0 0 - -\n");
+	at(fx, T0 + 89);
+	assert_int_equal(count(fx, NULL), 0);		/* 30 s between rounds */
+	at(fx, T0 + 90);
+	/* The request was recorded: Admin is asked whether it has it before a resend. */
+	name_of("site_a", T0 + 60, name);
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	assert_string_equal(strrchr(r->path, '/') + 1, name);
+	answer(fx, r, 404, "{\"code\":5}");
+	r = expect(fx, "POST", "/api/v1/executions");
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	assert_runs(fx, "site_a", "2027-01-01T00:01:00Z scheduled created 200 2 - -\n");
+	assert_int_equal(moved(fx, S_RETRY, S_LOOKUP), 1);
+	assert_int_equal(moved(fx, S_LOOKUP, S_CREATE), 1);
+}
+
+static void
+test_a_lookup_that_finds_it_and_one_that_fails_again(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *body;
+
+	add(fx, "site_a", "0 1 0 * * *", NULL, NULL);
+	add(fx, "site_b", "0 3 0 * * *", NULL, NULL);
+	fx->cfg.retry_horizon = 100;
+	engine_begin(fx, T0 + 5);
+	r = to_post(fx, T0 + 60);
+	answer(fx, r, 0, NULL);				/* no response at all */
+	at(fx, T0 + 90);
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	answer(fx, r, 502, "bad gateway");		/* still unavailable */
+	assert_int_equal(moved(fx, S_LOOKUP, S_RETRY), 1);
+	at(fx, T0 + 120);
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	name_of("site_a", T0 + 60, name);
+	body = execution_body(name, "wf", T0 + 60, "QUEUED");
+	answer(fx, r, 200, body);			/* it was created after all */
+	free(body);
+	assert_runs(fx, "site_a", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n");
+	assert_int_equal(moved(fx, S_LOOKUP, S_DONE), 1);
+	/* site_b: unavailable past the horizon (100 s) gives up. */
+	r = to_post(fx, T0 + 180);
+	answer(fx, r, 503, "{\"message\":\"down\"}");
+	for (int t = 210; t <= 300; t += 30) {
+		at(fx, T0 + t);
+		answer(fx, expect(fx, "GET", "/api/v1/executions/"), 503, "{}");
+	}
+	assert_runs(fx, "site_b", "2027-01-01T00:03:00Z scheduled failed 503 1 - "
+	    "gave up after 1 attempts over 100 s: HTTP 503: {}\n");
+	assert_int_equal(count(fx, NULL), 0);
+}
+
+static void
+test_permanent_errors_fail_at_once(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+
+	add(fx, "bad_request", "0 * * * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	r = to_post(fx, T0 + 60);
+	answer(fx, r, 400, "{\"code\":3,\"message\":\"invalid input\"}");
+	assert_runs(fx, "bad_request", "2027-01-01T00:01:00Z scheduled failed 400 1 "
+	    "- HTTP 400: invalid input\n");
+}
+
+static void
+test_a_2xx_that_is_not_admins_answer_is_looked_up(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *ok;
+
+	add(fx, "proxied", "0 * * * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	r = to_post(fx, T0 + 60);
+	/* A proxy's login page in a 200: not created until Admin says so. */
+	answer(fx, r, 200, "<html>login</html>");
+	assert_int_equal(moved(fx, S_CREATE, S_LOOKUP), 1);
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
+	r = expect(fx, "POST", "/api/v1/executions");
+	answer(fx, r, 200, "{\"code\":3,\"message\":\"error in a 200\"}");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
+	r = expect(fx, "POST", "/api/v1/executions");
+	name_of("proxied", T0 + 60, name);
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	assert_runs(fx, "proxied", "2027-01-01T00:01:00Z scheduled created 200 3 - -\n");
+}
+
+static void
+test_launch_plan_lookups(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *ok;
+
+	add(fx, "missing_lp", "0 * * * * *", NULL, "p/d/nope@v1");
+	add(fx, "flaky_lp", "0 * * * * *", NULL, "p/d/wf@v2");
+	add(fx, "bad_inputs", "0 * * * * *", NULL, "p/d/typed@v1");
+	engine_begin(fx, T0 + 5);
+	at(fx, T0 + 60);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/nope/v1"), 404,
+	    "{\"code\":5}");
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 503, "");
+	/* site_id must be an integer here: the string input cannot convert. */
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/typed/v1"), 200,
+	    "{\"id\":{\"version\":\"v1\"},\"closure\":{\"expected_inputs\":{"
+	    "\"parameters\":{\"site_id\":{\"var\":{\"type\":{\"simple\":"
+	    "\"INTEGER\"}}}}}}}");
+	assert_runs(fx, "missing_lp", "2027-01-01T00:01:00Z scheduled failed 404 0 "
+	    "- launch plan p/d/nope@v1 not found\n");
+	{
+		char	*got = runs(fx, "bad_inputs");
+
+		assert_non_null(strstr(got, "scheduled failed 0 0 - "));
+		assert_non_null(strstr(got, "site_id"));
+		free(got);
+	}
+	assert_int_equal(moved(fx, S_PLAN, S_RETRY), 1);
+	assert_int_equal(moved(fx, S_PLAN, S_DONE), 2);
+	at(fx, T0 + 90);
+	assert_int_equal(moved(fx, S_RETRY, S_PLAN), 1);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
+	r = expect(fx, "POST", "/api/v1/executions");
+	name_of("flaky_lp", T0 + 60, name);
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	assert_runs(fx, "flaky_lp", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n");
+}
+
+/* Create schedule's fire at t and leave its execution watched (the latest of its schedule). */
+static void
+created_at(struct fx *fx, const char *schedule, double t)
+{
+	char	name[32], *ok;
+
+	name_of(schedule, (int64_t)t, name);
+	ok = created_body(name);
+	answer(fx, to_post(fx, t), 200, ok);
+	free(ok);
+}
+
+static void
+test_overlap_skip_and_cancel_previous(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], prev[32], *body;
+
+	add(fx, "skipper", "0 * * * * *", "skip", NULL);
+	engine_begin(fx, T0 + 5);
+	created_at(fx, "skipper", T0 + 60);
+	/* The next fire asks for the previous execution, fresh. */
+	at(fx, T0 + 120);
+	name_of("skipper", T0 + 60, prev);
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	assert_string_equal(strrchr(r->path, '/') + 1, prev);
+	body = execution_body(prev, "wf", T0 + 60, "RUNNING");
+	answer(fx, r, 200, body);
+	free(body);
+	snprintf(name, sizeof(name), "%s", prev);
+	{
+		char	want[300];
+
+		snprintf(want, sizeof(want), "2027-01-01T00:01:00Z scheduled "
+		    "created 200 1 - -\n2027-01-01T00:02:00Z scheduled skipped 0 0 "
+		    "- overlap skip: the previous execution %s is RUNNING\n", name);
+		assert_runs(fx, "skipper", want);
+	}
+	assert_int_equal(moved(fx, S_NEW, S_OVERLAP), 1);
+	assert_int_equal(moved(fx, S_OVERLAP, S_DONE), 1);
+}
+
+static void
+test_cancel_previous_terminates_then_fires(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], prev[32], want[200], *body;
+
+	add(fx, "canceller", "0 * * * * *", "cancel-previous", NULL);
+	engine_begin(fx, T0 + 5);
+	created_at(fx, "canceller", T0 + 60);
+	at(fx, T0 + 120);
+	name_of("canceller", T0 + 60, prev);
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	assert_string_equal(strrchr(r->path, '/') + 1, prev);
+	body = execution_body(prev, "wf", T0 + 60, "RUNNING");
+	answer(fx, r, 200, body);
+	free(body);
+	r = expect(fx, "DELETE", "/api/v1/executions/p/d/");
+	assert_string_equal(strrchr(r->path, '/') + 1, prev);
+	name_of("canceller", T0 + 120, name);
+	snprintf(want, sizeof(want), "{\"cause\":\"schedd: superseded by %s "
+	    "(schedule canceller)\"}", name);
+	assert_string_equal(r->body, want);
+	answer(fx, r, 200, "{}");
+	r = expect(fx, "POST", "/api/v1/executions");
+	body = created_body(name);
+	answer(fx, r, 200, body);
+	free(body);
+	assert_int_equal(moved(fx, S_OVERLAP, S_CANCELLING), 1);
+	assert_int_equal(moved(fx, S_CANCELLING, S_PLAN), 1);
+	/* The previous execution is gone at Admin: nothing to wait for, nothing to cancel. */
+	at(fx, T0 + 180);
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
+	assert_int_equal(moved(fx, S_OVERLAP, S_PLAN), 1);
+	name_of("canceller", T0 + 180, name);
+	body = created_body(name);
+	answer(fx, expect(fx, "POST", "/api/v1/executions"), 200, body);
+	free(body);
+	assert_int_equal(count(fx, "DELETE"), 0);
+}
+
+static void
+test_buffer_one_holds_one_fire_and_skips_the_rest(void **state)
+{
+	struct fx	*fx = *state;
+	char		 e1[32], e2[32], e3[32], path[128], *body;
+
+	add(fx, "buffered", "0 * * * * *", "buffer-one", NULL);
+	engine_begin(fx, T0 + 5);
+	created_at(fx, "buffered", T0 + 60);
+	name_of("buffered", T0 + 60, e1);
+	name_of("buffered", T0 + 120, e2);
+	name_of("buffered", T0 + 180, e3);
+	/* 00:02: the previous execution runs: it waits. */
+	at(fx, T0 + 120);
+	body = execution_body(e1, "wf", T0 + 60, "RUNNING");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 200, body);
+	free(body);
+	assert_int_equal(moved(fx, S_OVERLAP, S_HELD), 1);
+	/* 00:03: the previous execution has ended: the waiting fire goes first, this one waits. */
+	at(fx, T0 + 180);
+	body = execution_body(e1, "wf", T0 + 60, "SUCCEEDED");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 200, body);
+	free(body);
+	assert_int_equal(moved(fx, S_HELD, S_PLAN), 1);
+	body = created_body(e2);
+	answer(fx, expect(fx, "POST", "/api/v1/executions"), 200, body);
+	free(body);
+	/* 00:04: e2 runs and 00:03 waits already: skipped. */
+	at(fx, T0 + 240);
+	body = execution_body(e2, "wf", T0 + 120, "RUNNING");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 200, body);
+	free(body);
+	/* The watch of e2 sees it end: 00:03 goes. */
+	snprintf(path, sizeof(path), "/api/v1/executions/p/d/%s", e2);
+	body = execution_body(e2, "wf", T0 + 120, "SUCCEEDED");
+	answer(fx, expect_watch(fx, path), 200, body);
+	free(body);
+	body = created_body(e3);
+	answer(fx, expect(fx, "POST", "/api/v1/executions"), 200, body);
+	free(body);
+	assert_int_equal(moved(fx, S_HELD, S_PLAN), 2);
+	{
+		char	*got = runs(fx, "buffered"), want[600];
+
+		snprintf(want, sizeof(want),
+		    "2027-01-01T00:01:00Z scheduled created 200 1 - -\n"
+		    "2027-01-01T00:02:00Z scheduled created 200 1 SUCCEEDED -\n"
+		    "2027-01-01T00:03:00Z scheduled created 200 1 - -\n"
+		    "2027-01-01T00:04:00Z scheduled skipped 0 0 - overlap buffer-one: "
+		    "the previous execution %s is RUNNING; a fire is waiting already\n",
+		    e2);
+		assert_string_equal(got, want);
+		free(got);
+	}
+}
+
+static void
+test_a_fire_being_created_counts_as_running(void **state)
+{
+	struct fx	*fx = *state;
+	char		 e1[32], *body;
+
+	add(fx, "skip_fast", "0 * * * * *", "skip", NULL);
+	add(fx, "buffer_fast", "0 * * * * *", "buffer-one", NULL);
+	engine_begin(fx, T0 + 5);
+	at(fx, T0 + 60);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	assert_int_equal(count(fx, "POST"), 2);		/* unanswered at 00:02 */
+	at(fx, T0 + 120);
+	assert_int_equal(moved(fx, S_NEW, S_DONE), 1);
+	assert_int_equal(moved(fx, S_NEW, S_HELD), 1);
+	name_of("skip_fast", T0 + 60, e1);
+	body = format("2027-01-01T00:01:00Z scheduled pending 0 0 - -\n"
+	    "2027-01-01T00:02:00Z scheduled skipped 0 0 - overlap skip: the "
+	    "previous execution %s is being created\n", e1);
+	assert_runs(fx, "skip_fast", body);
+	free(body);
+}
+
+static void
+test_stop_leaves_waiting_fires_pending(void **state)
+{
+	struct fx	*fx = *state;
+	char		 e1[32], *body;
+
+	add(fx, "holding", "0 * * * * *", "buffer-one", NULL);
+	add(fx, "retrying", "30 2 0 * * *", NULL, NULL);
+	add(fx, "recording", "50 2 0 * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	created_at(fx, "holding", T0 + 60);
+	at(fx, T0 + 120);
+	name_of("holding", T0 + 60, e1);
+	body = execution_body(e1, "wf", T0 + 60, "RUNNING");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 200, body);
+	free(body);
+	at(fx, T0 + 150);
+	answer(fx, expect(fx, "POST", "/api/v1/executions"), 503, "");
+	/* recording's request is built and waits for its commit when the stop comes. */
+	clock_manual_set(fx->clock, T0 + 170);
+	engine_stop(fx->eng, NULL, NULL);
+	settle(fx);
+	assert_int_equal(count(fx, "POST"), 0);
+	assert_int_equal(moved(fx, S_RETRY, S_DONE), 1);
+	assert_int_equal(moved(fx, S_HELD, S_DONE), 1);
+	assert_int_equal(moved(fx, S_RECORD, S_DONE), 1);
+	assert_runs(fx, "holding", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n"
+	    "2027-01-01T00:02:00Z scheduled pending 0 0 - -\n");
+	assert_runs(fx, "retrying", "2027-01-01T00:02:30Z scheduled pending 0 1 - -\n");
+	assert_runs(fx, "recording", "2027-01-01T00:02:50Z scheduled pending 0 0 - -\n");
+}
+
+static void
+test_catch_up_after_downtime(void **state)
+{
+	struct fx	*fx = *state;
+
+	add(fx, "hourly", "0 * * * *", NULL, NULL);
+	/* Down from T0 (created) to T0 + 3h + 30 s; latest: the newest fires, older skipped. */
+	engine_begin(fx, T0 + 3 * 3600 + 30);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	assert_non_null(expect(fx, "POST", "/api/v1/executions"));
+	assert_runs(fx, "hourly",
+	    "2027-01-01T01:00:00Z catchup skipped 0 0 - missed by more than the "
+	    "catch-up window (3600 s)\n"
+	    "2027-01-01T02:00:00Z catchup skipped 0 0 - missed by more than the "
+	    "catch-up window (3600 s)\n"
+	    "2027-01-01T03:00:00Z scheduled pending 0 0 - -\n");
+}
+
+static void
+test_adopted_runs_are_looked_up_or_fail_when_removed(void **state)
+{
+	struct fx	*fx = *state;
+	char		 name[32], req[512], *body;
+	int64_t		 id = add(fx, "adopted", "0 0 1 1 *", NULL, NULL);
+
+	name_of("adopted", T0 - 60, name);
+	snprintf(req, sizeof(req), "{\"project\":\"p\",\"domain\":\"d\","
+	    "\"name\":\"%s\",\"spec\":{\"launch_plan\":{\"project\":\"p\","
+	    "\"domain\":\"d\",\"name\":\"wf\",\"version\":\"v2\"},\"metadata\":"
+	    "{\"scheduled_at\":\"2026-12-31T23:59:00Z\"}}}", name);
+	{
+		char	*text;
+
+		assert_true((text = format("INSERT INTO runs (schedule_id, "
+		    "schedule_name, scheduled_at, kind, state, execution_name, "
+		    "request, recorded_at) VALUES (%lld, 'adopted', "
+		    "'2026-12-31T23:59:00Z', 'trigger', 'pending', '%s', '%s', "
+		    "'2026-12-31T23:59:00Z'); INSERT INTO runs (schedule_id, "
+		    "schedule_name, scheduled_at, kind, state, recorded_at) VALUES "
+		    "(NULL, 'gone', '2026-12-31T23:58:00Z', 'backfill', 'pending', "
+		    "'2026-12-31T23:58:00Z')", (long long)id, name, req)) != NULL);
+		sql(fx, text);
+		free(text);
+	}
+	engine_begin(fx, T0 + 5);
+	body = execution_body(name, "wf", T0 - 60, "SUCCEEDED");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 200, body);
+	free(body);
+	assert_runs(fx, "adopted", "2026-12-31T23:59:00Z trigger created 200 0 - -\n");
+	assert_runs(fx, "gone", "2026-12-31T23:58:00Z backfill failed 0 0 - the "
+	    "schedule was removed before its run was sent\n");
+	assert_int_equal(moved(fx, S_NEW, S_LOOKUP), 1);
+	assert_int_equal(moved(fx, S_NEW, S_DONE), 1);
+}
+
+static void
+test_watches_are_asked_for_in_one_batch(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 a[32], b[32], c[32], *list;
+
+	add(fx, "w_a", "0 * * * * *", NULL, NULL);
+	add(fx, "w_b", "0 * * * * *", NULL, NULL);
+	add(fx, "w_c", "0 * * * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	at(fx, T0 + 60);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	name_of("w_a", T0 + 60, a);
+	name_of("w_b", T0 + 60, b);
+	name_of("w_c", T0 + 60, c);
+	for (int i = 0; i < 3; i++) {
+		r = expect(fx, "POST", "/api/v1/executions");
+		{
+			char	*ok = created_body(strstr(r->body, a) ? a :
+				    strstr(r->body, b) ? b : c);
+
+			answer(fx, r, 200, ok);
+			free(ok);
+		}
+	}
+	at(fx, T0 + 64.9);
+	assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, NULL), 0);
+	at(fx, T0 + 65);
+	r = expect_watch(fx, "/api/v1/executions/p/d?limit=3&filters=value_in("
+	    "execution.name,");
+	assert_non_null(strstr(r->path, a));
+	assert_non_null(strstr(r->path, b));
+	assert_non_null(strstr(r->path, c));
+	assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, NULL), 0);	/* one request for the three */
+	{
+		char	*ea = execution_body(a, "wf", T0 + 60, "SUCCEEDED");
+		char	*eb = execution_body(b, "wf", T0 + 60, "RUNNING");
+
+		/* c is not in Admin's answer: unknown to Admin. */
+		assert_true((list = format("{\"executions\":[%s,%s],\"token\":\"\"}",
+		    ea, eb)) != NULL);
+		free(ea);
+		free(eb);
+	}
+	answer(fx, r, 200, list);
+	free(list);
+	assert_runs(fx, "w_a", "2027-01-01T00:01:00Z scheduled created 200 1 "
+	    "SUCCEEDED -\n");
+	assert_runs(fx, "w_b", "2027-01-01T00:01:00Z scheduled created 200 1 "
+	    "RUNNING -\n");
+	assert_runs(fx, "w_c", "2027-01-01T00:01:00Z scheduled created 200 1 "
+	    "UNKNOWN -\n");
+	/* b is looked at again 10 s later (backing off), alone. */
+	at(fx, T0 + 74.9);
+	assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, NULL), 0);
+	at(fx, T0 + 75);
+	r = expect_watch(fx, "/api/v1/executions/p/d/");
+	assert_string_equal(strrchr(r->path, '/') + 1, b);
+}
+
+static int64_t
+run_count(struct fx *fx)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	int64_t		 n;
+
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1,
+	    &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_a_burst_is_planned_in_slices_and_sends_before_the_last(void **state)
+{
+	struct fx	*fx = *state;
+	size_t		 posts;
+
+	sql(fx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 5000) INSERT INTO schedules (name, project, domain, "
+	    "launch_plan, version, cron, tz, inputs, created_at, updated_at, "
+	    "active_since) SELECT 'b' || i, 'p', 'd', 'wf', 'v2', '0 * * * * *', "
+	    "'UTC', '{\"site_id\":\"x\"}', '2027-01-01T00:00:00Z', "
+	    "'2027-01-01T00:00:00Z', '2027-01-01T00:00:00Z' FROM n");
+	engine_begin(fx, T0 + 5);
+	/* The timer plans one slice, in one transaction, and no more. */
+	clock_manual_set(fx->clock, T0 + 60);
+	assert_int_equal(run_count(fx), 2048);
+	assert_int_equal(count(fx, "POST"), 0);
+	reply(expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
+	/* One turn of the loop: the first slice's requests leave, the next slice is planned. */
+	event_base_loop(fx->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	posts = count(fx, "POST");
+	assert_true(posts >= 2048);
+	assert_true(posts < 5000);
+	assert_true(run_count(fx) > 2048);
+	for (int i = 0; i < 10 && count(fx, "POST") < 5000; i++)
+		settle(fx);
+	assert_int_equal(count(fx, "POST"), 5000);
+	assert_int_equal(run_count(fx), 5000);
+}
+
+static void
+test_a_slice_that_cannot_be_recorded_is_retried_whole(void **state)
+{
+	struct fx	*fx = *state;
+
+	for (int i = 0; i < 5; i++) {
+		char	name[16];
+
+		snprintf(name, sizeof(name), "f%d", i);
+		add(fx, name, "* * * * * *", NULL, "p/d/wf@v2");
+	}
+	engine_begin(fx, T0 + 0.5);
+	sql(fx, "CREATE TRIGGER inject BEFORE INSERT ON runs WHEN "
+	    "NEW.schedule_name = 'f3' BEGIN SELECT RAISE(ABORT, 'injected'); END");
+	for (int t = 1; t <= 12; t++)
+		at(fx, T0 + t);
+	assert_int_equal(count_on(fx, -1, NULL), 0);
+	assert_non_null(strstr(fx->logbuf, "recording 5 due schedules"));
+	assert_null(strstr(fx->logbuf, "recording 6 due schedules"));
+	sql(fx, "DROP TRIGGER inject");
+	for (int t = 13; t <= 30; t++)
+		at(fx, T0 + t);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
+	/* Every instant of the fault is owed and goes late, once, not as catch-up: 30 x 5. */
+	assert_int_equal(count(fx, "POST"), 150);
+	assert_int_equal(run_count(fx), 150);
+	{
+		char	*got = runs(fx, "f3");
+
+		assert_null(strstr(got, "catchup"));
+		assert_null(strstr(got, "skipped"));
+		free(got);
+	}
+}
+
+static void
+test_every_transition_is_exercised(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(legal) / sizeof(legal[0]); i++)
+		if (seen[legal[i][0]][legal[i][1]] == 0)
+			fail_msg("no case takes %s -> %s", state_names[legal[i][0]],
+			    state_names[legal[i][1]]);
+	/* And nothing the table does not allow. */
+	for (int i = 0; i < ENGINE_FIRE_STATES; i++)
+		for (int j = 0; j < ENGINE_FIRE_STATES; j++) {
+			int	ok = 0;
+
+			for (size_t k = 0; k < sizeof(legal) / sizeof(legal[0]); k++)
+				ok |= legal[k][0] == i && legal[k][1] == j;
+			if (seen[i][j] != 0 && !ok)
+				fail_msg("unexpected transition %s -> %s",
+				    state_names[i], state_names[j]);
+		}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define CASE(t)	cmocka_unit_test_setup_teardown(t, setup, teardown)
+		CASE(test_fires_on_time_with_the_exact_body),
+		CASE(test_already_exists_is_confirmed_by_get),
+		CASE(test_unavailable_admin_is_retried_and_the_recorded_request_looked_up),
+		CASE(test_a_lookup_that_finds_it_and_one_that_fails_again),
+		CASE(test_permanent_errors_fail_at_once),
+		CASE(test_a_2xx_that_is_not_admins_answer_is_looked_up),
+		CASE(test_launch_plan_lookups),
+		CASE(test_overlap_skip_and_cancel_previous),
+		CASE(test_cancel_previous_terminates_then_fires),
+		CASE(test_buffer_one_holds_one_fire_and_skips_the_rest),
+		CASE(test_a_fire_being_created_counts_as_running),
+		CASE(test_stop_leaves_waiting_fires_pending),
+		CASE(test_catch_up_after_downtime),
+		CASE(test_adopted_runs_are_looked_up_or_fail_when_removed),
+		CASE(test_watches_are_asked_for_in_one_batch),
+		CASE(test_a_burst_is_planned_in_slices_and_sends_before_the_last),
+		CASE(test_a_slice_that_cannot_be_recorded_is_retried_whole),
+		cmocka_unit_test(test_every_transition_is_exercised),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
