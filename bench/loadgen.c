@@ -10,7 +10,7 @@
 
 struct slot {
 	CURL		*easy;
-	char		 body[1024];
+	char		 body[2048];	/* room for the longest --lp and --prefix */
 	long		 index;		/* request number, -1 when idle */
 };
 
