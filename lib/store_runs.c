@@ -6,16 +6,24 @@
 
 #include "store_int.h"
 
+/* A row of runs as struct run has it. */
+#define RUN_SELECT							\
+	"SELECT id, schedule_name, scheduled_at, kind, state, "		\
+	"execution_name, http_status, error, attempts, phase, "		\
+	"recorded_at, sent_at FROM runs"
+
 #define SQL(id)	[(id) - STMT_RUNS_FIRST]
 
 const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 			    STMT_RUNS_FIRST] = {
 	SQL(STMT_RUN_EACH) = { "run_each",
-	    "SELECT id, schedule_name, scheduled_at, kind, state, "
-	    "execution_name, http_status, error, attempts, phase, "
-	    "recorded_at, sent_at FROM runs WHERE (?1 IS NULL OR "
-	    "schedule_name = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY "
-	    "scheduled_at DESC, id DESC LIMIT ?3" },
+	    RUN_SELECT " WHERE (?2 IS NULL OR state = ?2) "
+	    "ORDER BY scheduled_at DESC, id DESC LIMIT ?3" },
+	/* Apart: one schedule's runs walk the (schedule_name, scheduled_at) index. */
+	SQL(STMT_RUN_EACH_NAME) = { "run_each_name",
+	    RUN_SELECT " WHERE schedule_name = ?1 AND "
+	    "(?2 IS NULL OR state = ?2) ORDER BY scheduled_at DESC, id DESC "
+	    "LIMIT ?3" },
 	SQL(STMT_RUN_REQUEST) = { "run_request",
 	    "INSERT INTO runs (schedule_id, schedule_name, scheduled_at, "
 	    "kind, state, recorded_at) VALUES (?1, ?2, ?3, ?4, 'pending', "
@@ -47,9 +55,14 @@ const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 	SQL(STMT_RUN_PHASE) = { "run_phase",
 	    "UPDATE runs SET phase = ?2, started_at = coalesce(?3, "
 	    "started_at), ended_at = coalesce(?4, ended_at) WHERE id = ?1" },
+	/*
+	 * Once, at start-up. NOT INDEXED: one pass over the table and a sort
+	 * of the few rows it keeps, not a walk of runs_scheduled_at with a
+	 * table look-up for every run.
+	 */
 	SQL(STMT_WATCH_EACH) = { "watch_each",
 	    "SELECT id, coalesce(schedule_id, 0), request, phase FROM runs "
-	    "WHERE state = 'created' AND request IS NOT NULL AND "
+	    "NOT INDEXED WHERE state = 'created' AND request IS NOT NULL AND "
 	    "recorded_at >= ?1 AND (phase IS NULL OR phase NOT IN "
 	    "('SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT')) ORDER BY "
 	    "scheduled_at, id" },
@@ -95,9 +108,11 @@ store_run_each(struct store *st, const char *name, const char *state,
 	struct run	 r;
 	int		 rc, ret = 0;
 
-	if (store__statement(st, STMT_RUN_EACH, &stmt, e) == -1)
+	if (store__statement(st, name != NULL ? STMT_RUN_EACH_NAME :
+	    STMT_RUN_EACH, &stmt, e) == -1)
 		return -1;
-	store__bind_text(stmt, 1, name);
+	if (name != NULL)
+		store__bind_text(stmt, 1, name);
 	store__bind_text(stmt, 2, state);
 	sqlite3_bind_int(stmt, 3, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

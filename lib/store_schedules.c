@@ -53,10 +53,16 @@ const struct store__sql	store__schedules_sql[STMT_RUNS_FIRST -
 	SQL(STMT_CHANGE_RECORD) = { "change_record",
 	    "INSERT INTO changes (at, os_user, command, schedule_name, before, "
 	    "after, schedule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	/*
+	 * NOT INDEXED: read only the rows after ?1, by rowid. Left to itself
+	 * the planner walks all of changes_schedule to skip the GROUP BY sort.
+	 */
 	SQL(STMT_CHANGES_SINCE) = { "changes_since",
 	    "SELECT max(id), coalesce(max(schedule_id), 0), schedule_name "
-	    "FROM changes WHERE id > ?1 GROUP BY schedule_name "
+	    "FROM changes NOT INDEXED WHERE id > ?1 GROUP BY schedule_name "
 	    "ORDER BY max(id)" },
+	SQL(STMT_CHANGES_LAST) = { "changes_last",
+	    "SELECT coalesce(max(id), ?1) FROM changes WHERE id > ?1" },
 	SQL(STMT_TIMING_EACH) = { "timing_each", TIMING_SELECT },
 	/* Two statements, not one with (?1 IS NULL OR ...): that one scans. */
 	SQL(STMT_TIMING_GET_ID) = { "timing_get_id",
@@ -291,7 +297,9 @@ store_changes_since(struct store *st, int64_t after, int64_t *last,
 	sqlite3_stmt	*stmt;
 	int		 rc, ret = 0;
 
-	if (store__statement(st, STMT_CHANGES_SINCE, &stmt, e) == -1)
+	/* Without a callback only the newest id is wanted: no grouping. */
+	if (store__statement(st, cb != NULL ? STMT_CHANGES_SINCE :
+	    STMT_CHANGES_LAST, &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, after);
 	*last = after;

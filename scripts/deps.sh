@@ -5,7 +5,7 @@ set -eu
 packages="gcc make cmake pkg-config clang libclang-rt-14-dev
 libevent-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libyaml-dev
 libsystemd-dev libcmocka-dev python3 python3-croniter sqlite3 tzdata
-openssl procps"
+openssl procps linux-perf"
 
 missing=""
 for p in $packages; do

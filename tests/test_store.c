@@ -803,6 +803,11 @@ test_readonly_refuses_writes(void **state)
 
 /* ------------------------------------------------------------ migrations */
 
+static void	check_timing_at(struct store *, int64_t, const char *,
+		    const char *, const char *, int);
+#define check_timing(st, id, name, want) \
+	check_timing_at((st), (id), (name), (want), __FILE__, __LINE__)
+
 /*
  * From every earlier version k (0 = an empty file): apply migrations 1..k by
  * hand, as an older schedd left the file, and let store_open finish the job.
@@ -846,6 +851,13 @@ test_migrate_from_every_version(void **state)
 			raw_exec(db, "INSERT INTO changes (at, os_user, command, "
 			    "schedule_name, after) VALUES ('2026-01-01T00:00:00Z', "
 			    "'ana', 'add', 'old', '{}')");
+			raw_exec(db, "INSERT INTO runs (schedule_id, "
+			    "schedule_name, scheduled_at, kind, state, "
+			    "recorded_at) VALUES (1, 'old', "
+			    "'2026-01-02T00:00:00Z', 'scheduled', 'created', "
+			    "'2026-01-02T00:00:00Z'), (1, 'old', "
+			    "'2026-01-03T00:00:00Z', 'trigger', 'created', "
+			    "'2026-01-03T00:00:00Z')");
 		}
 		assert_int_equal(raw_int(db, "PRAGMA user_version"), k);
 		raw_close(db);
@@ -858,6 +870,10 @@ test_migrate_from_every_version(void **state)
 			    0);
 			assert_string_equal(s.cron, "@daily");
 			schedule_clear(&s);
+			/* Indexes a migration adds cover the rows already there. */
+			check_timing(st, 1, NULL, "1 old @daily UTC "
+			    "2026-01-01T00:00:00Z 0 latest 3600 allow "
+			    "2026-01-02T00:00:00Z\n");
 		}
 		store_close(st);
 
@@ -2290,8 +2306,6 @@ check_timing_at(struct store *st, int64_t id, const char *name,
 		_fail(file, line);
 	}
 }
-#define check_timing(st, id, name, want) \
-	check_timing_at((st), (id), (name), (want), __FILE__, __LINE__)
 
 /*
  * One schedule by id or by name, none for a missing one; last_instant is
@@ -2395,6 +2409,167 @@ test_schedule_get_id(void **state)
 	store_close(st);
 }
 
+/* store_changes_since's callback: "id name" lines. */
+static int
+changed_cb(int64_t id, const char *name, void *arg, struct err *e)
+{
+	struct collected	*c = arg;
+	char			 line[160];
+
+	(void)e;
+	snprintf(line, sizeof(line), "%lld %s\n", (long long)id, name);
+	strncat(c->text, line, sizeof(c->text) - strlen(c->text) - 1);
+	c->calls++;
+	return 0;
+}
+
+/* The change feed: each schedule changed after an id once, newest change last. */
+static void
+test_changes_since(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = open_store(f->path, STORE_CREATE);
+	struct collected c;
+	struct schedule	 a, b;
+	struct err	 e = { "", 0 };
+	int64_t		 last, t = T("2026-11-26T06:00:00Z");
+
+	bare_schedule(&a, "a");
+	bare_schedule(&b, "b");
+	put_ok(st, &a);
+	put_ok(st, &b);
+	assert_int_equal(store_changes_since(st, 0, &last, changed_cb, &c,
+	    &e), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_change_record(st, t, "add", &a, NULL, "{}",
+	    &e), 0);
+	assert_int_equal(store_change_record(st, t, "add", &b, NULL, "{}",
+	    &e), 0);
+	assert_int_equal(store_change_record(st, t, "pause", &a, "{}", "{}",
+	    &e), 0);
+	b.id = 0;	/* removed: its name is all the feed has */
+	assert_int_equal(store_change_record(st, t, "remove", &b, "{}", NULL,
+	    &e), 0);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_changes_since(st, 0, &last, changed_cb, &c,
+	    &e), 0);
+	assert_string_equal(c.text, "1 a\n2 b\n");
+	assert_int_equal(last, 4);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_changes_since(st, 3, &last, changed_cb, &c,
+	    &e), 0);
+	assert_string_equal(c.text, "0 b\n");
+	assert_int_equal(last, 4);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_changes_since(st, 4, &last, changed_cb, &c,
+	    &e), 0);
+	assert_int_equal(c.calls, 0);
+	assert_int_equal(last, 4);
+	/* No callback: only where the feed stands. */
+	assert_int_equal(store_changes_since(st, 0, &last, NULL, NULL, &e), 0);
+	assert_int_equal(last, 4);
+	assert_int_equal(store_changes_since(st, 2, &last, NULL, NULL, &e), 0);
+	assert_int_equal(last, 4);
+	assert_int_equal(store_changes_since(st, 9, &last, NULL, NULL, &e), 0);
+	assert_int_equal(last, 9);
+	schedule_clear(&a);
+	schedule_clear(&b);
+	store_close(st);
+}
+
+/* Retention: the oldest finished runs before the cutoff go, a batch at a time; pending ones stay. */
+static void
+test_runs_prune(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = open_store(f->path, STORE_CREATE);
+	struct err	 e = { "", 0 };
+	sqlite3		*db;
+	int		 deleted;
+
+	put_bare(st, "a");
+	db = raw_open(f->path);
+	raw_exec(db, "INSERT INTO runs (id, schedule_id, schedule_name, "
+	    "scheduled_at, kind, state, recorded_at) VALUES "
+	    "(1, 1, 'a', '2026-03-01T00:00:00Z', 'scheduled', 'created', 'x'), "
+	    "(2, 1, 'a', '2026-01-01T00:00:00Z', 'scheduled', 'pending', 'x'), "
+	    "(3, 1, 'a', '2026-02-01T00:00:00Z', 'backfill', 'failed', 'x'), "
+	    "(4, 1, 'a', '2026-01-15T00:00:00Z', 'catchup', 'skipped', 'x'), "
+	    "(5, 1, 'a', '2026-06-01T00:00:00Z', 'scheduled', 'created', 'x')");
+	assert_int_equal(store_runs_prune(st, T("2026-05-01T00:00:00Z"), 2,
+	    &deleted, &e), 0);
+	assert_int_equal(deleted, 2);
+	check_rows(db, "SELECT id FROM runs ORDER BY id", "1\n2\n5\n");
+	assert_int_equal(store_runs_prune(st, T("2026-05-01T00:00:00Z"), 2,
+	    &deleted, &e), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(store_runs_prune(st, T("2026-05-01T00:00:00Z"), 2,
+	    &deleted, &e), 0);
+	assert_int_equal(deleted, 0);
+	check_rows(db, "SELECT id FROM runs ORDER BY id", "2\n5\n");
+	raw_close(db);
+	store_close(st);
+}
+
+/*
+ * What the daemon runs per fire, per result, per watched execution and
+ * per reload is an index look-up: no statement's query plan scans a table,
+ * and the ones the migrations added an index for use it. The plans are
+ * those of a fresh database without statistics, as the daemon's are.
+ */
+static void
+test_hot_statements_use_indexes(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*index;	/* the plan must name it; NULL: any */
+	} hot[] = {
+		{ "timing_get_id", "runs_last_instant" },
+		{ "timing_get_name", "runs_last_instant" },
+		{ "schedule_get", NULL },
+		{ "schedule_get_id", NULL },
+		{ "run_fire", NULL },
+		{ "run_fire_existing", NULL },
+		{ "run_skip", NULL },
+		{ "run_result", NULL },
+		{ "run_request_body", NULL },
+		{ "run_phase", NULL },
+		{ "runs_prune", "runs_scheduled_at" },
+		{ "heartbeat_touch", NULL },
+		{ "changes_since", NULL },
+		{ "changes_last", NULL },
+		{ "pending_each", "runs_pending" },
+	};
+	struct fx	*f = *state;
+	sqlite3		*db;
+
+	make_db(f);
+	db = raw_open(f->path);
+	for (size_t i = 0; i < NELEM(hot); i++) {
+		const char	*sql = NULL, *name;
+		char		*eqp, *plan;
+
+		for (int j = 0; (sql = store_statement_sql(j, &name)) != NULL;
+		    j++)
+			if (strcmp(name, hot[i].name) == 0)
+				break;
+		if (sql == NULL)
+			fail_msg("no statement named %s", hot[i].name);
+		if ((eqp = malloc(strlen(sql) + 32)) == NULL)
+			fail_msg("out of memory");
+		sprintf(eqp, "EXPLAIN QUERY PLAN %s", sql);
+		/* id|parent|notused|detail: the details, one a line. */
+		plan = raw_rows(db, eqp);
+		if (strstr(plan, "|SCAN ") != NULL || (hot[i].index != NULL &&
+		    strstr(plan, hot[i].index) == NULL))
+			fail_msg("%s: %s\nplan:\n%s", hot[i].name, sql, plan);
+		free(plan);
+		free(eqp);
+	}
+	raw_close(db);
+}
+
 int
 main(void)
 {
@@ -2435,6 +2610,9 @@ main(void)
 		TEST(test_run_fire_states),
 		TEST(test_timing_get),
 		TEST(test_schedule_get_id),
+		TEST(test_changes_since),
+		TEST(test_runs_prune),
+		TEST(test_hot_statements_use_indexes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

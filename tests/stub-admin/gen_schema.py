@@ -22,6 +22,7 @@ ROOTS = [
     "flyteidl.admin.ExecutionTerminateRequest",
     "flyteidl.admin.ExecutionTerminateResponse",
     "flyteidl.admin.Execution",
+    "flyteidl.admin.ExecutionList",
     "flyteidl.admin.LaunchPlan",
     "flyteidl.admin.LaunchPlanList",
     "flyteidl.service.OAuth2MetadataResponse",

@@ -55,6 +55,7 @@ struct conv {
 	size_t	 errlen;
 	int	 failed;
 	char	 path[512];	/* field path of the value being converted */
+	size_t	 pathlen;
 };
 
 static cJSON	*conv_message(struct conv *, int, const cJSON *);
@@ -97,14 +98,38 @@ raw(const cJSON *v, char *buf, size_t len)
 	return buf;
 }
 
-/* Append pre, arg, post to the path; returns the length to cut back to. */
+static void
+path_add(struct conv *c, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n > sizeof(c->path) - 1 - c->pathlen)
+		n = sizeof(c->path) - 1 - c->pathlen;
+	memcpy(c->path + c->pathlen, s, n);
+	c->pathlen += n;
+	c->path[c->pathlen] = '\0';
+}
+
+/*
+ * Append pre, arg, post to the path; returns the length to cut back to.
+ * Done for every field of every body, so no printf: it showed in profiles.
+ */
 static size_t
 path_push(struct conv *c, const char *pre, const char *arg, const char *post)
 {
-	size_t	len = strlen(c->path);
+	size_t	mark = c->pathlen;
 
-	snprintf(c->path + len, sizeof(c->path) - len, "%s%s%s", pre, arg, post);
-	return len;
+	path_add(c, pre);
+	path_add(c, arg);
+	path_add(c, post);
+	return mark;
+}
+
+static void
+path_cut(struct conv *c, size_t mark)
+{
+	c->pathlen = mark;
+	c->path[mark] = '\0';
 }
 
 static const char *
@@ -844,13 +869,19 @@ conv_field(struct conv *c, const struct pj_field *f, const cJSON *in)
 			}
 			mark = path_push(c, "[\"", child->string, "\"]");
 		} else {
-			snprintf(buf, sizeof(buf), "%d", i++);
-			mark = path_push(c, "[", buf, "]");
+			char	 digits[16], *d = digits + sizeof(digits) - 1;
+			int	 k = i++;
+
+			*d = '\0';
+			do
+				*--d = (char)('0' + k % 10);
+			while ((k /= 10) > 0);
+			mark = path_push(c, "[", d, "]");
 		}
 		v = conv_value(c, f, child);
 		if (v == NULL)
 			goto fail;
-		c->path[mark] = '\0';
+		path_cut(c, mark);
 		if (f->label == PJ_MAP)
 			cJSON_AddItemToObject(out, child->string, v);
 		else
@@ -997,7 +1028,7 @@ conv_message(struct conv *c, int msg, const cJSON *in)
 		vals[i] = conv_field(c, f, child);
 		if (vals[i] == NULL)
 			goto fail;
-		c->path[mark] = '\0';
+		path_cut(c, mark);
 	}
 	if ((out = cJSON_CreateObject()) == NULL)
 		goto fail;
@@ -1035,7 +1066,7 @@ pjson_convert(int msg, const cJSON *in, int flags, const char *where,
 	c.flags = flags;
 	c.err = err;
 	c.errlen = errlen;
-	snprintf(c.path, sizeof(c.path), "%s", where);
+	path_add(&c, where);
 	if (msg < 0 || (size_t)msg >= sizeof(pj_messages) / sizeof(pj_messages[0])) {
 		snprintf(err, errlen, "stub: no such message");
 		return NULL;

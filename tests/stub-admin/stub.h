@@ -2,6 +2,7 @@
 #ifndef STUB_H
 #define STUB_H
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 #include <cjson/cJSON.h>
@@ -26,12 +27,31 @@ struct stub_opts {
 	double		 outage_end;
 	int		 close_during_outage;	/* drop connections, no reply */
 	double		 phase_after;		/* seconds per phase; 0: stay QUEUED */
+	double		 phase_spread;		/* terminal phase spread over this many more seconds */
+	int		 no_records;		/* keep no request records in memory */
 	int		 auth;			/* bearer tokens on /api */
 	const char	*client_id;
 	char		*client_secret;		/* owned */
 	int		 token_ttl;		/* seconds */
 	const char	*auth_header;		/* advertised authorization_metadata_key */
 };
+
+/* GET /stub/stats: what reached each route, and how late the creates came. */
+struct stub_stats {
+	unsigned long long	 create_requests;	/* POST /api/v1/executions */
+	unsigned long long	 creates;		/* of those, carried out */
+	unsigned long long	 execution_gets;
+	unsigned long long	 list_requests;		/* ListExecutions */
+	unsigned long long	 list_returned;		/* executions in their pages */
+	unsigned long long	 deletes;
+	unsigned long long	 launch_plan_gets;	/* get, list and active */
+	long long		 first_create_ms;	/* wall clock; 0: none yet */
+	long long		 last_create_ms;
+	int32_t			*late;			/* ms late per create with scheduled_at */
+	size_t			 nlate, caplate;
+};
+
+struct record;
 
 struct stub {
 	struct stub_opts	 o;
@@ -41,7 +61,10 @@ struct stub {
 	struct timespec		 start;		/* CLOCK_MONOTONIC at start */
 	FILE			*record;
 	FILE			*log;
-	cJSON			*records;	/* accepted requests, for /stub/requests */
+	struct event		*flush_ev;	/* writes record and log out once per loop pass */
+	struct record		*records;	/* accepted requests, for /stub/requests */
+	size_t			 nrecords, caprecords;
+	struct stub_stats	 stats;
 	unsigned long long	 rng;		/* fault injection stream */
 	struct call		*pending;	/* replies waiting on latency or a close */
 	struct catalog		*catalog;
@@ -63,6 +86,7 @@ struct call {
 	char			*segs[8];	/* path segments, percent-decoded */
 	int			 nsegs;
 	char			*body;		/* NUL-terminated, "" when none */
+	long long		 recv_ms;	/* wall clock when the request was read */
 	size_t			 bodylen;
 	int			 flags;		/* CALL_* */
 	const char		*auth_header;	/* header that carried a bearer token */
@@ -88,6 +112,8 @@ void	 stub_wallclock(long long *secs, int *nanos);
 
 /* Answer with body (taken over, printed compactly). */
 void	 call_json(struct call *, int status, cJSON *body);
+/* Answer with JSON text already made (taken over; NULL: out of memory). */
+void	 call_raw_json(struct call *, int status, char *text);
 /* Answer with a grpc-gateway error: {"code":code,"message":...,"details":[]}. */
 void	 call_error(struct call *, int status, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
@@ -116,14 +142,65 @@ int	 catalog_has_project(const struct catalog *, const char *project,
 int	 catalog_check_inputs(const cJSON *lp, const cJSON *literals, char *err,
 	    size_t errlen);
 
+/* Record a create's lateness: received at recv_ms, scheduled at sched_ms (both wall clock). */
+void	 stub_note_create(struct stub *, long long recv_ms, long long sched_ms, int has_sched);
+
 /* executions.c: executions created through the stub. */
 struct execs *execs_new(struct stub *);
 void	 execs_free(struct execs *);
 void	 execs_reset(struct execs *);
 /* Answer /api/v1/executions...; 0 if not such a path. */
 int	 execs_route(struct execs *, struct call *);
+/* How many executions are stored. */
+size_t	 execs_count(const struct execs *);
 /* POST /stub/executions/{project}/{domain}/{name}/phase {"phase": NAME}. */
 void	 execs_force_phase(struct execs *, struct call *);
+
+/* filters.c: Admin's `filters` for ListExecutions. */
+enum { FF_PROJECT, FF_DOMAIN, FF_NAME, FF_PHASE, FF_CREATED, FF_UPDATED, FF_STARTED,
+	FF_LP_PROJECT, FF_LP_DOMAIN, FF_LP_NAME, FF_LP_VERSION,
+	FF_WF_PROJECT, FF_WF_DOMAIN, FF_WF_NAME, FF_WF_VERSION };
+
+struct filter {
+	int		 op;
+	int		 field;		/* FF_* */
+	char		**values;	/* split on ';' */
+	int		 nvalues;
+	long long	*times;		/* time fields: values in µs since the epoch */
+};
+
+struct filters {
+	struct filter	*f;
+	int		 n;
+};
+
+/* An error as Admin would answer it. */
+struct filter_error {
+	int	status;
+	int	code;
+	char	msg[512];
+};
+
+/* One execution row joined with its launch plan and workflow; times in µs, < 0 for NULL. */
+struct filter_row {
+	const char	*project, *domain, *name, *phase;
+	long long	 created_us, updated_us, started_us;
+	const char	*lp_project, *lp_domain, *lp_name, *lp_version;
+	const char	*wf_project, *wf_domain, *wf_name, *wf_version;
+};
+
+/*
+ * Parse `text` (already URL-decoded). Returns 0, or -1 with e filled in.
+ * What Postgres would refuse only when the query runs goes to db
+ * (db->status 0 when nothing), for the caller to answer after its own checks.
+ */
+int	 filters_parse(const char *text, struct filters *, struct filter_error *e,
+	    struct filter_error *db);
+void	 filters_free(struct filters *);
+/* Whether the row passes every filter. */
+int	 filters_match(const struct filters *, const struct filter_row *);
+/* The names an eq or value_in on execution_name pins the rows to (count), or -1 if none. */
+int	 filters_names(const struct filters *, char ***names);
 
 /* oauth.c: client-credentials tokens, discovery, bearer checks. */
 struct oauth *oauth_new(struct stub *);

@@ -31,8 +31,9 @@ usage(void)
 	    "usage: stub_admin --catalog FILE [--port N] [--port-file FILE] [--record FILE]\n"
 	    "         [--log FILE] [--fail-rate P] [--fail-seed N] [--lost-reply-rate P]\n"
 	    "         [--latency-ms N] [--outage START_S:END_S] [--close-during-outage]\n"
-	    "         [--phase-after S] [--auth --client-id ID (--client-secret S |\n"
-	    "         --client-secret-file F) [--token-ttl S] [--auth-header NAME]]\n");
+	    "         [--phase-after S [--phase-spread W]] [--no-records]\n"
+	    "         [--auth --client-id ID (--client-secret S | --client-secret-file F)\n"
+	    "         [--token-ttl S] [--auth-header NAME]]\n");
 	exit(2);
 }
 
@@ -72,20 +73,33 @@ stub_wallclock(long long *secs, int *nanos)
 	*nanos = (int)(now.tv_nsec / 1000 * 1000);
 }
 
-static void
-rfc3339_ms(char *buf, size_t len)
+static long long
+wall_ms(void)
 {
-	long long	secs;
-	int		nanos;
-	char		tmp[64];
-	size_t		n;
+	struct timespec	now;
 
-	stub_wallclock(&secs, &nanos);
-	pjson_format_timestamp(secs, 0, tmp, sizeof(tmp));
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* A wall clock instant in ms as RFC 3339 UTC with milliseconds. */
+static void
+format_ms(long long ms, char *buf, size_t len)
+{
+	char	tmp[64];
+	size_t	n;
+
+	pjson_format_timestamp(ms / 1000, 0, tmp, sizeof(tmp));
 	n = strlen(tmp);
 	if (n > 0)
 		tmp[n - 1] = '\0';	/* drop the Z */
-	snprintf(buf, len, "%s.%03dZ", tmp, nanos / 1000000);
+	snprintf(buf, len, "%s.%03dZ", tmp, (int)(ms % 1000));
+}
+
+static void
+rfc3339_ms(char *buf, size_t len)
+{
+	format_ms(wall_ms(), buf, len);
 }
 
 /* --- answering ------------------------------------------------------- */
@@ -105,6 +119,17 @@ call_json(struct call *c, int status, cJSON *body)
 	char	*text = body ? cJSON_PrintUnformatted(body) : NULL;
 
 	cJSON_Delete(body);
+	if (text == NULL) {
+		call_set(c, 500, strdup("{\"code\":13,\"message\":\"stub: out of memory\",\"details\":[]}"),
+		    "application/json");
+		return;
+	}
+	call_set(c, status, text, "application/json");
+}
+
+void
+call_raw_json(struct call *c, int status, char *text)
+{
 	if (text == NULL) {
 		call_set(c, 500, strdup("{\"code\":13,\"message\":\"stub: out of memory\",\"details\":[]}"),
 		    "application/json");
@@ -271,6 +296,7 @@ call_new(struct stub *st, struct evhttp_request *req)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	c->recv_ms = wall_ms();
 	c->st = st;
 	c->req = req;
 	c->method = evhttp_request_get_command(req);
@@ -317,6 +343,53 @@ call_new(struct stub *st, struct evhttp_request *req)
 
 /* --- records and log ------------------------------------------------- */
 
+/* An accepted request as /stub/requests shows it: its JSON line, and what the query filters on. */
+struct record {
+	char	 method[8];
+	char	*path;
+	char	*line;
+};
+
+static void
+records_clear(struct stub *st)
+{
+	size_t	i;
+
+	for (i = 0; i < st->nrecords; i++) {
+		free(st->records[i].path);
+		free(st->records[i].line);
+	}
+	free(st->records);
+	st->records = NULL;
+	st->nrecords = st->caprecords = 0;
+}
+
+/*
+ * Record and log lines are buffered and written once per pass of the event
+ * loop, by an event of the highest priority: it runs before the replies of
+ * that pass reach their sockets, so a client that has its answer finds the
+ * line in the file, and a burst costs one write, not one per request.
+ */
+static void
+flush_soon(struct stub *st)
+{
+	if (st->flush_ev && !event_pending(st->flush_ev, EV_TIMEOUT, NULL))
+		event_active(st->flush_ev, EV_TIMEOUT, 0);
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct stub	*st = arg;
+
+	(void)fd;
+	(void)what;
+	if (st->record)
+		fflush(st->record);
+	if (st->log)
+		fflush(st->log);
+}
+
 static void
 log_call(struct stub *st, struct call *c)
 {
@@ -340,8 +413,8 @@ log_call(struct stub *st, struct call *c)
 		cJSON_AddStringToObject(j, "note", c->note);
 	if ((line = cJSON_PrintUnformatted(j)) != NULL) {
 		fprintf(st->log, "%s\n", line);
-		fflush(st->log);
 		cJSON_free(line);
+		flush_soon(st);
 	}
 	cJSON_Delete(j);
 }
@@ -353,7 +426,10 @@ record_call(struct stub *st, struct call *c)
 	const char		*h;
 	char			 at[64], *line;
 	cJSON			*j, *body;
+	struct record		*r;
 
+	if (st->record == NULL && st->o.no_records)
+		return;
 	rfc3339_ms(at, sizeof(at));
 	if (c->rec_body) {
 		body = c->rec_body;
@@ -377,12 +453,198 @@ record_call(struct stub *st, struct call *c)
 		cJSON_AddStringToObject(j, "accept", h);
 	if (c->auth_header)
 		cJSON_AddStringToObject(j, "auth_header", c->auth_header);
-	if (st->record && (line = cJSON_PrintUnformatted(j)) != NULL) {
+	line = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (line == NULL)
+		return;
+	if (st->record) {
 		fprintf(st->record, "%s\n", line);
-		fflush(st->record);
-		cJSON_free(line);
+		flush_soon(st);
 	}
-	cJSON_AddItemToArray(st->records, j);
+	/* Kept as text: a tenth of the memory of the parsed tree, parsed again when asked for. */
+	if (!st->o.no_records) {
+		if (st->nrecords == st->caprecords) {
+			size_t	 cap = st->caprecords ? st->caprecords * 2 : 256;
+
+			if ((r = realloc(st->records, cap * sizeof(*r))) == NULL) {
+				cJSON_free(line);
+				return;
+			}
+			st->records = r;
+			st->caprecords = cap;
+		}
+		r = &st->records[st->nrecords];
+		snprintf(r->method, sizeof(r->method), "%s", c->method_name);
+		if ((r->path = strdup(c->path)) == NULL) {
+			cJSON_free(line);
+			return;
+		}
+		r->line = line;
+		st->nrecords++;
+	} else
+		cJSON_free(line);
+}
+
+/* --- statistics ------------------------------------------------------ */
+
+void
+stub_note_create(struct stub *st, long long recv_ms, long long sched_ms, int has_sched)
+{
+	struct stub_stats	*ss = &st->stats;
+	long long		 late;
+	int32_t			*nl;
+
+	ss->creates++;
+	if (ss->first_create_ms == 0)
+		ss->first_create_ms = recv_ms;
+	ss->last_create_ms = recv_ms;
+	if (!has_sched)
+		return;
+	if (ss->nlate == ss->caplate) {
+		size_t	cap = ss->caplate ? ss->caplate * 2 : 4096;
+
+		if ((nl = realloc(ss->late, cap * sizeof(*nl))) == NULL)
+			return;
+		ss->late = nl;
+		ss->caplate = cap;
+	}
+	late = recv_ms - sched_ms;
+	if (late > INT32_MAX)
+		late = INT32_MAX;
+	if (late < INT32_MIN)
+		late = INT32_MIN;
+	ss->late[ss->nlate++] = (int32_t)late;
+}
+
+/* The k-th smallest of v[0..n) (0-based); v is reordered. Quickselect: a million in a few ms. */
+static int32_t
+select_kth(int32_t *v, size_t n, size_t k)
+{
+	size_t	lo = 0, hi = n - 1, i, j;
+	int32_t	pivot, t;
+
+	while (lo < hi) {
+		pivot = v[lo + (hi - lo) / 2];
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+/* Nearest-rank percentile p (0 < p <= 100) of n samples. */
+static size_t
+rank(size_t n, double p)
+{
+	size_t	r = (size_t)(p / 100.0 * (double)n + 0.999999999);
+
+	return r == 0 ? 0 : r - 1;
+}
+
+static cJSON *
+stats_json(struct stub *st)
+{
+	struct stub_stats	*ss = &st->stats;
+	cJSON			*j = cJSON_CreateObject(), *o;
+	int32_t			*copy, mn, mx;
+	char			 at[64];
+	size_t			 i;
+
+	o = cJSON_AddObjectToObject(j, "creates");
+	cJSON_AddNumberToObject(o, "requests", (double)ss->create_requests);
+	cJSON_AddNumberToObject(o, "accepted", (double)ss->creates);
+	if (ss->first_create_ms) {
+		format_ms(ss->first_create_ms, at, sizeof(at));
+		cJSON_AddStringToObject(o, "first_at", at);
+		format_ms(ss->last_create_ms, at, sizeof(at));
+		cJSON_AddStringToObject(o, "last_at", at);
+	} else {
+		cJSON_AddNullToObject(o, "first_at");
+		cJSON_AddNullToObject(o, "last_at");
+	}
+	cJSON_AddNumberToObject(j, "execution_gets", (double)ss->execution_gets);
+	o = cJSON_AddObjectToObject(j, "list_executions");
+	cJSON_AddNumberToObject(o, "requests", (double)ss->list_requests);
+	cJSON_AddNumberToObject(o, "returned", (double)ss->list_returned);
+	cJSON_AddNumberToObject(j, "deletes", (double)ss->deletes);
+	cJSON_AddNumberToObject(j, "launch_plan_gets", (double)ss->launch_plan_gets);
+	cJSON_AddNumberToObject(j, "executions", (double)execs_count(st->execs));
+	o = cJSON_AddObjectToObject(j, "lateness_ms");
+	cJSON_AddNumberToObject(o, "count", (double)ss->nlate);
+	if (ss->nlate > 0 && (copy = malloc(ss->nlate * sizeof(*copy))) != NULL) {
+		memcpy(copy, ss->late, ss->nlate * sizeof(*copy));
+		mn = mx = copy[0];
+		for (i = 1; i < ss->nlate; i++) {
+			if (copy[i] < mn)
+				mn = copy[i];
+			if (copy[i] > mx)
+				mx = copy[i];
+		}
+		cJSON_AddNumberToObject(o, "min", mn);
+		cJSON_AddNumberToObject(o, "p50", select_kth(copy, ss->nlate, rank(ss->nlate, 50)));
+		cJSON_AddNumberToObject(o, "p99", select_kth(copy, ss->nlate, rank(ss->nlate, 99)));
+		cJSON_AddNumberToObject(o, "max", mx);
+		free(copy);
+	} else {
+		cJSON_AddNullToObject(o, "min");
+		cJSON_AddNullToObject(o, "p50");
+		cJSON_AddNullToObject(o, "p99");
+		cJSON_AddNullToObject(o, "max");
+	}
+	rfc3339_ms(at, sizeof(at));
+	cJSON_AddStringToObject(j, "now", at);
+	return j;
+}
+
+static void
+stats_reset(struct stub *st)
+{
+	free(st->stats.late);
+	memset(&st->stats, 0, sizeof(st->stats));
+}
+
+/* Count a request on its route, whatever becomes of it (faults included). */
+static void
+count_route(struct stub *st, const struct call *c)
+{
+	struct stub_stats	*ss = &st->stats;
+	int			 api = c->nsegs >= 3 && strcmp(c->segs[0], "api") == 0 &&
+				    strcmp(c->segs[1], "v1") == 0;
+
+	if (!api)
+		return;
+	if (strcmp(c->segs[2], "executions") == 0) {
+		if (c->nsegs == 3 && c->method == EVHTTP_REQ_POST)
+			ss->create_requests++;
+		else if (c->nsegs == 5 && c->method == EVHTTP_REQ_GET)
+			ss->list_requests++;
+		else if (c->nsegs == 6 && c->method == EVHTTP_REQ_GET)
+			ss->execution_gets++;
+		else if (c->nsegs == 6 && c->method == EVHTTP_REQ_DELETE)
+			ss->deletes++;
+	} else if ((strcmp(c->segs[2], "launch_plans") == 0 ||
+	    strcmp(c->segs[2], "active_launch_plans") == 0) && c->method == EVHTTP_REQ_GET)
+		ss->launch_plan_gets++;
 }
 
 /* --- sending --------------------------------------------------------- */
@@ -485,25 +747,34 @@ control(struct stub *st, struct call *c)
 	if (c->nsegs == 2 && seg(c, 1, "requests") && c->method == EVHTTP_REQ_GET) {
 		char	*method = call_query(c, "method"), *path = call_query(c, "path");
 		cJSON	*out = cJSON_CreateArray(), *r;
+		size_t	 i;
 
-		cJSON_ArrayForEach(r, st->records) {
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "method");
-			const cJSON *p = cJSON_GetObjectItemCaseSensitive(r, "path");
+		for (i = 0; i < st->nrecords; i++) {
+			const struct record *rec = &st->records[i];
 
-			if (method && strcmp(method, m->valuestring) != 0)
+			if (method && strcmp(method, rec->method) != 0)
 				continue;
-			if (path && strncmp(path, p->valuestring, strlen(path)) != 0)
+			if (path && strncmp(path, rec->path, strlen(path)) != 0)
 				continue;
-			cJSON_AddItemToArray(out, cJSON_Duplicate(r, 1));
+			if ((r = cJSON_Parse(rec->line)) != NULL)
+				cJSON_AddItemToArray(out, r);
 		}
 		free(method);
 		free(path);
-		call_json(c, 200, out);
+		if (st->o.no_records) {
+			cJSON_Delete(out);
+			call_error(c, 404, 5, "stub: started with --no-records");
+		} else
+			call_json(c, 200, out);
+	} else if (c->nsegs == 2 && seg(c, 1, "stats") && c->method == EVHTTP_REQ_GET) {
+		call_json(c, 200, stats_json(st));
 	} else if (c->nsegs == 2 && seg(c, 1, "reset") && c->method == EVHTTP_REQ_POST) {
 		execs_reset(st->execs);
-		cJSON_Delete(st->records);
-		st->records = cJSON_CreateArray();
-		if (st->record && ftruncate(fileno(st->record), 0) == -1)
+		records_clear(st);
+		stats_reset(st);
+		/* Lines still buffered belong to before the reset: out, then truncated. */
+		if (st->record && (fflush(st->record) != 0 ||
+		    ftruncate(fileno(st->record), 0) == -1))
 			fprintf(stderr, "stub_admin: truncate record: %s\n", strerror(errno));
 		call_json(c, 200, cJSON_CreateObject());
 	} else if (c->nsegs == 2 && seg(c, 1, "revoke-tokens") && c->method == EVHTTP_REQ_POST) {
@@ -558,6 +829,8 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	control_path = c->nsegs >= 1 && seg(c, 0, "stub");
+	if (!control_path)
+		count_route(st, c);
 	if (control_path)
 		control(st, c);
 	else
@@ -616,7 +889,8 @@ static void
 parse_args(struct stub_opts *o, int argc, char **argv)
 {
 	enum { O_PORT = 1, O_PORT_FILE, O_CATALOG, O_RECORD, O_LOG, O_FAIL_RATE,
-	    O_FAIL_SEED, O_LOST, O_LATENCY, O_OUTAGE, O_CLOSE, O_PHASE, O_AUTH,
+	    O_FAIL_SEED, O_LOST, O_LATENCY, O_OUTAGE, O_CLOSE, O_PHASE, O_SPREAD,
+	    O_NO_RECORDS, O_AUTH,
 	    O_CLIENT_ID, O_SECRET, O_SECRET_FILE, O_TTL, O_AUTH_HEADER, O_HELP };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -631,6 +905,8 @@ parse_args(struct stub_opts *o, int argc, char **argv)
 		{ "outage", required_argument, NULL, O_OUTAGE },
 		{ "close-during-outage", no_argument, NULL, O_CLOSE },
 		{ "phase-after", required_argument, NULL, O_PHASE },
+		{ "phase-spread", required_argument, NULL, O_SPREAD },
+		{ "no-records", no_argument, NULL, O_NO_RECORDS },
 		{ "auth", no_argument, NULL, O_AUTH },
 		{ "client-id", required_argument, NULL, O_CLIENT_ID },
 		{ "client-secret", required_argument, NULL, O_SECRET },
@@ -695,6 +971,12 @@ parse_args(struct stub_opts *o, int argc, char **argv)
 		case O_PHASE:
 			o->phase_after = parse_double(optarg, "--phase-after", 0, 1e9);
 			break;
+		case O_SPREAD:
+			o->phase_spread = parse_double(optarg, "--phase-spread", 0, 1e9);
+			break;
+		case O_NO_RECORDS:
+			o->no_records = 1;
+			break;
 		case O_AUTH:
 			o->auth = 1;
 			break;
@@ -755,6 +1037,8 @@ open_append(const char *path)
 		fprintf(stderr, "stub_admin: %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
+	/* Written out by on_flush once per loop pass, never fsynced: a test file, not a journal. */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	return f;
 }
 
@@ -785,8 +1069,11 @@ main(int argc, char **argv)
 	}
 	st.record = open_append(st.o.record);
 	st.log = open_append(st.o.log);
-	st.records = cJSON_CreateArray();
-	if ((st.base = event_base_new()) == NULL || (st.http = evhttp_new(st.base)) == NULL) {
+	/* Two priorities: the flush (0) runs before the socket writes of a pass (1, the default). */
+	if ((st.base = event_base_new()) == NULL || event_base_priority_init(st.base, 2) == -1 ||
+	    (st.flush_ev = event_new(st.base, -1, 0, on_flush, &st)) == NULL ||
+	    event_priority_set(st.flush_ev, 0) == -1 ||
+	    (st.http = evhttp_new(st.base)) == NULL) {
 		fprintf(stderr, "stub_admin: libevent setup failed\n");
 		goto out;
 	}
@@ -841,7 +1128,10 @@ main(int argc, char **argv)
 	execs_free(st.execs);
 	oauth_free(st.oauth);
 	catalog_free(st.catalog);
-	cJSON_Delete(st.records);
+	records_clear(&st);
+	stats_reset(&st);
+	if (st.flush_ev)
+		event_free(st.flush_ev);
 	if (st.record)
 		fclose(st.record);
 	if (st.log)

@@ -502,6 +502,229 @@ def check_records_and_control(s):
     expect_error(s.request("GET", "/.well-known/oauth-authorization-server"), 404, 5)
 
 
+EXECS = "/api/v1/executions/flytesnacks/development"
+
+
+def err_body(code, message):
+    return {"code": code, "message": message, "details": []}
+
+
+def check_list_executions(s):
+    # Five executions of data_sync_wf v2 and one of v1; phases pinned, so nothing moves.
+    names = ["ls-%d" % i for i in range(5)]
+    for n in names:
+        expect_ok(s.request("POST", "/api/v1/executions", create_body(n)))
+    expect_ok(s.request("POST", "/api/v1/executions", create_body("ls-old", version="v1")))
+    for n, ph in [("ls-1", "RUNNING"), ("ls-2", "SUCCEEDED"), ("ls-3", "RUNNING")]:
+        expect_ok(s.request("POST", "/stub/executions/flytesnacks/development/%s/phase" % n,
+                            {"phase": ph}))
+    every = names + ["ls-old"]
+    get = {n: expect_ok(s.request("GET", EXECS + "/" + n)) for n in every}
+
+    def page(query, status=200):
+        st, _, body = s.request("GET", EXECS + "?" + query)
+        assert st == status, (query, st, body)
+        return body
+
+    def expect_page(query, want, token):
+        # Whole bodies: each execution exactly as GetExecution answers it.
+        got = page(query)
+        assert got == {"executions": [get[n] for n in want], "token": token}, (query, got)
+
+    # limit is required; pages in creation order; a full page carries offset + limit.
+    expect_page("limit=4", every[:4], "4")
+    expect_page("limit=4&token=4", every[4:], "")
+    expect_page("limit=3&token=3", every[3:], "6")
+    expect_page("limit=3&token=6", [], "")
+    # Names: value_in with ';' sent as %3B; '+' between expressions as %2B.
+    expect_page("limit=10&filters=value_in(execution_name,ls-3%3Bls-1%3Bnope)",
+                ["ls-1", "ls-3"], "")
+    # Admin's regexp takes one space after the comma (`,\s?`), not two.
+    expect_page("limit=10&filters=eq(execution_name,ls-4)", ["ls-4"], "")
+    expect_page("limit=10&filters=eq(execution_name,%20ls-4)", ["ls-4"], "")
+    expect_page("limit=10&filters=eq(execution_name,%20%20ls-4)", [], "")
+    expect_page("limit=10&filters=eq(execution.execution_name,ls-4)", ["ls-4"], "")
+    expect_page("limit=10&filters=eq(phase,RUNNING)", ["ls-1", "ls-3"], "")
+    expect_page("limit=10&filters=eq(execution.phase,%20RUNNING)", ["ls-1", "ls-3"], "")
+    expect_page("limit=10&filters=ne(phase,QUEUED)%2Bvalue_in(execution_name,ls-1%3Bls-2)",
+                ["ls-1", "ls-2"], "")
+    expect_page("limit=10&filters=value_not_in(phase,QUEUED%3BRUNNING)", ["ls-2"], "")
+    expect_page("limit=10&filters=eq(launch_plan.version,v1)", ["ls-old"], "")
+    expect_page("limit=10&filters=eq(launch_plan.name,data_sync_wf)%2Bne(launch_plan.version,v1)",
+                names, "")
+    expect_page("limit=10&filters=eq(workflow.name,data_sync_wf)%2Beq(workflow.version,v1)",
+                ["ls-old"], "")
+    expect_page("limit=10&filters=contains(execution_name,-o)", ["ls-old"], "")
+    expect_page("limit=10&filters=not_like(execution_name,ls-_)", ["ls-old"], "")
+    expect_page("limit=10&filters=gte(execution_name,ls-3)", ["ls-3", "ls-4", "ls-old"], "")
+    expect_page("limit=10&filters=lt(execution_name,ls-1)", ["ls-0"], "")
+    created = get["ls-2"]["closure"]["created_at"]
+    expect_page("limit=10&filters=gt(created_at,%s)" % created, ["ls-3", "ls-4", "ls-old"], "")
+    expect_page("limit=10&filters=lte(execution_created_at,%s)" % created,
+                ["ls-0", "ls-1", "ls-2"], "")
+    expect_page("limit=10&filters=gt(started_at,2000-01-01T00:00:00Z)", ["ls-1", "ls-2", "ls-3"], "")
+    # Sorting: any execution column; a key without a direction is DESCENDING.
+    expect_page("limit=10&sort_by.key=execution_name&sort_by.direction=ASCENDING", sorted(every), "")
+    expect_page("limit=10&sort_by.key=execution_name", sorted(every, reverse=True), "")
+    expect_page("limit=10&sortBy.key=created_at&sortBy.direction=DESCENDING", every[::-1], "")
+    expect_page("limit=2&sort_by.key=phase&sort_by.direction=ASCENDING", ["ls-0", "ls-4"], "2")
+    # id.name narrows to one execution name, as Admin's identifier filter does.
+    expect_page("limit=10&id.name=ls-2", ["ls-2"], "")
+    # Other projects and domains see nothing.
+    st, _, body = s.request("GET", "/api/v1/executions/flytesnacks/production?limit=5")
+    assert (st, body) == (200, {"executions": [], "token": ""}), body
+    # No Accept: lowerCamelCase, as GetExecution answers.
+    st, _, camel = s.request("GET", EXECS + "?limit=1", headers={})
+    assert "launchPlan" in camel["executions"][0]["spec"] and camel["token"] == "1", camel
+
+    # Errors, exactly as flyteadmin (and Go's net/http under grpc-gateway) word them.
+    cases = [
+        ("", 400, 3, "invalid value for limit"),
+        ("limit=0", 400, 3, "invalid value for limit"),
+        ("limit=10&filters=value_in(execution_name,ls-1;ls-2)", 400, 3,
+         "invalid semicolon separator in query"),
+        ("limit=10&filters=eq(phase,%zz)", 400, 3, 'invalid URL escape "%zz"'),
+        ("limit=10&filters=eq(execution.name,ls-1)", 400, 3, "'e.name' is invalid filter"),
+        ("limit=10&filters=eq(name,ls-1)", 400, 3, "'e.name' is invalid filter"),
+        ("limit=10&filters=eq(launch_plan.colour,red)", 400, 3, "'l.colour' is invalid filter"),
+        ("limit=10&filters=eq(node_execution.phase,RUNNING)", 400, 3,
+         "'ne' entity is not allowed in filters"),
+        ("limit=10&filters=phase=RUNNING", 400, 3, "invalid value for filters"),
+        ("limit=10&filters=eq(phase,RUNNING)+eq(execution_name,ls-1)", 400, 3,
+         "unrecognized filter function: eq(phase,RUNNING) eq"),
+        ("limit=10&filters=equals(phase,RUNNING)", 400, 3, "unrecognized filter function: equals"),
+        ("limit=10&filters=eq(duration,soon)", 400, 3, "Failed to parse duration [soon]"),
+        ("limit=10&filters=eq(mode,1)", 400, 3, "stub: filters on 'e.mode' are not supported"),
+        ("limit=10&sort_by.key=colour", 400, 3, "invalid sort key 'colour'"),
+        ("limit=10&sort_by.direction=ASCENDING", 400, 3, "invalid sort key ''"),
+        ("limit=10&sort_by.key=mode", 400, 3, "stub: sort key 'mode' is not supported"),
+        ("limit=10&sort_by.direction=UP", 400, 3,
+         'parsing field "sort_by.direction": UP is not a valid flyteidl.admin.Sort.Direction'),
+        ("limit=10&token=x", 400, 3, "invalid pagination token x for ListExecutions"),
+        ("limit=10&token=-1", 400, 3, "invalid pagination token -1 for ListExecutions"),
+        # What Postgres refuses when the query runs: Admin's Unknown, after its own checks.
+        ("limit=10&filters=gt(created_at,yesterday)", 500, 2,
+         'failed database operation with invalid input syntax for type timestamp with time '
+         'zone: "yesterday"'),
+        ("limit=10&filters=eq(phase,RUNNING%3BQUEUED)", 500, 2,
+         "failed database operation with operator does not exist: text = record"),
+        ("limit=10&filters=gt(created_at,yesterday)&token=x", 400, 3,
+         "invalid pagination token x for ListExecutions"),
+    ]
+    for query, status, code, message in cases:
+        got = page(query, status)
+        assert got == err_body(code, message), (query, got)
+
+
+def check_stats(s):
+    stats = expect_ok(s.request("GET", "/stub/stats"))
+    assert set(stats) == {"creates", "execution_gets", "list_executions", "deletes",
+                          "launch_plan_gets", "executions", "lateness_ms", "now"}, stats
+    assert stats["creates"] == {"requests": 0, "accepted": 0, "first_at": None, "last_at": None}
+    assert stats["lateness_ms"] == {"count": 0, "min": None, "p50": None, "p99": None,
+                                    "max": None}, stats
+    t0 = time.time()
+    # Scheduled 2 s and 4 s ago (ms precision); one without scheduled_at; one refused.
+    for i, ago in enumerate([2.0, 4.0, 2.0]):
+        at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t0 - ago)) + \
+            ".%03dZ" % int(((t0 - ago) % 1) * 1000)
+        body = create_body("st-%d" % i)
+        body["spec"]["metadata"]["scheduled_at"] = at
+        expect_ok(s.request("POST", "/api/v1/executions", body))
+    body = create_body("st-manual")
+    del body["spec"]["metadata"]["scheduled_at"]
+    expect_ok(s.request("POST", "/api/v1/executions", body))
+    expect_error(s.request("POST", "/api/v1/executions", create_body("st-0")), 409, 6)
+    t1 = time.time()
+    expect_ok(s.request("GET", EXECS + "/st-0"))
+    expect_error(s.request("GET", EXECS + "/nope"), 404, 5)
+    expect_ok(s.request("GET", EXECS + "?limit=3"))
+    expect_ok(s.request("GET", EXECS + "?limit=10&filters=eq(execution_name,st-1)"))
+    expect_error(s.request("GET", EXECS + "?limit=0"), 400, 3)
+    expect_ok(s.request("DELETE", EXECS + "/st-1", {"cause": "x"}))
+    expect_ok(s.request("GET", "/api/v1/launch_plans/flytesnacks/development/data_sync_wf/v1"))
+    expect_ok(s.request("GET", "/api/v1/launch_plans/flytesnacks/development/data_sync_wf?limit=1"))
+    expect_ok(s.request("GET", "/api/v1/active_launch_plans/flytesnacks/development/data_sync_wf"))
+    stats = expect_ok(s.request("GET", "/stub/stats"))
+    first, last = stats["creates"].pop("first_at"), stats["creates"].pop("last_at")
+    assert RFC3339_MS.match(first) and RFC3339_MS.match(last) and first <= last, stats
+    assert stats["creates"] == {"requests": 5, "accepted": 4}, stats
+    assert (stats["execution_gets"], stats["list_executions"], stats["deletes"],
+            stats["launch_plan_gets"], stats["executions"]) == (
+        2, {"requests": 3, "returned": 4}, 1, 3, 4), stats
+    late = stats["lateness_ms"]
+    slack = (t1 - t0) * 1000 + 5
+    assert late["count"] == 3, late
+    assert 2000 <= late["min"] <= late["p50"] <= 2000 + slack, late
+    assert 4000 <= late["p99"] == late["max"] <= 4000 + slack, late
+    assert RFC3339_MS.match(stats["now"]), stats
+    # The control endpoints are not counted; a reset clears the counters too.
+    expect_ok(s.request("POST", "/stub/reset"))
+    stats = expect_ok(s.request("GET", "/stub/stats"))
+    assert stats["creates"]["accepted"] == 0 and stats["lateness_ms"]["count"] == 0, stats
+    assert stats["executions"] == 0 and stats["execution_gets"] == 0, stats
+
+
+def check_no_records():
+    s = Stub("--no-records")
+    try:
+        expect_ok(s.request("POST", "/api/v1/executions", create_body("nr-1")))
+        expect_ok(s.request("GET", EXECS + "/nr-1"))
+        assert expect_error(s.request("GET", "/stub/requests"), 404, 5,
+                            "stub: started with --no-records") is None
+        # --record still writes every accepted request.
+        lines = [json.loads(line) for line in open(s.record)]
+        assert [(r["method"], r["path"]) for r in lines] == [
+            ("POST", "/api/v1/executions"), ("GET", EXECS + "/nr-1")], lines
+        assert lines[0]["body"] == create_body("nr-1"), lines[0]
+        assert expect_ok(s.request("GET", "/stub/stats"))["creates"]["accepted"] == 1
+    finally:
+        s.stop()
+
+
+def check_phase_spread():
+    # RUNNING after 0.3 s; the end spread over [0.6, 1.6) s by a hash of the name.
+    s = Stub("--phase-after", "0.3", "--phase-spread", "1")
+    try:
+        names = ["sp-%d" % i for i in range(12)]
+        for n in names:
+            expect_ok(s.request("POST", "/api/v1/executions", create_body(n)))
+        ends = {}
+        deadline = time.monotonic() + 5
+        while len(ends) < len(names) and time.monotonic() < deadline:
+            for n in names:
+                if n in ends:
+                    continue
+                cl = expect_ok(s.request("GET", EXECS + "/" + n))["closure"]
+                if cl["phase"] == "SUCCEEDED":
+                    ends[n] = cl
+            time.sleep(0.05)
+        assert len(ends) == len(names), ends
+
+        def secs(ts):
+            return time.mktime(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + ts[19:-1])
+
+        took = sorted(secs(c["updated_at"]) - secs(c["created_at"]) for c in ends.values())
+        assert 0.6 <= took[0] and took[-1] < 1.6 + 0.01, took
+        assert took[-1] - took[0] > 0.3, took   # spread, not all at once
+        for c in ends.values():
+            assert abs(secs(c["started_at"]) - secs(c["created_at"]) - 0.3) < 0.01, c
+        # The same names end the same way in another run: the spread comes from the name.
+        spread = {n: secs(c["updated_at"]) - secs(c["created_at"]) for n, c in ends.items()}
+    finally:
+        s.stop()
+    s = Stub("--phase-after", "0.3", "--phase-spread", "1")
+    try:
+        expect_ok(s.request("POST", "/api/v1/executions", create_body("sp-0")))
+        cl = expect_ok(s.request("GET", EXECS + "/sp-0"))["closure"]
+        assert cl["phase"] == "QUEUED", cl
+        time.sleep(spread["sp-0"] + 0.05)
+        cl = expect_ok(s.request("GET", EXECS + "/sp-0"))["closure"]
+        assert cl["phase"] == "SUCCEEDED", cl
+    finally:
+        s.stop()
+
+
 def check_fail_rate():
     s = Stub("--fail-rate", "1")
     try:
@@ -699,6 +922,10 @@ def main():
         with_stub(check_typed_inputs, catalog=typed),
         with_stub(check_phases_and_terminate, "--phase-after", "0.4", catalog=typed),
         with_stub(check_records_and_control),
+        with_stub(check_list_executions),
+        with_stub(check_stats),
+        check_no_records,
+        check_phase_spread,
         check_fail_rate,
         check_latency,
         check_outage,
