@@ -361,7 +361,7 @@ watch_ask(struct execwatch *xw, struct watch_ask *ask)
 	struct engine	*eng = xw->eng;
 	char		*path;
 	size_t		 len = 256 + strlen(ask->w[0]->project) +
-			    strlen(ask->w[0]->domain) + ask->n * 65;
+			    strlen(ask->w[0]->domain) + ask->n * (64 + 3);
 	struct err	 e;
 	int		 n;
 
@@ -371,11 +371,11 @@ watch_ask(struct execwatch *xw, struct watch_ask *ask)
 		engine__watch_path(ask->w[0], path, len);
 	else {
 		n = snprintf(path, len, "/api/v1/executions/%s/%s?limit=%zu&"
-		    "filters=value_in(execution.name,", ask->w[0]->project,
+		    "filters=value_in(execution_name,", ask->w[0]->project,
 		    ask->w[0]->domain, ask->n);
 		for (size_t i = 0; i < ask->n; i++)
 			n += snprintf(path + n, len - (size_t)n, "%s%s",
-			    i ? ";" : "", ask->w[i]->name);
+			    i ? "%3B" : "", ask->w[i]->name);
 		snprintf(path + n, len - (size_t)n, ")");
 	}
 	/* Counted before it is sent: an answer may come at once (a fake Admin). */

@@ -270,6 +270,13 @@ render_engine(struct engine *eng, struct metrics_text *t)
 	    "not finished: waiting for Admin, a retry round or a previous "
 	    "execution.");
 	metrics_sample(t, "schedd_fires_in_flight", NULL, (double)st.inflight);
+	metrics_family(t, "schedd_executions_watched", "gauge", "Created "
+	    "executions whose phase is looked up until it is final.");
+	metrics_sample(t, "schedd_executions_watched", NULL, (double)st.watching);
+	metrics_family(t, "schedd_phase_lookups_total", "counter", "Phase "
+	    "look-up requests sent to Admin (one ListExecutions covers many "
+	    "executions); divide by created fires for look-ups per execution.");
+	metrics_sample(t, "schedd_phase_lookups_total", NULL, (double)st.lookups);
 	metrics_family(t, "schedd_queue_length", "gauge", "Schedules waiting in "
 	    "the timer heap for their next instant.");
 	metrics_sample(t, "schedd_queue_length", NULL, (double)now.queued);

@@ -962,8 +962,12 @@ test_watches_are_asked_for_in_one_batch(void **state)
 	at(fx, T0 + 64.9);
 	assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, NULL), 0);
 	at(fx, T0 + 65);
+	/* Admin's grammar: the column execution_name, values split by ';' sent as %3B. */
 	r = expect_watch(fx, "/api/v1/executions/p/d?limit=3&filters=value_in("
-	    "execution.name,");
+	    "execution_name,");
+	assert_null(strchr(r->path, ';'));
+	assert_non_null(strstr(strstr(r->path, "%3B") + 3, "%3B"));
+	assert_true(r->path[strlen(r->path) - 1] == ')');
 	assert_non_null(strstr(r->path, a));
 	assert_non_null(strstr(r->path, b));
 	assert_non_null(strstr(r->path, c));

@@ -138,11 +138,11 @@ class FaultTest(base.ScheddTest):
         stub, d = self.start()
         # Fill the disk, then wait for the WAL to need a page it cannot have.
         filler = os.path.join(mnt, 'filler')
-        with open(filler, 'wb') as f:
+        # Unbuffered: a buffered file would raise ENOSPC again from close().
+        with open(filler, 'wb', buffering=0) as f:
             try:
-                while True:
-                    f.write(b'\0' * 65536)
-                    f.flush()
+                while f.write(b'\0' * 65536):
+                    pass
             except OSError:
                 pass
         fault_from = int(time.time())

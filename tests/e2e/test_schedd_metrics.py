@@ -246,6 +246,9 @@ class TestMetrics(MetricsTest):
                                 3)
         self.assertEqual(sample(m, 'schedd_fires_in_flight'), 0)
         self.assertEqual(sample(m, 'schedd_queue_length'), 0)
+        # Every phase is final: nothing watched; the phases were learnt by look-ups.
+        self.assertEqual(sample(m, 'schedd_executions_watched'), 0)
+        self.assertGreaterEqual(sample(m, 'schedd_phase_lookups_total'), 1)
         self.assertEqual(sample(m, 'schedd_schedules'), 6)
         self.assertEqual(sample(m, 'schedd_schedules_paused'), 6)
         self.assertGreater(sample(m, 'schedd_timer_last_run_timestamp_seconds'),
