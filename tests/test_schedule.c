@@ -741,7 +741,7 @@ test_validate_service_account_rules(void **state)
 }
 
 /*
- * BUG (lib/schedule.c, dns_subdomain_valid): service accounts are checked
+ * Regression (lib/schedule.c, dns_subdomain_valid): service accounts were checked
  * with the label-key prefix rule, which limits each dot-separated part to
  * 63 characters; a Kubernetes service account name (IsDNS1123Subdomain) has
  * no limit per part, only 253 in all, and the message itself says

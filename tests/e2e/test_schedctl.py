@@ -5,8 +5,8 @@ exit code and the rows it leaves in the database.
 usage: /usr/bin/python3 tests/e2e/test_schedctl.py BUILD/schedctl [unittest args]
 
 Stdlib only. Each test has its own temporary directory and database, and sets
-SCHEDD_NOW so every time is deterministic. Tests marked "# BUG:" fail on
-purpose: they show a defect of schedctl that is reported, not fixed here.
+SCHEDD_NOW so every time is deterministic. Tests marked "# Regression:"
+failed against an earlier schedctl and pass since its fix.
 
 Usage errors are one line on stderr, "schedctl: CMD: WHAT (see schedctl CMD
 --help)", exit 64; --help prints the full help on stdout, exit 0.
@@ -412,7 +412,7 @@ class TestCommandLine(SchedctlTest):
         self.assertEqual(self.schedules(), [SEED_ROW])
 
     def test_unknown_option_in_a_cluster_is_named(self):
-        # BUG: an unknown short option followed by others in the same word
+        # Regression: an unknown short option followed by others in the same word
         # ("-Zq") is reported with the word before it: "list: unknown option
         # or missing value: list" (and "schedctl -Zq list" names the path of
         # the binary). ctl_getopt and main print argv[optind - 1], which is the
@@ -559,7 +559,7 @@ class TestAdd(SchedctlTest):
             'SELECT service_account FROM schedules ORDER BY id')], [13, 253])
 
     def test_service_account_of_64_characters(self):
-        # BUG: a service account is checked as a label-key prefix, each
+        # Regression: a service account is checked as a label-key prefix, each
         # dot-separated part at most 63 characters; a Kubernetes service
         # account name is a DNS-1123 subdomain (lowercase [a-z0-9.-],
         # alphanumeric ends, at most 253, no limit per part), which is what
@@ -1076,7 +1076,7 @@ class TestUpdate(SchedctlTest):
         self.assertEqual(self.count('changes'), 1)
 
     def test_unchanged_input_and_label_values(self):
-        # BUG: --input and --label delete the key and add it again at the end,
+        # Regression: --input and --label delete the key and add it again at the end,
         # so setting a value the schedule already has reorders the JSON and
         # update reports "updated", bumps updated_at and records a changes row
         # whose before and after differ only in key order (apply compares the
@@ -1162,7 +1162,7 @@ class TestBulk(SchedctlTest):
             '-', ''))
 
     def test_selector_without_match(self):
-        # BUG: when nothing changes, remove, pause and resume print "no
+        # Regression: when nothing changes, remove, pause and resume print "no
         # schedule matches" whatever the reason; the intended text is
         # "nothing to remove" / "nothing to pause" / "nothing to resume".
         before = self.snapshot()
@@ -1208,7 +1208,7 @@ class TestBulk(SchedctlTest):
             ('pause', 'data_sync_site_c'), ('pause', 'data_sync_site_a')])
 
     def test_nothing_to_pause_or_resume(self):
-        # BUG: pausing a paused schedule by name prints "no schedule matches"
+        # Regression: pausing a paused schedule by name prints "no schedule matches"
         # (the schedule matched; it just needed no change); the intended
         # text is "nothing to pause", and "nothing to resume" for resume.
         self.check(['pause', 'data_sync_site_a'], 0, 'paused data_sync_site_a\n')

@@ -9,9 +9,7 @@ a free port. Waits are bounded and poll a condition (every 30 ms) until a
 deadline; the few sleeps left are the crash test's random kill moments.
 Bodies are compared as whole parsed JSON documents, rows as whole tuples.
 
-Tests that fail on purpose carry a "# BUG:" comment: they show a defect of
-schedd that is reported, not fixed here. "Regression:" tests failed against
-an earlier lib/engine.c and pass since its fix.
+"Regression:" tests failed against an earlier schedd and pass since its fix.
 
 Set SCHEDD_E2E_KEEP=1 to keep the temporary directories (logs, databases,
 the stub's records) of every test; they are always kept for a failing test.

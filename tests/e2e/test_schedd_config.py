@@ -12,8 +12,7 @@ deterministic); the loop runs wait on conditions with deadlines.
 Stderr is compared line by line, exactly (only the measured latency of a fire
 line is masked), rows as whole tuples, the stub's requests in order.
 
-Tests that fail on purpose carry a "# BUG:" comment: they show a defect of
-schedd that is reported, not fixed here.
+"Regression:" tests failed against an earlier schedd and pass since its fix.
 
 Set SCHEDD_E2E_KEEP=1 to keep every test's temporary directory; a failing
 test's is always kept.

@@ -17,8 +17,7 @@ fired, and each instant's expected row follows from the moment the test
 changed a phase (instants past the events a test waits for follow a stated
 rule, so a slow machine adds rows but never changes one).
 
-Tests that fail on purpose carry a "# BUG:" comment: they show a defect of
-schedd that is reported, not fixed here.
+"Regression:" tests failed against an earlier schedd and pass since its fix.
 
 Set SCHEDD_E2E_KEEP=1 to keep every test's temporary directory
 (/tmp/schedd-overlap.TEST.*); a failing test's is always kept.
