@@ -14,6 +14,7 @@ struct event_base;
 
 #define ADMIN__NMETHODS	4	/* latency measured apart: GET, POST, DELETE, other */
 #define ADMIN__NLANES	2	/* enum admin_lane */
+#define ADMIN__IDLE_MAX	128	/* finished curl handles kept for the next requests */
 
 /* One request, from admin_request (or the token flow) until its callback. */
 struct admin_request {
@@ -81,6 +82,8 @@ struct admin {
 	struct admin__lane	 lanes[ADMIN__NLANES];	/* by enum admin_lane; FIRE first */
 	size_t			 waiting;	/* between attempts */
 	unsigned		 seed;		/* jitter */
+	CURL			*idle[ADMIN__IDLE_MAX];	/* reset handles: a burst reuses them */
+	size_t			 nidle;
 	struct admin_request	*live;		/* requests not yet called back */
 	size_t			 nlive;
 	struct admin__oauth	 oauth;

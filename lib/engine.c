@@ -11,6 +11,7 @@
 
 #include "engine_int.h"
 #include "schedd/civil.h"
+#include "schedd/execution.h"
 
 #define WATCH_SINCE_S	(7 * 86400)	/* at start, executions this recent are watched again */
 #define PRUNE_EVERY_S	3600	/* retention: at most one batch an hour... */
@@ -596,7 +597,15 @@ due_slice(struct engine *eng)
 		err_set_code(&e, EX_OSERR, "out of memory");
 		goto fail;
 	}
-	while (slice->n < ENGINE_SLICE && sched_pop_due(&eng->queue, now, &item))
+	/*
+	 * A burst starts with a small slice, so its first requests leave
+	 * within milliseconds, and grows to ENGINE_SLICE, where one commit
+	 * (one fsync) covers many fires.
+	 */
+	if (eng->slice_size < ENGINE_SLICE_FIRST)
+		eng->slice_size = ENGINE_SLICE_FIRST;
+	while (slice->n < eng->slice_size &&
+	    sched_pop_due(&eng->queue, now, &item))
 		if (item_live(eng, &item)) {
 			struct due_slot	*slot = &slice->slots[slice->n++];
 
@@ -635,9 +644,15 @@ due_slice(struct engine *eng)
 	if (due_left(eng, now)) {
 		if (eng->owed_since == 0)
 			eng->owed_since = now;
+		/* Small until the first requests are out, then doubling. */
+		if (eng->slice_size < ENGINE_SLICE && eng->burst_sending)
+			eng->slice_size *= 2;
 		engine__due_soon(eng);
-	} else
+	} else {
 		eng->owed_since = 0;
+		eng->slice_size = ENGINE_SLICE_FIRST;
+		eng->burst_sending = 0;
+	}
 	goto out;
  fail:
 	if (eng->owed_since == 0)
@@ -890,9 +905,13 @@ engine_new(struct event_base *base, struct store *st, struct engine_admin admin,
 static int
 rewatch_one(const struct store_watch *sw, void *arg, struct err *e)
 {
+	char	project[256], domain[256], name[256];
+
 	(void)e;
-	engine__watch_add(arg, sw->run_id, sw->schedule_id, sw->request,
-	    sw->phase);
+	if (execution_request_id(sw->request, project, domain, name,
+	    sizeof(project)) == 0)
+		engine__watch_add(arg, sw->run_id, sw->schedule_id, project,
+		    domain, name, sw->phase);
 	return 0;
 }
 

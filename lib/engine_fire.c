@@ -73,6 +73,23 @@ instant_text(int64_t t, char buf[32])
 	return buf;
 }
 
+/*
+ * An adopted fire: its recorded request says where it went and under which
+ * name (parsed once here). Without them fire_get records the run failed.
+ */
+static void
+fire_where_recorded(struct engine_fire *f)
+{
+	char	project[256], domain[256], name[256];
+
+	if (execution_request_id(f->request, project, domain, name,
+	    sizeof(project)) == -1 || strlen(name) >= sizeof(f->name))
+		return;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->project = strdup(project);
+	f->domain = strdup(domain);
+}
+
 struct engine_fire *
 engine__fire_new(struct engine *eng, int64_t run_id, int64_t schedule_id,
     const char *schedule_name, int64_t instant, enum fire_kind kind,
@@ -101,6 +118,8 @@ engine__fire_new(struct engine *eng, int64_t run_id, int64_t schedule_id,
 	f->kind = kind;
 	f->since = since;
 	fire_execution_name(schedule_name, instant, f->name, sizeof(f->name));
+	if (request != NULL)
+		fire_where_recorded(f);
 	f->started = clock_now(eng->clock);
 	f->next = eng->fires;
 	if (eng->fires != NULL)
@@ -139,6 +158,8 @@ engine__fire_free(struct engine_fire *f)
 	schedule_clear(&f->row);
 	free(f->schedule_name);
 	free(f->request);
+	free(f->project);
+	free(f->domain);
 	free(f->previous);
 	free(f);
 }
@@ -239,9 +260,10 @@ fire_done(struct engine_fire *f, enum run_state state, long status,
 	if (state == RUN_CREATED) {
 		eng->stats.created++;
 		/* Watched until its phase is final: history, and overlap policies. */
-		if (!eng->cfg.once && !eng->stopping && f->request != NULL)
+		if (!eng->cfg.once && !eng->stopping && f->project != NULL &&
+		    f->domain != NULL)
 			engine__watch_add(eng, f->run_id, f->schedule_id,
-			    f->request, NULL);
+			    f->project, f->domain, f->name, NULL);
 	} else if (state == RUN_FAILED)
 		eng->stats.failed++;
 	else if (state == RUN_SKIPPED)
@@ -317,17 +339,16 @@ response_cb(const struct admin_response *r, void *arg)
 static void
 fire_get(struct engine_fire *f, enum fire_state state)
 {
-	char		project[256], domain[256], name[256], path[1024];
+	char		path[1024];
 	struct err	e;
 
-	if (execution_request_id(f->request, project, domain, name,
-	    sizeof(project)) == -1) {
+	if (f->project == NULL || f->domain == NULL) {
 		fire_done(f, RUN_FAILED, 0, "the recorded request has no "
 		    "project, domain or name");
 		return;
 	}
-	snprintf(path, sizeof(path), "/api/v1/executions/%s/%s/%s", project,
-	    domain, name);
+	snprintf(path, sizeof(path), "/api/v1/executions/%s/%s/%s",
+	    f->project, f->domain, f->name);
 	fire_set(f, state);
 	if (engine__request(f->eng, ADMIN_LANE_FIRE, "GET", path, NULL,
 	    response_cb, f, &e) == -1)
@@ -344,6 +365,7 @@ fire_post(struct engine_fire *f)
 	if (f->sent_at == 0) {
 		f->sent_at = engine__now(eng);
 		eng->unsent--;
+		eng->burst_sending = 1;
 		/* Lateness: the instant to its first hand-over (a resend is not a new fire). */
 		if (f->kind == FIRE_SCHEDULED) {
 			double	late = clock_now(eng->clock) - (double)f->instant;
@@ -388,6 +410,11 @@ fire_build(struct engine_fire *f, const char *version, const cJSON *parameters)
 	}
 	f->request = body;
 	body = NULL;
+	if ((f->project = strdup(f->row.project)) == NULL ||
+	    (f->domain = strdup(f->row.domain)) == NULL) {
+		fire_done(f, RUN_PENDING, 0, NULL);	/* tried again at the next start */
+		goto out;
+	}
 	/* The row has served: what a fire holds from here on is its request. */
 	schedule_clear(&f->row);
 	f->have_row = 0;

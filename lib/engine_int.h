@@ -21,7 +21,8 @@
 struct cJSON;
 struct event;
 
-#define ENGINE_SLICE		2048	/* due schedules planned per transaction */
+#define ENGINE_SLICE		2048	/* due schedules planned per transaction, at most */
+#define ENGINE_SLICE_FIRST	64	/* ...and in a wake-up's first: its requests leave at once */
 #define ENGINE_BACKLOG		8192	/* fires planned and not yet sent: more waits in the heap */
 #define ENGINE_STORE_RETRY_MAX	8	/* seconds: longest wait before a failed write is tried again */
 #define ENGINE_PATH_MAX		800	/* /api/v1/executions/p/d/name and launch plan paths */
@@ -115,6 +116,8 @@ struct engine_fire {
 	char			 name[FIRE_NAME_LENGTH + 1];
 	char			*schedule_name;
 	char			*request;	/* the body, once committed to the run row */
+	char			*project;	/* where the request goes (or went): kept apart so */
+	char			*domain;	/* look-ups never parse the body again */
 	char			*previous;	/* cancel-previous: the execution path to terminate */
 	struct schedule		 row;		/* the schedule, read when the fire is planned or begins */
 };
@@ -187,9 +190,10 @@ struct execwatch;
 int	engine__watch_new(struct engine *eng, struct execwatch **out,
 	    struct err *e);
 void	engine__watch_free(struct execwatch *w);
-/* Watch the execution a created run's request names; it becomes its schedule's latest. */
+/* Watch a created run's execution; it becomes its schedule's latest. */
 void	engine__watch_add(struct engine *eng, int64_t run_id,
-	    int64_t schedule_id, const char *request, const char *phase);
+	    int64_t schedule_id, const char *project, const char *domain,
+	    const char *name, const char *phase);
 /* Look sooner: a fire waits for this execution to end (buffer-one). */
 void	engine__watch_hurry(struct engine *eng, struct engine_watch *w);
 /* The path of GET/DELETE for the watched execution. */
@@ -246,6 +250,8 @@ struct engine {
 	struct event		*due_soon;	/* the next slice, after the loop has served others */
 	int64_t			 once_at;	/* --once: the instant it looks at */
 	int64_t			 owed_since;	/* due schedules were left unplanned since then; 0: none */
+	size_t			 slice_size;	/* the next slice's: doubles from ENGINE_SLICE_FIRST */
+	int			 burst_sending;	/* a fire of this burst was sent: slices may grow */
 	int			 store_retry;	/* seconds before a failed slice is tried again */
 
 	struct engine_fire	*fires;		/* every fire not done */

@@ -179,15 +179,14 @@ watch_end(struct execwatch *xw, struct engine_watch *w)
 
 void
 engine__watch_add(struct engine *eng, int64_t run_id, int64_t schedule_id,
-    const char *request, const char *phase)
+    const char *project, const char *domain, const char *name,
+    const char *phase)
 {
 	struct execwatch	*xw = eng->watches;
 	struct engine_watch	*w;
 	struct engine_schedule	*sch;
-	char			 project[256], domain[256], name[256];
 
-	if (execution_request_id(request, project, domain, name,
-	    sizeof(project)) == -1 || strlen(name) >= sizeof(w->name))
+	if (strlen(name) >= sizeof(w->name))
 		return;
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (w->project = strdup(project)) == NULL ||

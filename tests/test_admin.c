@@ -388,6 +388,34 @@ test_watch_queue_apart(void **state)
 	admin_free(a);
 }
 
+/* Fires queue for their one slot: the look-up waits until the last fire has started. */
+static void
+test_watch_waits_while_fires_queue(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 1, .watch_inflight = 4,
+				    .max_attempts = 1 };
+	struct admin		*a;
+	struct outcome		 fire[3], watch = { 0 };
+
+	(void)state;
+	memset(fire, 0, sizeof(fire));
+	outcomes = 0;
+	a = client(&cfg);
+	for (int i = 0; i < 3; i++)
+		ask(a, ADMIN_LANE_FIRE, "GET", "/slow", NULL, &fire[i]);
+	ask(a, ADMIN_LANE_WATCH, "GET", "/ok", NULL, &watch);
+	run_until_idle(a);
+	/* Without the wait the quick look-up would answer first; it starts beside the third fire. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fire[i].status, 200);
+	assert_int_equal(fire[0].order, 1);
+	assert_int_equal(fire[1].order, 2);
+	assert_int_equal(watch.status, 200);
+	assert_int_equal(watch.order, 3);
+	assert_int_equal(fire[2].order, 4);
+	admin_free(a);
+}
+
 /* The WATCH lane's token bucket: 5/s, 5 at once, then one each 0.2 s; the FIRE lane is not slowed. */
 static void
 test_watch_rate(void **state)
@@ -468,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_unauthorized_not_resent),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_inflight_bound),
+		cmocka_unit_test(test_watch_waits_while_fires_queue),
 		cmocka_unit_test(test_free_busy),
 		cmocka_unit_test(test_watch_queue_apart),
 		cmocka_unit_test(test_watch_rate),
