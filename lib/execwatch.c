@@ -1,5 +1,6 @@
 /* execwatch.c: created executions watched until their phase is final: a heap by next look, phases asked for in batches. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +152,12 @@ watch_again(struct execwatch *xw, struct engine_watch *w, int longer)
 		w->interval = w->interval * 2;
 	if (w->interval > cap)
 		w->interval = cap;
-	w->due = clock_now(xw->eng->clock) + w->interval;
+	/*
+	 * Half-way between two seconds: fires fall due on whole seconds, so
+	 * a look-up's answer (a page of executions to parse) arrives while
+	 * the loop is not sending them.
+	 */
+	w->due = floor(clock_now(xw->eng->clock) + w->interval) + 0.5;
 	if (heap_push(xw, w) == -1) {
 		log_event(xw->eng->log, LOG_LEVEL_ERROR, "watch", "out of memory; "
 		    "no longer watching %s", w->name);

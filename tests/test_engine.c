@@ -959,9 +959,10 @@ test_watches_are_asked_for_in_one_batch(void **state)
 			free(ok);
 		}
 	}
-	at(fx, T0 + 64.9);
+	/* Looked at 5 s later, half-way between two seconds (fires fall on whole ones). */
+	at(fx, T0 + 65.4);
 	assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, NULL), 0);
-	at(fx, T0 + 65);
+	at(fx, T0 + 65.5);
 	/* Admin's grammar: the column execution_name, values split by ';' sent as %3B. */
 	r = expect_watch(fx, "/api/v1/executions/p/d?limit=3&filters=value_in("
 	    "execution_name,");
@@ -991,9 +992,9 @@ test_watches_are_asked_for_in_one_batch(void **state)
 	assert_runs(fx, "w_c", "2027-01-01T00:01:00Z scheduled created 200 1 "
 	    "UNKNOWN -\n");
 	/* b is looked at again 10 s later (backing off), alone. */
-	at(fx, T0 + 74.9);
+	at(fx, T0 + 75.4);
 	assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, NULL), 0);
-	at(fx, T0 + 75);
+	at(fx, T0 + 75.5);
 	r = expect_watch(fx, "/api/v1/executions/p/d/");
 	assert_string_equal(strrchr(r->path, '/') + 1, b);
 }
