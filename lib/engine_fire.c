@@ -85,7 +85,7 @@ fire_where_recorded(struct engine_fire *f)
 	if (execution_request_id(f->request, project, domain, name,
 	    sizeof(project)) == -1 || strlen(name) >= sizeof(f->name))
 		return;
-	snprintf(f->name, sizeof(f->name), "%s", name);
+	memcpy(f->name, name, strlen(name) + 1);	/* fits: checked above */
 	f->project = strdup(project);
 	f->domain = strdup(domain);
 }
