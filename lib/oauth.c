@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "schedd/log.h"
 #include "schedd/protojson.h"
 #include "admin_int.h"
 
@@ -149,35 +150,46 @@ token_done(const struct admin_response *r, void *arg)
 			    "access_token");
 	const cJSON	*expires = cJSON_GetObjectItemCaseSensitive(doc,
 			    "expires_in");
-	char		 why[300], *copy;
+	const char	*why = NULL;
+	char		 buf[300], *copy = NULL;
 	double		 lifetime;
 
-	if (cJSON_IsString(token) && (copy = strdup(token->valuestring)) !=
-	    NULL) {
-		free(a->token);
-		a->token = copy;
-		a->bearer_gen++;
-		a->oauth.state = ADMIN__OAUTH_VALID;
-		a->oauth.failures = 0;
-		/*
-		 * Refresh a minute before expiry (half the lifetime for short
-		 * ones). No expires_in: assume an hour; a 401 will tell.
-		 */
-		lifetime = cJSON_IsNumber(expires) && expires->valuedouble > 0 ?
-		    expires->valuedouble : 3600;
-		a->oauth.expiry = admin__monotonic() + lifetime -
-		    (lifetime / 2 < REFRESH_S ? lifetime / 2 : REFRESH_S);
+	if (!cJSON_IsString(token)) {
+		if (r->status == 0)
+			snprintf(buf, sizeof(buf), "token endpoint: %s", r->error);
+		else
+			snprintf(buf, sizeof(buf), "token endpoint answered HTTP %ld",
+			    r->status);
+		why = buf;
+	} else if (!admin__token_valid(token->valuestring)) {
+		/* It goes into a header: a CRLF in it would add headers of the token endpoint's choosing. */
+		why = "token endpoint answered a token that is not an RFC 6750 "
+		    "b64token";
+		log_event(a->cfg.log, LOG_LEVEL_WARN, "oauth", "%s (%zu characters); "
+		    "refused, fetching another after a backoff", why,
+		    strlen(token->valuestring));
+	} else if ((copy = strdup(token->valuestring)) == NULL)
+		why = "out of memory";
+	if (why != NULL) {
 		cJSON_Delete(doc);
-		admin__pump(a);
+		oauth_failed(a, why);
 		return;
 	}
+	free(a->token);
+	a->token = copy;
+	a->bearer_gen++;
+	a->oauth.state = ADMIN__OAUTH_VALID;
+	a->oauth.failures = 0;
+	/*
+	 * Refresh a minute before expiry (half the lifetime for short ones).
+	 * No expires_in: assume an hour; a 401 will tell.
+	 */
+	lifetime = cJSON_IsNumber(expires) && expires->valuedouble > 0 ?
+	    expires->valuedouble : 3600;
+	a->oauth.expiry = admin__monotonic() + lifetime -
+	    (lifetime / 2 < REFRESH_S ? lifetime / 2 : REFRESH_S);
 	cJSON_Delete(doc);
-	if (r->status == 0)
-		snprintf(why, sizeof(why), "token endpoint: %s", r->error);
-	else
-		snprintf(why, sizeof(why), "token endpoint answered HTTP %ld",
-		    r->status);
-	oauth_failed(a, why);
+	admin__pump(a);
 }
 
 int

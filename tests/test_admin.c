@@ -16,6 +16,7 @@
 #include <event2/http.h>
 
 #include "schedd/admin.h"
+#include "schedd/log.h"
 
 struct server {
 	struct event_base	*base;
@@ -28,6 +29,8 @@ struct server {
 	char			 last_body[256];
 	char			 last_method[16];
 	char			 seen[256];	/* the x of each /seq/x, in arrival order */
+	int			 injected;	/* requests that carried an X-Injected header */
+	int			 poisoned;	/* requests to /poisoned-token */
 };
 
 struct outcome {
@@ -89,6 +92,9 @@ handle(struct evhttp_request *req, void *arg)
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
 	size_t		 n = evbuffer_get_length(in);
 
+	if (evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Injected") != NULL)
+		s->injected++;
 	snprintf(s->last_auth, sizeof(s->last_auth), "%s", auth ? auth : "");
 	if (n >= sizeof(s->last_body))
 		n = sizeof(s->last_body) - 1;
@@ -111,6 +117,11 @@ handle(struct evhttp_request *req, void *arg)
 		reply(req, 401, "{\"code\":16,\"message\":\"unauthenticated\"}");
 	else if (strcmp(uri, "/token") == 0)
 		reply(req, 200, "{\"access_token\":\"tok\",\"expires_in\":3600}");
+	else if (strcmp(uri, "/poisoned-token") == 0)
+		/* First a token with a header smuggled after it, then a good one. */
+		reply(req, 200, ++s->poisoned == 1 ? "{\"access_token\":\"good-token"
+		    "\\r\\nX-Injected: yes\",\"expires_in\":3600}" :
+		    "{\"access_token\":\"good-token\",\"expires_in\":3600}");
 	else if (strncmp(uri, "/seq/", 5) == 0) {
 		size_t	len = strlen(s->seen);
 
@@ -458,6 +469,119 @@ test_fire_first(void **state)
 	admin_free(a);
 }
 
+/*
+ * A token with a CRLF and a header after it is never copied into a header:
+ * logged once, refused as a failed fetch, and the next fetch (after the
+ * backoff) brings a good one the request goes with.
+ */
+static void
+test_poisoned_token_refused(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 1,
+				    .client_id = "schedd", .client_secret = "secret" };
+	struct admin		*a;
+	struct outcome		 o = { 0 };
+	struct log		 lg = { .level = LOG_LEVEL_DEBUG };
+	char			 token_url[64], *logbuf = NULL;
+	size_t			 loglen = 0;
+
+	(void)state;
+	srv.injected = srv.poisoned = 0;
+	assert_non_null(lg.out = open_memstream(&logbuf, &loglen));
+	snprintf(token_url, sizeof(token_url), "http://127.0.0.1:%d/poisoned-token",
+	    srv.port);
+	cfg.token_url = token_url;
+	cfg.log = &lg;
+	a = client(&cfg);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/ok", NULL, &o);
+	run_until_idle(a);
+	admin_free(a);
+	fclose(lg.out);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(srv.poisoned, 2);
+	assert_int_equal(srv.injected, 0);
+	assert_string_equal(srv.last_auth, "Bearer good-token");
+	assert_string_equal(logbuf, "<4>oauth: token endpoint answered a token that "
+	    "is not an RFC 6750 b64token (27 characters); refused, fetching "
+	    "another after a backoff\n");
+	free(logbuf);
+}
+
+/* What may go into a header or a URL: RFC 6750 tokens, RFC 9110 header names, URLs curl takes. */
+static void
+test_header_and_url_checks(void **state)
+{
+	static const struct {
+		const char	*token;
+		int		 ok;
+	} tokens[] = {
+		{ "abc", 1 }, { "eyJh.eyJz-_~+/x", 1 }, { "tok==", 1 }, { "", 0 },
+		{ "=", 0 }, { "a=b", 0 }, { "a b", 0 }, { "good\r\nX-Injected: yes", 0 },
+		{ "tok\n", 0 }, { "t\xc3\xa9", 0 }, { "a,b", 0 },
+	};
+	static const struct {
+		const char	*url;
+		const char	*why;
+	} urls[] = {
+		{ "http://127.0.0.1:8088", NULL }, { "https://flyte.example.com", NULL },
+		{ "http://[::1]:8088", NULL },
+		{ "http://[::1", "Bad IPv6 address" },
+		{ "http://127.0.0.1:1\r\nX: y", "a control character (0x0d)" },
+		{ "http://h\x7f", "a control character (0x7f)" },
+		{ "ftp://host", "not http or https" },
+		{ "http://", "No host part in the URL" },
+		{ "http://host:99999", "Port number was not a decimal number between 0 and 65535" },
+	};
+	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 1 };
+	struct admin		*a;
+	struct err		 e;
+	char			 why[256];
+	char			 long_name[ADMIN_HEADER_NAME_MAX + 2];
+
+	(void)state;
+	a = client(&cfg);
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+		if ((admin_set_token(a, tokens[i].token, &e) == 0) != tokens[i].ok) {
+			print_error("token %zu: want %s\n", i, tokens[i].ok ? "ok" :
+			    "refused");
+			fail();
+		}
+	admin_free(a);
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(admin_url_valid(urls[i].url, why, sizeof(why)),
+		    urls[i].why == NULL);
+		if (urls[i].why != NULL)
+			assert_string_equal(why, urls[i].why);
+	}
+	assert_true(admin_header_name_valid("authorization"));
+	assert_true(admin_header_name_valid("flyte-authorization"));
+	assert_false(admin_header_name_valid(""));
+	assert_false(admin_header_name_valid("x-auth\r\nX-Injected"));
+	assert_false(admin_header_name_valid("x auth"));
+	assert_false(admin_header_name_valid("x-auth:"));
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_false(admin_header_name_valid(long_name));
+	long_name[sizeof(long_name) - 2] = '\0';
+	assert_true(admin_header_name_valid(long_name));
+	/* The client refuses them as well as the config does. */
+	cfg.auth_header = "x-auth\r\nX-Injected: yes";
+	{
+		static char	endpoint[64];
+
+		snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", srv.port);
+		cfg.endpoint = endpoint;
+		assert_int_equal(admin_new(srv.base, &cfg, &a, &e), -1);
+		assert_string_equal(e.msg, "admin client: the authorization header is "
+		    "not an HTTP header name");
+		cfg.auth_header = NULL;
+		cfg.endpoint = "http://[::1";
+		assert_int_equal(admin_new(srv.base, &cfg, &a, &e), -1);
+		assert_string_equal(e.msg, "admin client: Bad IPv6 address");
+	}
+}
+
 int
 main(void)
 {
@@ -472,6 +596,8 @@ main(void)
 		cmocka_unit_test(test_watch_queue_apart),
 		cmocka_unit_test(test_watch_rate),
 		cmocka_unit_test(test_fire_first),
+		cmocka_unit_test(test_poisoned_token_refused),
+		cmocka_unit_test(test_header_and_url_checks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
