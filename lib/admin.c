@@ -34,6 +34,20 @@ admin__monotonic(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Free r's headers. The token flow's carry the client's id and secret (its
+ * HTTP Basic header, built by oauth.c): wiped first.
+ */
+static void
+headers_free(struct admin_request *r)
+{
+	if (r->internal)
+		for (struct curl_slist *h = r->headers; h != NULL; h = h->next)
+			explicit_bzero(h->data, strlen(h->data));
+	curl_slist_free_all(r->headers);
+	r->headers = NULL;
+}
+
 /* Free r, unlinking it from the live list when it was linked. */
 static void
 request_free(struct admin_request *r)
@@ -55,7 +69,7 @@ request_free(struct admin_request *r)
 	}
 	if (r->retry != NULL)
 		event_free(r->retry);
-	curl_slist_free_all(r->headers);
+	headers_free(r);
 	free(r->method);
 	free(r->url);
 	free(r->body);
@@ -184,8 +198,7 @@ admin__request_start(struct admin *a, struct admin_request *r)
 	r->response = NULL;
 	r->length = 0;
 	r->error[0] = '\0';
-	curl_slist_free_all(r->headers);
-	r->headers = NULL;
+	headers_free(r);
 	if ((r->easy = curl_easy_init()) == NULL)
 		goto fail;
 	r->headers = curl_slist_append(r->headers, "Accept: application/json");

@@ -381,6 +381,48 @@ config_uses_client_secret(const struct config *c, struct err *e)
 	return 1;
 }
 
+/*
+ * Read a secret file of at most 64 KiB into new memory with read(2): stdio
+ * would leave a copy in its FILE buffer, freed without wiping. NULL with
+ * errno (EFBIG: too large, EINVAL: a NUL byte in it).
+ */
+static char *
+read_secret(const char *path)
+{
+	char	*buf;
+	size_t	 len = 0, cap = 65536;
+	ssize_t	 n;
+	int	 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((buf = calloc(1, cap + 1)) == NULL)
+		goto fail;
+	while ((n = read(fd, buf + len, cap - len)) > 0)
+		if ((len += (size_t)n) == cap) {
+			errno = EFBIG;
+			goto fail;
+		}
+	if (n == -1)
+		goto fail;
+	/* The rest would be cut off, and left unwiped by those who wipe strlen() bytes. */
+	if (memchr(buf, '\0', len) != NULL) {
+		errno = EINVAL;
+		goto fail;
+	}
+	close(fd);
+	return buf;
+ fail:
+	saved = errno;
+	if (buf != NULL) {
+		explicit_bzero(buf, cap);
+		free(buf);
+	}
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
 char *
 config_client_secret(const struct config *c, struct err *e)
 {
@@ -388,8 +430,6 @@ config_client_secret(const struct config *c, struct err *e)
 			    "/etc/secrets/client_secret";
 	char		*secret = NULL, *end;
 	const char	*env;
-	FILE		*f;
-	long		 len;
 
 	if (c->secret_env != NULL && *c->secret_env != '\0') {
 		if ((env = getenv(c->secret_env)) == NULL || *env == '\0') {
@@ -397,29 +437,15 @@ config_client_secret(const struct config *c, struct err *e)
 			    "$%s is not set", c->secret_env);
 			return NULL;
 		}
-		secret = strdup(env);
-	} else {
-		if ((f = fopen(path, "rb")) == NULL) {
-			err_set_code(e, EX_CONFIG, "admin.clientSecretLocation: "
-			    "cannot read %s: %s", path, strerror(errno));
+		if ((secret = strdup(env)) == NULL) {
+			err_set_code(e, EX_OSERR, "out of memory");
 			return NULL;
 		}
-		if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-		    len < 65536 && fseek(f, 0, SEEK_SET) == 0 &&
-		    (secret = calloc(1, (size_t)len + 1)) != NULL &&
-		    fread(secret, 1, (size_t)len, f) != (size_t)len) {
-			free(secret);
-			secret = NULL;
-		}
-		fclose(f);
-		if (secret == NULL) {
-			err_set_code(e, EX_CONFIG, "admin.clientSecretLocation: "
-			    "cannot read %s", path);
-			return NULL;
-		}
-	}
-	if (secret == NULL) {
-		err_set_code(e, EX_OSERR, "out of memory");
+	} else if ((secret = read_secret(path)) == NULL) {
+		err_set_code(e, errno == ENOMEM ? EX_OSERR : EX_CONFIG,
+		    "admin.clientSecretLocation: cannot read %s: %s", path,
+		    errno == EFBIG ? "larger than 64 KiB" : errno == EINVAL ?
+		    "it holds a NUL byte" : strerror(errno));
 		return NULL;
 	}
 	/* Trimmed, as flytectl does: files end with a newline. */

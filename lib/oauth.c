@@ -199,26 +199,63 @@ admin__oauth_ready(const struct admin *a)
 	    admin__monotonic() < a->oauth.expiry);
 }
 
+/* RFC 4648 base64 of len bytes of in, NUL-terminated, into out (room for 4 * ((len + 2) / 3) + 1). */
+static void
+base64_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char	digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		*out++ = digits[in[i] >> 2];
+		*out++ = digits[(in[i] & 3) << 4 | in[i + 1] >> 4];
+		*out++ = digits[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
+		*out++ = digits[in[i + 2] & 63];
+	}
+	if (i < len) {
+		*out++ = digits[in[i] >> 2];
+		*out++ = digits[(in[i] & 3) << 4 | (i + 1 < len ? in[i + 1] >> 4 : 0)];
+		*out++ = i + 1 < len ? digits[(in[i + 1] & 15) << 2] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
 /*
  * The token request authenticates the client with HTTP Basic, id and secret
  * form-encoded first (RFC 6749 2.3.1): a '+' or '%' in a secret must reach
- * the server as itself.
+ * the server as itself. The header is made here, not by libcurl from
+ * CURLOPT_USERNAME and CURLOPT_PASSWORD: libcurl keeps copies of those (and
+ * the header it makes of them) until the handle goes and frees them without
+ * wiping. This one is wiped with the request's headers (admin.c), and every
+ * buffer on the way here before returning.
  */
 int
 admin__oauth_client_auth(struct admin *a, struct admin_request *r)
 {
-	char	id[1024], secret[1024];
-	int	bad;
+	char			 id[1024], secret[1024], pair[2048];
+	char			 header[sizeof("Authorization: Basic ") +
+				    4 * (sizeof(pair) + 2) / 3];
+	struct curl_slist	*headers;
+	int			 n;
 
 	if (a->oauth.client_id == NULL)
 		return 0;
 	percent_encode(a->oauth.client_id, id, sizeof(id));
 	percent_encode(a->oauth.client_secret, secret, sizeof(secret));
-	bad = curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
-	    curl_easy_setopt(r->easy, CURLOPT_USERNAME, id) ||
-	    curl_easy_setopt(r->easy, CURLOPT_PASSWORD, secret);
+	n = snprintf(pair, sizeof(pair), "%s:%s", id, secret);
+	strcpy(header, "Authorization: Basic ");
+	base64_encode((const unsigned char *)pair, n < (int)sizeof(pair) ?
+	    (size_t)n : sizeof(pair) - 1, header + strlen(header));
+	headers = curl_slist_append(r->headers, header);
 	explicit_bzero(secret, sizeof(secret));
-	return bad ? -1 : 0;
+	explicit_bzero(pair, sizeof(pair));
+	explicit_bzero(header, sizeof(header));
+	if (headers == NULL)
+		return -1;
+	r->headers = headers;
+	return 0;
 }
 
 int

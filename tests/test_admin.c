@@ -1,4 +1,5 @@
 /* test_admin.c: the Admin HTTP client against an evhttp server in the same loop: bodies, retries, bounds, lanes. */
+#define _GNU_SOURCE	/* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -30,6 +32,7 @@ struct server {
 	char			 last_method[16];
 	char			 seen[256];	/* the x of each /seq/x, in arrival order */
 	int			 injected;	/* requests that carried an X-Injected header */
+	char			 token_auth[256];	/* Authorization of the last /token request */
 	int			 poisoned;	/* requests to /poisoned-token */
 };
 
@@ -115,8 +118,10 @@ handle(struct evhttp_request *req, void *arg)
 		reply(req, 400, "{\"code\":3,\"message\":\"bad input\"}");
 	else if (strcmp(uri, "/denied") == 0)
 		reply(req, 401, "{\"code\":16,\"message\":\"unauthenticated\"}");
-	else if (strcmp(uri, "/token") == 0)
+	else if (strcmp(uri, "/token") == 0) {
+		snprintf(s->token_auth, sizeof(s->token_auth), "%s", s->last_auth);
 		reply(req, 200, "{\"access_token\":\"tok\",\"expires_in\":3600}");
+	}
 	else if (strcmp(uri, "/poisoned-token") == 0)
 		/* First a token with a header smuggled after it, then a good one. */
 		reply(req, 200, ++s->poisoned == 1 ? "{\"access_token\":\"good-token"
@@ -470,6 +475,115 @@ test_fire_first(void **state)
 }
 
 /*
+ * libcurl's memory, watched through curl_global_init_mem: each block it
+ * frees is searched for `watched` before it goes.
+ */
+struct block {
+	size_t	size;
+	size_t	pad;		/* keeps the memory handed out 16-byte aligned */
+};
+
+static const char	*watched;	/* NULL: not looking */
+static int		 curl_frees;	/* blocks libcurl freed while watching */
+static int		 curl_held;	/* of those, holding `watched` */
+
+static void *
+hook_malloc(size_t size)
+{
+	struct block	*b = malloc(sizeof(*b) + size);
+
+	if (b == NULL)
+		return NULL;
+	b->size = size;
+	return b + 1;
+}
+
+static void
+hook_free(void *p)
+{
+	struct block	*b = p != NULL ? (struct block *)p - 1 : NULL;
+
+	if (b == NULL)
+		return;
+	if (watched != NULL) {
+		curl_frees++;
+		if (memmem(p, b->size, watched, strlen(watched)) != NULL)
+			curl_held++;
+	}
+	free(b);
+}
+
+static void *
+hook_realloc(void *p, size_t size)
+{
+	void	*q;
+
+	if (p == NULL)
+		return hook_malloc(size);
+	if ((q = hook_malloc(size)) == NULL)
+		return NULL;
+	memcpy(q, p, ((struct block *)p - 1)->size < size ?
+	    ((struct block *)p - 1)->size : size);
+	hook_free(p);
+	return q;
+}
+
+static char *
+hook_strdup(const char *s)
+{
+	char	*copy = hook_malloc(strlen(s) + 1);
+
+	if (copy != NULL)
+		strcpy(copy, s);
+	return copy;
+}
+
+static void *
+hook_calloc(size_t n, size_t size)
+{
+	void	*p = hook_malloc(n * size);
+
+	if (p != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+
+/*
+ * The client secret goes to the token endpoint as HTTP Basic (id:secret,
+ * base64) in a header the client makes and wipes: libcurl never holds the
+ * secret itself (it kept CURLOPT_PASSWORD's copy until the handle went, and
+ * freed it unwiped).
+ */
+static void
+test_secret_not_left_to_libcurl(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 1,
+				    .client_id = "schedd",
+				    .client_secret = "Zq7xK2-never-in-curl" };
+	struct admin		*a;
+	struct outcome		 o = { 0 };
+	char			 token_url[64];
+
+	(void)state;
+	snprintf(token_url, sizeof(token_url), "http://127.0.0.1:%d/token",
+	    srv.port);
+	cfg.token_url = token_url;
+	curl_frees = curl_held = 0;
+	watched = cfg.client_secret;
+	a = client(&cfg);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/ok", NULL, &o);
+	run_until_idle(a);
+	admin_free(a);
+	watched = NULL;
+	assert_int_equal(o.status, 200);
+	/* base64("schedd:Zq7xK2-never-in-curl") */
+	assert_string_equal(srv.token_auth,
+	    "Basic c2NoZWRkOlpxN3hLMi1uZXZlci1pbi1jdXJs");
+	assert_true(curl_frees > 0);
+	assert_int_equal(curl_held, 0);
+}
+
+/*
  * A token with a CRLF and a header after it is never copied into a header:
  * logged once, refused as a failed fetch, and the next fetch (after the
  * backoff) brings a good one the request goes with.
@@ -585,6 +699,10 @@ test_header_and_url_checks(void **state)
 int
 main(void)
 {
+	/* Before any other use of libcurl: its memory goes through the hooks (test_secret_not_left_to_libcurl). */
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, hook_malloc, hook_free,
+	    hook_realloc, hook_strdup, hook_calloc) != CURLE_OK)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_body_and_headers),
 		cmocka_unit_test(test_retries),
@@ -596,6 +714,7 @@ main(void)
 		cmocka_unit_test(test_watch_queue_apart),
 		cmocka_unit_test(test_watch_rate),
 		cmocka_unit_test(test_fire_first),
+		cmocka_unit_test(test_secret_not_left_to_libcurl),
 		cmocka_unit_test(test_poisoned_token_refused),
 		cmocka_unit_test(test_header_and_url_checks),
 	};

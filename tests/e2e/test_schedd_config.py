@@ -485,6 +485,7 @@ class TestConfigForms(ConfigTest):
         missing_ca = os.path.join(self.dir, 'no-ca.pem')
         empty = self.secret_file('', name='empty_secret')
         blank = self.secret_file('  \n\t\n', name='blank_secret')
+        nul = self.secret_file('abc\0def\n', name='nul_secret')
         secret = self.secret_file()
         auth = {'authType': 'ClientSecret', 'clientId': CLIENT_ID}
         cases = [
@@ -509,6 +510,8 @@ class TestConfigForms(ConfigTest):
              'admin.clientSecretLocation: %s is empty' % empty),
             (dict(auth, endpoint='http://127.0.0.1:1', clientSecretLocation=blank),
              'admin.clientSecretLocation: %s is empty' % blank),
+            (dict(auth, endpoint='http://127.0.0.1:1', clientSecretLocation=nul),
+             'admin.clientSecretLocation: cannot read %s: it holds a NUL byte' % nul),
             (dict(auth, endpoint='http://127.0.0.1:1', clientSecretLocation=secret,
                   clientSecretEnvVar='SCHEDD_E2E_BLANK_VAR'),
              'admin.clientSecretEnvVar: $SCHEDD_E2E_BLANK_VAR holds only white space'),
