@@ -19,6 +19,7 @@ About a minute (the loop case waits for one 30 s retry round).
 
 import os
 import re
+import subprocess
 import sys
 import time
 import unittest
@@ -226,7 +227,7 @@ class TestVanishedExecutions(HostileTest, mtest.MetricsTest):
         self.assertEqual(rc, 0, d.stderr())
 
     def run_status_check(self):
-        import subprocess
+        """schedctl status --check: (exit code, stdout, stderr)."""
         env = dict(os.environ)
         env.pop('SCHEDD_NOW', None)
         p = subprocess.run([base.SCHEDCTL, '--db', self.db, 'status', '--check'], env=env,
@@ -234,25 +235,5 @@ class TestVanishedExecutions(HostileTest, mtest.MetricsTest):
         return p.returncode, p.stdout, p.stderr
 
 
-def main():
-    if len(sys.argv) < 4:
-        sys.stderr.write('usage: %s SCHEDD SCHEDCTL STUB_ADMIN [unittest args]\n'
-                         % sys.argv[0])
-        return 64
-    paths = [os.path.abspath(p) for p in sys.argv[1:4]]
-    for path in paths:
-        if not os.access(path, os.X_OK):
-            sys.stderr.write('%s: not an executable\n' % path)
-            return 66
-    base.SCHEDD, base.SCHEDCTL, base.STUB = paths
-    cfgtest.SCHEDD, cfgtest.SCHEDCTL, cfgtest.STUB = paths
-    mtest.SCHEDD, mtest.SCHEDCTL, mtest.STUB = paths
-    with open(paths[0], 'rb') as f:
-        if b'__asan_init' in f.read():
-            base.SLOW = 3
-    prog = unittest.main(argv=[sys.argv[0]] + sys.argv[4:], exit=False, verbosity=2)
-    return 0 if prog.result.wasSuccessful() else 1
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(base.main(also=(cfgtest, mtest)))

@@ -812,13 +812,18 @@ def check_lost_reply():
         s.stop()
 
 
-def check_auth():
+def auth_stub(*flags):
+    """A stub with --auth for client schedd, secret s3cret (from a file); (stub, the file's folder)."""
     secret_dir = tempfile.mkdtemp()
     secret_file = os.path.join(secret_dir, "secret")
     with open(secret_file, "w") as f:
         f.write("s3cret\n")
-    s = Stub("--auth", "--client-id", "schedd", "--client-secret-file", secret_file,
-             "--token-ttl", "1")
+    return Stub("--auth", "--client-id", "schedd", "--client-secret-file", secret_file,
+                *flags), secret_dir
+
+
+def check_auth():
+    s, secret_dir = auth_stub("--token-ttl", "1")
     lp = "/api/v1/launch_plans/flytesnacks/development/data_sync_wf/v1"
     form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 
@@ -931,12 +936,7 @@ def check_hostile(s):
 def check_hostile_token():
     """--hostile-token crlf: a live token with a header smuggled after it; any
     request that carries X-Injected is counted."""
-    secret_dir = tempfile.mkdtemp()
-    secret_file = os.path.join(secret_dir, "secret")
-    with open(secret_file, "w") as f:
-        f.write("s3cret\n")
-    s = Stub("--auth", "--client-id", "schedd", "--client-secret-file", secret_file,
-             "--hostile-token", "crlf")
+    s, secret_dir = auth_stub("--hostile-token", "crlf")
     form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
     try:
         st, _, body = s.request("POST", "/oauth2/token", headers=form, raw=urllib.parse.urlencode(
