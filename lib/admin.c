@@ -553,6 +553,16 @@ admin_new(struct event_base *base, const struct admin_config *cfg,
 	struct admin	*a;
 	char		 why[256];
 
+	/* Both go into every request (its URL, a header): refused here, whoever built cfg. */
+	if (cfg->auth_header != NULL && !admin_header_name_valid(cfg->auth_header)) {
+		err_set_code(e, EX_CONFIG, "admin client: the authorization header "
+		    "is not an HTTP header name");
+		return -1;
+	}
+	if (!admin_url_valid(cfg->endpoint, why, sizeof(why))) {
+		err_set_code(e, EX_CONFIG, "admin client: %s", why);
+		return -1;
+	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		goto nomem;
 	a->base = base;
@@ -577,14 +587,6 @@ admin_new(struct event_base *base, const struct admin_config *cfg,
 		histogram_init(&a->latency[i], latency_bounds,
 		    sizeof(latency_bounds) / sizeof(latency_bounds[0]));
 	a->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
-	if (!admin_url_valid(cfg->endpoint, why, sizeof(why)) ||
-	    (cfg->auth_header != NULL && !admin_header_name_valid(cfg->auth_header))) {
-		admin_free(a);
-		err_set_code(e, EX_CONFIG, "admin client: %s", cfg->auth_header != NULL &&
-		    !admin_header_name_valid(cfg->auth_header) ? "the authorization "
-		    "header is not an HTTP header name" : why);
-		return -1;
-	}
 	if ((a->endpoint = strdup(cfg->endpoint)) == NULL ||
 	    (a->auth_header = strdup(cfg->auth_header ? cfg->auth_header :
 	    "authorization")) == NULL ||
