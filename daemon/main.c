@@ -234,6 +234,7 @@ configure(struct schedd *sd, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*config = NULL, *db = NULL, *endpoint = NULL, *fake;
+	const char	*key = "--admin-endpoint";	/* where the endpoint came from */
 	int		 insecure = -1, opt, auth;
 	struct err	 e;
 	char		*normalized;
@@ -295,18 +296,22 @@ configure(struct schedd *sd, int argc, char **argv)
 		if ((sd->conf.db = strdup(db)) == NULL)
 			return EX_OSERR;
 	}
-	if (endpoint == NULL)
+	if (endpoint == NULL) {
 		endpoint = sd->conf.endpoint;
+		key = "admin.endpoint";
+	}
 	if (endpoint == NULL) {
 		err_set_code(&e, EX_CONFIG, "no Flyte Admin endpoint: give "
 		    "--admin-endpoint or admin.endpoint in the config");
 		goto fail;
 	}
-	if ((normalized = config_endpoint(endpoint, sd->conf.insecure,
+	if ((normalized = config_endpoint(endpoint, sd->conf.insecure, key,
 	    &e)) == NULL)
 		goto fail;
 	free(sd->conf.endpoint);
 	sd->conf.endpoint = normalized;
+	if (config_check_admin(&sd->conf, &e) == -1)
+		goto fail;
 	/* The secret goes from its file or variable to the client, never to argv, logs or the store. */
 	if ((auth = config_uses_client_secret(&sd->conf, &e)) == -1 ||
 	    (auth && (sd->secret = config_client_secret(&sd->conf, &e)) == NULL))
@@ -341,6 +346,7 @@ run(struct schedd *sd)
 		.watch_rate = sd->conf.watch_rate,
 		.max_attempts = 6,
 		.backoff_ms = 500,
+		.log = &sd->log,
 	};
 	struct engine_config	 ec = {
 		.db_path = sd->conf.db,

@@ -64,6 +64,20 @@ easy_give(struct admin_request *r)
 	r->easy = NULL;
 }
 
+/*
+ * Free r's headers. The token flow's carry the client's id and secret (its
+ * HTTP Basic header, built by oauth.c): wiped first.
+ */
+static void
+headers_free(struct admin_request *r)
+{
+	if (r->internal)
+		for (struct curl_slist *h = r->headers; h != NULL; h = h->next)
+			explicit_bzero(h->data, strlen(h->data));
+	curl_slist_free_all(r->headers);
+	r->headers = NULL;
+}
+
 /* Free r, unlinking it from the live list when it was linked. */
 static void
 request_free(struct admin_request *r)
@@ -82,7 +96,7 @@ request_free(struct admin_request *r)
 	easy_give(r);
 	if (r->retry != NULL)
 		event_free(r->retry);
-	curl_slist_free_all(r->headers);
+	headers_free(r);
 	free(r->method);
 	free(r->url);
 	free(r->body);
@@ -145,17 +159,73 @@ admin__queue_fail(struct admin *a, const char *why)
 }
 
 int
+admin__token_valid(const char *token)
+{
+	size_t	n = strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-._~+/");
+
+	if (n == 0)
+		return 0;
+	n += strspn(token + n, "=");
+	return token[n] == '\0' && n <= ADMIN__TOKEN_MAX;
+}
+
+int
+admin_header_name_valid(const char *name)
+{
+	size_t	n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789!#$%&'*+-.^_`|~");
+
+	return n > 0 && name[n] == '\0' && n <= ADMIN_HEADER_NAME_MAX;
+}
+
+int
+admin_url_valid(const char *url, char *why, size_t len)
+{
+	CURLU		*u;
+	CURLUcode	 rc;
+	char		*scheme = NULL, *host = NULL;
+	int		 ok = 0;
+
+	for (const char *p = url; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(why, len, "a control character (0x%02x)",
+			    (unsigned char)*p);
+			return 0;
+		}
+	if ((u = curl_url()) == NULL) {
+		snprintf(why, len, "out of memory");
+		return 0;
+	}
+	/* The parser curl itself will use: what it refuses here it would refuse at every request. */
+	if ((rc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK)
+		snprintf(why, len, "%s", curl_url_strerror(rc));
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+		snprintf(why, len, "not http or https");
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0')
+		snprintf(why, len, "no host");
+	else
+		ok = 1;
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+int
 admin__request_start(struct admin *a, struct admin_request *r)
 {
-	char	header[4200];
+	/* Both parts checked before they get here: a header name and a b64token. */
+	char	header[ADMIN_HEADER_NAME_MAX + ADMIN__TOKEN_MAX + 16];
 
 	r->attempts++;
 	free(r->response);
 	r->response = NULL;
 	r->length = 0;
 	r->error[0] = '\0';
-	curl_slist_free_all(r->headers);
-	r->headers = NULL;
+	headers_free(r);
 	if ((r->easy = easy_take(a)) == NULL)
 		goto fail;
 	r->headers = curl_slist_append(r->headers, "Accept: application/json");
@@ -504,18 +574,23 @@ connections_limit(struct admin *a)
 	curl_multi_setopt(a->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? strdup(s) : NULL;
-}
-
 int
 admin_new(struct event_base *base, const struct admin_config *cfg,
     struct admin **out, struct err *e)
 {
 	struct admin	*a;
+	char		 why[256];
 
+	/* Both go into every request (its URL, a header): refused here, whoever built cfg. */
+	if (cfg->auth_header != NULL && !admin_header_name_valid(cfg->auth_header)) {
+		err_set_code(e, EX_CONFIG, "admin client: the authorization header "
+		    "is not an HTTP header name");
+		return -1;
+	}
+	if (!admin_url_valid(cfg->endpoint, why, sizeof(why))) {
+		err_set_code(e, EX_CONFIG, "admin client: %s", why);
+		return -1;
+	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		goto nomem;
 	a->base = base;
@@ -662,9 +737,14 @@ admin_set_limits(struct admin *a, int max_inflight, double rate,
 int
 admin_set_token(struct admin *a, const char *token, struct err *e)
 {
-	char	*copy = dup_or_null(token);
+	char	*copy = NULL;
 
-	if (token != NULL && copy == NULL) {
+	if (token != NULL && !admin__token_valid(token)) {
+		err_set_code(e, EX_DATAERR, "admin client: the token is not an RFC "
+		    "6750 b64token");
+		return -1;
+	}
+	if (token != NULL && (copy = strdup(token)) == NULL) {
 		err_set_code(e, EX_OSERR, "admin client: out of memory");
 		return -1;
 	}

@@ -15,6 +15,7 @@ struct event_base;
 #define ADMIN__NMETHODS	4	/* latency measured apart: GET, POST, DELETE, other */
 #define ADMIN__NLANES	2	/* enum admin_lane */
 #define ADMIN__IDLE_MAX	128	/* finished curl handles kept for the next requests */
+#define ADMIN__TOKEN_MAX	8192	/* longest bearer token taken (JWTs with many claims run to a few KB) */
 
 /* One request, from admin_request (or the token flow) until its callback. */
 struct admin_request {
@@ -94,6 +95,11 @@ struct admin {
 
 /* Monotonic seconds. */
 double	admin__monotonic(void);
+/*
+ * 1 when token may go into a header: RFC 6750's b64token
+ * ([A-Za-z0-9-._~+/]+=*), at most ADMIN__TOKEN_MAX characters.
+ */
+int	admin__token_valid(const char *token);
 /*
  * A new request for METHOD base+path with an optional body (copied), linked
  * on the live list; the caller sets its callback. NULL when out of memory.

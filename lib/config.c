@@ -1,12 +1,15 @@
 /* config.c: schedd's flytectl-style YAML configuration (admin: and scheduler: sections). */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,11 +53,33 @@ config_clear(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* text for a one-line message: quotes, backslashes and control characters escaped, cut to fit buf. */
+static const char *
+shown(const char *text, char *buf, size_t len)
+{
+	size_t	n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text;
+	    *p != '\0' && n + 5 < len; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)*p;
+		} else if (*p < 0x20 || *p == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, *p == '\r' ? "\\r" :
+			    *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : "\\x%02x", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 char *
-config_endpoint(const char *text, int insecure, struct err *e)
+config_endpoint(const char *text, int insecure, const char *key,
+    struct err *e)
 {
 	const char	*host = text;
-	char		*out;
+	char		*out, why[256], quoted[300];
 	size_t		 len;
 
 	if (strncmp(text, "http://", 7) == 0 || strncmp(text, "https://", 8) == 0)
@@ -62,8 +87,9 @@ config_endpoint(const char *text, int insecure, struct err *e)
 	else if (strncmp(text, "dns:///", 7) == 0)
 		host = text + 7;
 	if (host != NULL && (*host == '\0' || strchr(host, '/') != NULL)) {
-		err_set_code(e, EX_CONFIG, "endpoint \"%s\" is not dns:///host:port, "
-		    "http://host:port or https://host", text);
+		err_set_code(e, EX_CONFIG, "%s: \"%s\" is not dns:///host:port, "
+		    "http://host:port or https://host", key,
+		    shown(text, quoted, sizeof(quoted)));
 		return NULL;
 	}
 	len = strlen(text) + 16;
@@ -77,7 +103,51 @@ config_endpoint(const char *text, int insecure, struct err *e)
 		snprintf(out, len, "%s", text);
 	while ((len = strlen(out)) > 0 && out[len - 1] == '/')
 		out[len - 1] = '\0';
+	/* Refused now, by the parser the client uses, rather than by every request later. */
+	if (!admin_url_valid(out, why, sizeof(why))) {
+		err_set_code(e, EX_CONFIG, "%s: \"%s\" is not a URL schedd can "
+		    "use: %s", key, shown(text, quoted, sizeof(quoted)), why);
+		free(out);
+		return NULL;
+	}
 	return out;
+}
+
+int
+config_check_admin(struct config *c, struct err *e)
+{
+	struct stat	sb;
+	char		quoted[300];
+	int		fd;
+
+	if (c->auth_header != NULL && !admin_header_name_valid(c->auth_header)) {
+		err_set_code(e, EX_CONFIG, "admin.authorizationHeader: \"%s\" is not "
+		    "an HTTP header name (letters, digits and !#$%%&'*+-.^_`|~, at "
+		    "most %d)", shown(c->auth_header, quoted, sizeof(quoted)),
+		    ADMIN_HEADER_NAME_MAX);
+		return -1;
+	}
+	/* flytectl writes caCertFilePath: "" for none. */
+	if (c->ca_file != NULL && *c->ca_file == '\0') {
+		free(c->ca_file);
+		c->ca_file = NULL;
+	}
+	/* Only TLS reads it; every https request would fail on a file that is not there. */
+	if (c->ca_file == NULL || c->endpoint == NULL ||
+	    strncmp(c->endpoint, "https://", 8) != 0)
+		return 0;
+	if ((fd = open(c->ca_file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		const char	*why = fd == -1 ? strerror(errno) : "not a file";
+
+		err_set_code(e, EX_CONFIG, "admin.caCertFilePath: cannot read %s: %s",
+		    shown(c->ca_file, quoted, sizeof(quoted)), why);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 /* One known key: where it goes and what type it must be. */
@@ -311,6 +381,48 @@ config_uses_client_secret(const struct config *c, struct err *e)
 	return 1;
 }
 
+/*
+ * Read a secret file of at most 64 KiB into new memory with read(2): stdio
+ * would leave a copy in its FILE buffer, freed without wiping. NULL with
+ * errno (EFBIG: too large, EINVAL: a NUL byte in it).
+ */
+static char *
+read_secret(const char *path)
+{
+	char	*buf;
+	size_t	 len = 0, cap = 65536;
+	ssize_t	 n;
+	int	 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((buf = calloc(1, cap + 1)) == NULL)
+		goto fail;
+	while ((n = read(fd, buf + len, cap - len)) > 0)
+		if ((len += (size_t)n) == cap) {
+			errno = EFBIG;
+			goto fail;
+		}
+	if (n == -1)
+		goto fail;
+	/* The rest would be cut off, and left unwiped by those who wipe strlen() bytes. */
+	if (memchr(buf, '\0', len) != NULL) {
+		errno = EINVAL;
+		goto fail;
+	}
+	close(fd);
+	return buf;
+ fail:
+	saved = errno;
+	if (buf != NULL) {
+		explicit_bzero(buf, cap);
+		free(buf);
+	}
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
 char *
 config_client_secret(const struct config *c, struct err *e)
 {
@@ -318,8 +430,6 @@ config_client_secret(const struct config *c, struct err *e)
 			    "/etc/secrets/client_secret";
 	char		*secret = NULL, *end;
 	const char	*env;
-	FILE		*f;
-	long		 len;
 
 	if (c->secret_env != NULL && *c->secret_env != '\0') {
 		if ((env = getenv(c->secret_env)) == NULL || *env == '\0') {
@@ -327,34 +437,31 @@ config_client_secret(const struct config *c, struct err *e)
 			    "$%s is not set", c->secret_env);
 			return NULL;
 		}
-		secret = strdup(env);
-	} else {
-		if ((f = fopen(path, "rb")) == NULL) {
-			err_set_code(e, EX_CONFIG, "admin.clientSecretLocation: "
-			    "cannot read %s: %s", path, strerror(errno));
+		if ((secret = strdup(env)) == NULL) {
+			err_set_code(e, EX_OSERR, "out of memory");
 			return NULL;
 		}
-		if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-		    len < 65536 && fseek(f, 0, SEEK_SET) == 0 &&
-		    (secret = calloc(1, (size_t)len + 1)) != NULL &&
-		    fread(secret, 1, (size_t)len, f) != (size_t)len) {
-			free(secret);
-			secret = NULL;
-		}
-		fclose(f);
-		if (secret == NULL) {
-			err_set_code(e, EX_CONFIG, "admin.clientSecretLocation: "
-			    "cannot read %s", path);
-			return NULL;
-		}
-	}
-	if (secret == NULL) {
-		err_set_code(e, EX_OSERR, "out of memory");
+	} else if ((secret = read_secret(path)) == NULL) {
+		err_set_code(e, errno == ENOMEM ? EX_OSERR : EX_CONFIG,
+		    "admin.clientSecretLocation: cannot read %s: %s", path,
+		    errno == EFBIG ? "larger than 64 KiB" : errno == EINVAL ?
+		    "it holds a NUL byte" : strerror(errno));
 		return NULL;
 	}
 	/* Trimmed, as flytectl does: files end with a newline. */
 	for (end = secret + strlen(secret); end > secret &&
 	    isspace((unsigned char)end[-1]); end--)
 		end[-1] = '\0';
+	/* No secret at all: every token request would be refused, every fire left pending. */
+	if (*secret == '\0') {
+		free(secret);
+		if (c->secret_env != NULL && *c->secret_env != '\0')
+			err_set_code(e, EX_CONFIG, "admin.clientSecretEnvVar: $%s "
+			    "holds only white space", c->secret_env);
+		else
+			err_set_code(e, EX_CONFIG, "admin.clientSecretLocation: %s "
+			    "is empty", path);
+		return NULL;
+	}
 	return secret;
 }

@@ -112,6 +112,7 @@ engine__fire_new(struct engine *eng, int64_t run_id, int64_t schedule_id,
 	}
 	f->eng = eng;
 	f->state = FIRE_NEW;
+	f->pinned = -1;
 	f->run_id = run_id;
 	f->schedule_id = schedule_id;
 	f->instant = instant;
@@ -292,6 +293,7 @@ fire_retry(struct engine_fire *f, long status, const char *why)
 	struct engine	*eng = f->eng;
 	char		 msg[512];
 
+	f->garbled = 0;		/* the next round's look-up decides afresh */
 	if (eng->stopping || eng->cfg.once) {
 		/* Left pending: the next start looks it up and sends it. */
 		fire_done(f, RUN_PENDING, status, why);
@@ -410,6 +412,7 @@ fire_build(struct engine_fire *f, const char *version, const cJSON *parameters)
 	}
 	f->request = body;
 	body = NULL;
+	f->pinned = f->row.version != NULL;
 	if ((f->project = strdup(f->row.project)) == NULL ||
 	    (f->domain = strdup(f->row.domain)) == NULL) {
 		fire_done(f, RUN_PENDING, 0, NULL);	/* tried again at the next start */
@@ -583,6 +586,26 @@ fire_begin(struct engine_fire *f)
 		fire_resolve(f);
 }
 
+/*
+ * Whether the fire's schedule pins its launch plan version: known once the
+ * fire is built; for a run adopted at start, from the schedule as it is now.
+ */
+static int
+fire_pinned(struct engine_fire *f)
+{
+	struct schedule	row;
+	struct err	e;
+
+	if (f->pinned < 0) {
+		memset(&row, 0, sizeof(row));
+		f->pinned = f->schedule_id != 0 && store_schedule_get_id(
+		    f->eng->st, f->schedule_id, &row, &e) == 0 &&
+		    row.version != NULL;
+		schedule_clear(&row);
+	}
+	return f->pinned;
+}
+
 /* Admin's answer to a POST, or to a GET of the execution with our name. */
 static void
 fire_answered(struct engine_fire *f, const struct fire_input *in)
@@ -603,6 +626,7 @@ fire_answered(struct engine_fire *f, const struct fire_input *in)
 			    "execution=%s HTTP %ld is not Admin's answer to a "
 			    "create; looking it up", f->schedule_name, f->name,
 			    in->status);
+			f->garbled = in->status;
 			fire_get(f, FIRE_LOOKUP);
 			return;
 		}
@@ -620,11 +644,25 @@ fire_answered(struct engine_fire *f, const struct fire_input *in)
 	case FIRE_CONFIRM:
 	case FIRE_LOOKUP:
 		if (in->status == 200) {
-			if (execution_is_fire(in->body, f->request, &why))
+			if (execution_is_fire(in->body, f->request, fire_pinned(f),
+			    &why))
 				fire_done(f, RUN_CREATED, f->state ==
 				    FIRE_CONFIRM ? 409 : 200, NULL);
 			else
 				fire_done(f, RUN_FAILED, 409, why);
+			return;
+		}
+		if (in->status == 404 && f->state == FIRE_LOOKUP &&
+		    f->garbled != 0) {
+			/*
+			 * Not created, though answered 2xx (a proxy's login
+			 * page): sent again at once, it would go round as fast
+			 * as the proxy answers. The next round looks again.
+			 */
+			snprintf(msg, sizeof(msg), "HTTP %ld to the create was "
+			    "not Admin's answer, and Admin has no such execution",
+			    f->garbled);
+			fire_retry(f, in->status, msg);
 			return;
 		}
 		if (in->status == 404 && f->state == FIRE_LOOKUP) {

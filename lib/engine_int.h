@@ -113,6 +113,8 @@ struct engine_fire {
 	double			 started;	/* wall clock, for the latency in the log */
 	int			 attempts;	/* create requests sent this time */
 	int			 have_row;	/* row is read */
+	int			 pinned;	/* its schedule pins the launch plan version: 1, 0, -1 not known yet */
+	long			 garbled;	/* the 2xx of its last create that was not Admin's answer, 0: none */
 	char			 name[FIRE_NAME_LENGTH + 1];
 	char			*schedule_name;
 	char			*request;	/* the body, once committed to the run row */

@@ -125,7 +125,7 @@ same_string(const cJSON *a, const cJSON *b, const char *key)
 
 int
 execution_is_fire(const char *execution_json, const char *request_json,
-    const char **why)
+    int pinned, const char **why)
 {
 	cJSON		*doc = cJSON_Parse(execution_json);
 	cJSON		*req = cJSON_Parse(request_json);
@@ -145,6 +145,9 @@ execution_is_fire(const char *execution_json, const char *request_json,
 	else if (!same_string(lp, want, "project") ||
 	    !same_string(lp, want, "domain") || !same_string(lp, want, "name"))
 		*why = "an execution of another launch plan has this name";
+	else if (pinned && !same_string(lp, want, "version"))
+		*why = "an execution of another version of the launch plan has "
+		    "this name";
 	else if (at == NULL || want_at == NULL ||
 	    civil_parse_rfc3339(at, &t, NULL) == -1 ||
 	    civil_parse_rfc3339(want_at, &want_t, NULL) == -1 || t != want_t)
@@ -193,10 +196,36 @@ execution_request_id(const char *request_json, char *project, char *domain,
 	return rc;
 }
 
+/* flyteidl.core.WorkflowExecution.Phase, by number (flyteidl/core/execution.proto). */
+static const char *const phase_names[] = { "UNDEFINED", "QUEUED", "RUNNING",
+    "SUCCEEDING", "SUCCEEDED", "FAILING", "FAILED", "ABORTED", "TIMED_OUT",
+    "ABORTING" };
+
 const char *
 execution_phase(const cJSON *doc)
 {
-	return member_string(protojson_member(doc, "closure"), "phase");
+	const cJSON	*phase = protojson_member(protojson_member(doc, "closure"),
+			    "phase");
+	size_t		 n = sizeof(phase_names) / sizeof(phase_names[0]);
+
+	/* protojson writes enums by name, and parsers take the number too. */
+	if (cJSON_IsNumber(phase) && phase->valuedouble >= 0 &&
+	    phase->valuedouble < (double)n &&
+	    phase->valuedouble == (double)(int)phase->valuedouble)
+		return phase_names[(int)phase->valuedouble];
+	for (size_t i = 0; cJSON_IsString(phase) && i < n; i++)
+		if (strcmp(phase->valuestring, phase_names[i]) == 0)
+			return phase_names[i];
+	return NULL;
+}
+
+char *
+execution_phase_json(const cJSON *doc)
+{
+	const cJSON	*phase = protojson_member(protojson_member(doc, "closure"),
+			    "phase");
+
+	return phase != NULL ? cJSON_PrintUnformatted(phase) : NULL;
 }
 
 int

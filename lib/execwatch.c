@@ -206,7 +206,8 @@ engine__watch_add(struct engine *eng, int64_t run_id, int64_t schedule_id,
 	}
 	w->run_id = run_id;
 	w->schedule_id = schedule_id;
-	snprintf(w->name, sizeof(w->name), "%s", name);
+	/* Its length is checked above; snprintf here is refused by gcc's -Wformat-truncation under the sanitizers. */
+	memcpy(w->name, name, strlen(name) + 1);
 	snprintf(w->phase, sizeof(w->phase), "%s", phase ? phase : "");
 	w->interval = WATCH_FIRST_S;
 	xw->total++;
@@ -341,8 +342,21 @@ ask_done(const struct admin_response *r, void *arg)
 				    "execution %s (run %" PRId64 ") is not known "
 				    "to Admin; its phase is recorded UNKNOWN",
 				    w->name, w->run_id);
+				eng->stats.unknown++;
 				watch_end(xw, w);
 				continue;
+			}
+			if (found[i] != NULL && phase == NULL) {
+				char	*text = execution_phase_json(found[i]);
+
+				/* Not stored, not acted on: the next look may bring a real one. */
+				log_event(eng->log, LOG_LEVEL_WARN, "watch",
+				    "execution %s (run %" PRId64 "): Admin's answer "
+				    "has no WorkflowExecution.Phase (closure.phase "
+				    "is %.64s); the phase stays %s, asking again "
+				    "later", w->name, w->run_id, text ? text :
+				    "missing", w->phase[0] ? w->phase : "unknown");
+				cJSON_free(text);
 			}
 			if (phase != NULL)
 				snprintf(w->phase, sizeof(w->phase), "%s",

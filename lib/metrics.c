@@ -273,6 +273,11 @@ render_engine(struct engine *eng, struct metrics_text *t)
 	metrics_family(t, "schedd_executions_watched", "gauge", "Created "
 	    "executions whose phase is looked up until it is final.");
 	metrics_sample(t, "schedd_executions_watched", NULL, (double)st.watching);
+	metrics_family(t, "schedd_executions_unknown_total", "counter",
+	    "Executions of created runs that a phase look-up found Admin does "
+	    "not have; their runs' phase is recorded UNKNOWN.");
+	metrics_sample(t, "schedd_executions_unknown_total", NULL,
+	    (double)st.unknown);
 	metrics_family(t, "schedd_phase_lookups_total", "counter", "Phase "
 	    "look-up requests sent to Admin (one ListExecutions covers many "
 	    "executions); divide by created fires for look-ups per execution.");

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "schedd/log.h"
 #include "schedd/protojson.h"
 #include "admin_int.h"
 
@@ -149,35 +150,46 @@ token_done(const struct admin_response *r, void *arg)
 			    "access_token");
 	const cJSON	*expires = cJSON_GetObjectItemCaseSensitive(doc,
 			    "expires_in");
-	char		 why[300], *copy;
+	const char	*why = NULL;
+	char		 buf[300], *copy = NULL;
 	double		 lifetime;
 
-	if (cJSON_IsString(token) && (copy = strdup(token->valuestring)) !=
-	    NULL) {
-		free(a->token);
-		a->token = copy;
-		a->bearer_gen++;
-		a->oauth.state = ADMIN__OAUTH_VALID;
-		a->oauth.failures = 0;
-		/*
-		 * Refresh a minute before expiry (half the lifetime for short
-		 * ones). No expires_in: assume an hour; a 401 will tell.
-		 */
-		lifetime = cJSON_IsNumber(expires) && expires->valuedouble > 0 ?
-		    expires->valuedouble : 3600;
-		a->oauth.expiry = admin__monotonic() + lifetime -
-		    (lifetime / 2 < REFRESH_S ? lifetime / 2 : REFRESH_S);
+	if (!cJSON_IsString(token)) {
+		if (r->status == 0)
+			snprintf(buf, sizeof(buf), "token endpoint: %s", r->error);
+		else
+			snprintf(buf, sizeof(buf), "token endpoint answered HTTP %ld",
+			    r->status);
+		why = buf;
+	} else if (!admin__token_valid(token->valuestring)) {
+		/* It goes into a header: a CRLF in it would add headers of the token endpoint's choosing. */
+		why = "token endpoint answered a token that is not an RFC 6750 "
+		    "b64token";
+		log_event(a->cfg.log, LOG_LEVEL_WARN, "oauth", "%s (%zu characters); "
+		    "refused, fetching another after a backoff", why,
+		    strlen(token->valuestring));
+	} else if ((copy = strdup(token->valuestring)) == NULL)
+		why = "out of memory";
+	if (why != NULL) {
 		cJSON_Delete(doc);
-		admin__pump(a);
+		oauth_failed(a, why);
 		return;
 	}
+	free(a->token);
+	a->token = copy;
+	a->bearer_gen++;
+	a->oauth.state = ADMIN__OAUTH_VALID;
+	a->oauth.failures = 0;
+	/*
+	 * Refresh a minute before expiry (half the lifetime for short ones).
+	 * No expires_in: assume an hour; a 401 will tell.
+	 */
+	lifetime = cJSON_IsNumber(expires) && expires->valuedouble > 0 ?
+	    expires->valuedouble : 3600;
+	a->oauth.expiry = admin__monotonic() + lifetime -
+	    (lifetime / 2 < REFRESH_S ? lifetime / 2 : REFRESH_S);
 	cJSON_Delete(doc);
-	if (r->status == 0)
-		snprintf(why, sizeof(why), "token endpoint: %s", r->error);
-	else
-		snprintf(why, sizeof(why), "token endpoint answered HTTP %ld",
-		    r->status);
-	oauth_failed(a, why);
+	admin__pump(a);
 }
 
 int
@@ -187,26 +199,63 @@ admin__oauth_ready(const struct admin *a)
 	    admin__monotonic() < a->oauth.expiry);
 }
 
+/* RFC 4648 base64 of len bytes of in, NUL-terminated, into out (room for 4 * ((len + 2) / 3) + 1). */
+static void
+base64_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char	digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		*out++ = digits[in[i] >> 2];
+		*out++ = digits[(in[i] & 3) << 4 | in[i + 1] >> 4];
+		*out++ = digits[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
+		*out++ = digits[in[i + 2] & 63];
+	}
+	if (i < len) {
+		*out++ = digits[in[i] >> 2];
+		*out++ = digits[(in[i] & 3) << 4 | (i + 1 < len ? in[i + 1] >> 4 : 0)];
+		*out++ = i + 1 < len ? digits[(in[i + 1] & 15) << 2] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
 /*
  * The token request authenticates the client with HTTP Basic, id and secret
  * form-encoded first (RFC 6749 2.3.1): a '+' or '%' in a secret must reach
- * the server as itself.
+ * the server as itself. The header is made here, not by libcurl from
+ * CURLOPT_USERNAME and CURLOPT_PASSWORD: libcurl keeps copies of those (and
+ * the header it makes of them) until the handle goes and frees them without
+ * wiping. This one is wiped with the request's headers (admin.c), and every
+ * buffer on the way here before returning.
  */
 int
 admin__oauth_client_auth(struct admin *a, struct admin_request *r)
 {
-	char	id[1024], secret[1024];
-	int	bad;
+	char			 id[1024], secret[1024], pair[2048];
+	char			 header[sizeof("Authorization: Basic ") +
+				    4 * (sizeof(pair) + 2) / 3];
+	struct curl_slist	*headers;
+	int			 n;
 
 	if (a->oauth.client_id == NULL)
 		return 0;
 	percent_encode(a->oauth.client_id, id, sizeof(id));
 	percent_encode(a->oauth.client_secret, secret, sizeof(secret));
-	bad = curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
-	    curl_easy_setopt(r->easy, CURLOPT_USERNAME, id) ||
-	    curl_easy_setopt(r->easy, CURLOPT_PASSWORD, secret);
+	n = snprintf(pair, sizeof(pair), "%s:%s", id, secret);
+	strcpy(header, "Authorization: Basic ");
+	base64_encode((const unsigned char *)pair, n < (int)sizeof(pair) ?
+	    (size_t)n : sizeof(pair) - 1, header + strlen(header));
+	headers = curl_slist_append(r->headers, header);
 	explicit_bzero(secret, sizeof(secret));
-	return bad ? -1 : 0;
+	explicit_bzero(pair, sizeof(pair));
+	explicit_bzero(header, sizeof(header));
+	if (headers == NULL)
+		return -1;
+	r->headers = headers;
+	return 0;
 }
 
 int

@@ -30,7 +30,8 @@ const struct store__sql	store__status_sql[STMT_COUNT -
 	    "(SELECT count(*) FROM late_fires WHERE scheduled_at >= ?1 AND "
 	    "late_seconds > ?2), (SELECT pid FROM daemon), (SELECT host "
 	    "FROM daemon), (SELECT heartbeat_at FROM daemon), (SELECT "
-	    "stopped_at FROM daemon)" },
+	    "stopped_at FROM daemon), (SELECT count(*) FROM runs WHERE "
+	    "scheduled_at >= ?1 AND phase = 'UNKNOWN')" },
 	SQL(STMT_FAILING_EACH) = { "failing_each",
 	    "SELECT name, consecutive_failures, last_failure_at, last_error "
 	    "FROM failing_schedules ORDER BY consecutive_failures DESC, "
@@ -113,6 +114,7 @@ store_status(struct store *st, int64_t now, int64_t late_threshold,
 		    sqlite3_column_text(stmt, 7));
 	out->daemon_heartbeat = store__column_time(stmt, 8);
 	out->daemon_stopped = store__column_time(stmt, 9);
+	out->unknown_day = sqlite3_column_int64(stmt, 10);
 	store__reset(stmt);
 	return 0;
 }

@@ -388,7 +388,8 @@ static const char status_help[] =
     "which schedules fail or fire late.\n\n"
     "With --check, exit 1 when something needs a person: the daemon is not\n"
     "running, a schedule failed N times in a row (default 3), a pending run\n"
-    "or a fire of the last 24 h is more than SECONDS late (default 300).\n"
+    "or a fire of the last 24 h is more than SECONDS late (default 300), an\n"
+    "execution of the last 24 h was created and then not found at Admin.\n"
     "For cron or Nagios-style alerting.\n\n"
     "examples:\n  schedctl status\n  schedctl -o json status\n"
     "  schedctl status --check --max-failures 1 --max-late 120 || page-someone\n";
@@ -492,7 +493,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	struct store		*st = NULL;
 	struct err		 e;
 	char			 beat[CTL_TIME_MAX] = "", oldest[CTL_TIME_MAX] = "";
-	char			 problems[4][160];
+	char			 problems[5][160];
 	const char		*state;
 	cJSON			*doc = NULL, *list;
 	int			 rc, nproblems = 0;
@@ -528,6 +529,8 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		    "oldest_pending_at")) ||
 		    !cJSON_AddNumberToObject(doc, "late_fires_24h",
 		    (double)ss.late_day) ||
+		    !cJSON_AddNumberToObject(doc, "unknown_executions_24h",
+		    (double)ss.unknown_day) ||
 		    (fs.rows = cJSON_AddArrayToObject(doc, "failing")) == NULL) {
 			err_set_code(&e, EX_OSERR, "out of memory");
 			goto fail;
@@ -542,8 +545,10 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		printf("pending:    %lld runs", (long long)ss.pending);
 		if (ss.pending)
 			printf(", oldest scheduled %s", oldest);
-		printf("\nlate (24h): %lld fires\nfailing:    %lld schedules\n",
-		    (long long)ss.late_day, (long long)ss.failing);
+		printf("\nlate (24h): %lld fires\n", (long long)ss.late_day);
+		printf("unknown:    %lld executions (24h; created, then not found "
+		    "at Admin)\n", (long long)ss.unknown_day);
+		printf("failing:    %lld schedules\n", (long long)ss.failing);
 	}
 	if (store_failing_each(st, failing_one, &fs, &e) == -1)
 		goto fail;
@@ -563,6 +568,10 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 			snprintf(problems[nproblems++], sizeof(problems[0]),
 			    "%lld fires of the last 24 h were more than %ld s late",
 			    (long long)ss.late_day, so.max_late);
+		if (ss.unknown_day > 0)
+			snprintf(problems[nproblems++], sizeof(problems[0]),
+			    "%lld executions of the last 24 h were created and "
+			    "then not found at Admin", (long long)ss.unknown_day);
 		if (doc != NULL) {
 			if ((list = cJSON_AddArrayToObject(doc, "problems")) == NULL)
 				goto nomem;

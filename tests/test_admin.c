@@ -1,4 +1,5 @@
 /* test_admin.c: the Admin HTTP client against an evhttp server in the same loop: bodies, retries, bounds, lanes. */
+#define _GNU_SOURCE	/* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +12,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
 #include "schedd/admin.h"
+#include "schedd/log.h"
 
 struct server {
 	struct event_base	*base;
@@ -28,6 +31,9 @@ struct server {
 	char			 last_body[256];
 	char			 last_method[16];
 	char			 seen[256];	/* the x of each /seq/x, in arrival order */
+	int			 injected;	/* requests that carried an X-Injected header */
+	char			 token_auth[256];	/* Authorization of the last /token request */
+	int			 poisoned;	/* requests to /poisoned-token */
 };
 
 struct outcome {
@@ -89,6 +95,9 @@ handle(struct evhttp_request *req, void *arg)
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
 	size_t		 n = evbuffer_get_length(in);
 
+	if (evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Injected") != NULL)
+		s->injected++;
 	snprintf(s->last_auth, sizeof(s->last_auth), "%s", auth ? auth : "");
 	if (n >= sizeof(s->last_body))
 		n = sizeof(s->last_body) - 1;
@@ -109,8 +118,15 @@ handle(struct evhttp_request *req, void *arg)
 		reply(req, 400, "{\"code\":3,\"message\":\"bad input\"}");
 	else if (strcmp(uri, "/denied") == 0)
 		reply(req, 401, "{\"code\":16,\"message\":\"unauthenticated\"}");
-	else if (strcmp(uri, "/token") == 0)
+	else if (strcmp(uri, "/token") == 0) {
+		snprintf(s->token_auth, sizeof(s->token_auth), "%s", s->last_auth);
 		reply(req, 200, "{\"access_token\":\"tok\",\"expires_in\":3600}");
+	}
+	else if (strcmp(uri, "/poisoned-token") == 0)
+		/* First a token with a header smuggled after it, then a good one. */
+		reply(req, 200, ++s->poisoned == 1 ? "{\"access_token\":\"good-token"
+		    "\\r\\nX-Injected: yes\",\"expires_in\":3600}" :
+		    "{\"access_token\":\"good-token\",\"expires_in\":3600}");
 	else if (strncmp(uri, "/seq/", 5) == 0) {
 		size_t	len = strlen(s->seen);
 
@@ -486,9 +502,235 @@ test_fire_first(void **state)
 	admin_free(a);
 }
 
+/*
+ * libcurl's memory, watched through curl_global_init_mem: each block it
+ * frees is searched for `watched` before it goes.
+ */
+struct block {
+	size_t	size;
+	size_t	pad;		/* keeps the memory handed out 16-byte aligned */
+};
+
+static const char	*watched;	/* NULL: not looking */
+static int		 curl_frees;	/* blocks libcurl freed while watching */
+static int		 curl_held;	/* of those, holding `watched` */
+
+static void *
+hook_malloc(size_t size)
+{
+	struct block	*b = malloc(sizeof(*b) + size);
+
+	if (b == NULL)
+		return NULL;
+	b->size = size;
+	return b + 1;
+}
+
+static void
+hook_free(void *p)
+{
+	struct block	*b = p != NULL ? (struct block *)p - 1 : NULL;
+
+	if (b == NULL)
+		return;
+	if (watched != NULL) {
+		curl_frees++;
+		if (memmem(p, b->size, watched, strlen(watched)) != NULL)
+			curl_held++;
+	}
+	free(b);
+}
+
+static void *
+hook_realloc(void *p, size_t size)
+{
+	void	*q;
+
+	if (p == NULL)
+		return hook_malloc(size);
+	if ((q = hook_malloc(size)) == NULL)
+		return NULL;
+	memcpy(q, p, ((struct block *)p - 1)->size < size ?
+	    ((struct block *)p - 1)->size : size);
+	hook_free(p);
+	return q;
+}
+
+static char *
+hook_strdup(const char *s)
+{
+	char	*copy = hook_malloc(strlen(s) + 1);
+
+	if (copy != NULL)
+		strcpy(copy, s);
+	return copy;
+}
+
+static void *
+hook_calloc(size_t n, size_t size)
+{
+	void	*p = hook_malloc(n * size);
+
+	if (p != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+
+/*
+ * The client secret goes to the token endpoint as HTTP Basic (id:secret,
+ * base64) in a header the client makes and wipes: libcurl never holds the
+ * secret itself (it kept CURLOPT_PASSWORD's copy until the handle went, and
+ * freed it unwiped).
+ */
+static void
+test_secret_not_left_to_libcurl(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 1,
+				    .client_id = "schedd",
+				    .client_secret = "Zq7xK2-never-in-curl" };
+	struct admin		*a;
+	struct outcome		 o = { 0 };
+	char			 token_url[64];
+
+	(void)state;
+	snprintf(token_url, sizeof(token_url), "http://127.0.0.1:%d/token",
+	    srv.port);
+	cfg.token_url = token_url;
+	curl_frees = curl_held = 0;
+	watched = cfg.client_secret;
+	a = client(&cfg);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/ok", NULL, &o);
+	run_until_idle(a);
+	admin_free(a);
+	watched = NULL;
+	assert_int_equal(o.status, 200);
+	/* base64("schedd:Zq7xK2-never-in-curl") */
+	assert_string_equal(srv.token_auth,
+	    "Basic c2NoZWRkOlpxN3hLMi1uZXZlci1pbi1jdXJs");
+	assert_true(curl_frees > 0);
+	assert_int_equal(curl_held, 0);
+}
+
+/*
+ * A token with a CRLF and a header after it is never copied into a header:
+ * logged once, refused as a failed fetch, and the next fetch (after the
+ * backoff) brings a good one the request goes with.
+ */
+static void
+test_poisoned_token_refused(void **state)
+{
+	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 1,
+				    .client_id = "schedd", .client_secret = "secret" };
+	struct admin		*a;
+	struct outcome		 o = { 0 };
+	struct log		 lg = { .level = LOG_LEVEL_DEBUG };
+	char			 token_url[64], *logbuf = NULL;
+	size_t			 loglen = 0;
+
+	(void)state;
+	srv.injected = srv.poisoned = 0;
+	assert_non_null(lg.out = open_memstream(&logbuf, &loglen));
+	snprintf(token_url, sizeof(token_url), "http://127.0.0.1:%d/poisoned-token",
+	    srv.port);
+	cfg.token_url = token_url;
+	cfg.log = &lg;
+	a = client(&cfg);
+	ask(a, ADMIN_LANE_FIRE, "GET", "/ok", NULL, &o);
+	run_until_idle(a);
+	admin_free(a);
+	fclose(lg.out);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(srv.poisoned, 2);
+	assert_int_equal(srv.injected, 0);
+	assert_string_equal(srv.last_auth, "Bearer good-token");
+	assert_string_equal(logbuf, "<4>oauth: token endpoint answered a token that "
+	    "is not an RFC 6750 b64token (27 characters); refused, fetching "
+	    "another after a backoff\n");
+	free(logbuf);
+}
+
+/* What may go into a header or a URL: RFC 6750 tokens, RFC 9110 header names, URLs curl takes. */
+static void
+test_header_and_url_checks(void **state)
+{
+	static const struct {
+		const char	*token;
+		int		 ok;
+	} tokens[] = {
+		{ "abc", 1 }, { "eyJh.eyJz-_~+/x", 1 }, { "tok==", 1 }, { "", 0 },
+		{ "=", 0 }, { "a=b", 0 }, { "a b", 0 }, { "good\r\nX-Injected: yes", 0 },
+		{ "tok\n", 0 }, { "t\xc3\xa9", 0 }, { "a,b", 0 },
+	};
+	static const struct {
+		const char	*url;
+		const char	*why;
+	} urls[] = {
+		{ "http://127.0.0.1:8088", NULL }, { "https://flyte.example.com", NULL },
+		{ "http://[::1]:8088", NULL },
+		{ "http://[::1", "Bad IPv6 address" },
+		{ "http://127.0.0.1:1\r\nX: y", "a control character (0x0d)" },
+		{ "http://h\x7f", "a control character (0x7f)" },
+		{ "ftp://host", "not http or https" },
+		{ "http://", "No host part in the URL" },
+		{ "http://host:99999", "Port number was not a decimal number between 0 and 65535" },
+	};
+	struct admin_config	 cfg = { .max_inflight = 1, .max_attempts = 1 };
+	struct admin		*a;
+	struct err		 e;
+	char			 why[256];
+	char			 long_name[ADMIN_HEADER_NAME_MAX + 2];
+
+	(void)state;
+	a = client(&cfg);
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+		if ((admin_set_token(a, tokens[i].token, &e) == 0) != tokens[i].ok) {
+			print_error("token %zu: want %s\n", i, tokens[i].ok ? "ok" :
+			    "refused");
+			fail();
+		}
+	admin_free(a);
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(admin_url_valid(urls[i].url, why, sizeof(why)),
+		    urls[i].why == NULL);
+		if (urls[i].why != NULL)
+			assert_string_equal(why, urls[i].why);
+	}
+	assert_true(admin_header_name_valid("authorization"));
+	assert_true(admin_header_name_valid("flyte-authorization"));
+	assert_false(admin_header_name_valid(""));
+	assert_false(admin_header_name_valid("x-auth\r\nX-Injected"));
+	assert_false(admin_header_name_valid("x auth"));
+	assert_false(admin_header_name_valid("x-auth:"));
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_false(admin_header_name_valid(long_name));
+	long_name[sizeof(long_name) - 2] = '\0';
+	assert_true(admin_header_name_valid(long_name));
+	/* The client refuses them as well as the config does. */
+	cfg.auth_header = "x-auth\r\nX-Injected: yes";
+	{
+		static char	endpoint[64];
+
+		snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", srv.port);
+		cfg.endpoint = endpoint;
+		assert_int_equal(admin_new(srv.base, &cfg, &a, &e), -1);
+		assert_string_equal(e.msg, "admin client: the authorization header is "
+		    "not an HTTP header name");
+		cfg.auth_header = NULL;
+		cfg.endpoint = "http://[::1";
+		assert_int_equal(admin_new(srv.base, &cfg, &a, &e), -1);
+		assert_string_equal(e.msg, "admin client: Bad IPv6 address");
+	}
+}
+
 int
 main(void)
 {
+	/* Before any other use of libcurl: its memory goes through the hooks (test_secret_not_left_to_libcurl). */
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, hook_malloc, hook_free,
+	    hook_realloc, hook_strdup, hook_calloc) != CURLE_OK)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_body_and_headers),
 		cmocka_unit_test(test_retries),
@@ -501,6 +743,9 @@ main(void)
 		cmocka_unit_test(test_watch_queue_apart),
 		cmocka_unit_test(test_watch_rate),
 		cmocka_unit_test(test_fire_first),
+		cmocka_unit_test(test_secret_not_left_to_libcurl),
+		cmocka_unit_test(test_poisoned_token_refused),
+		cmocka_unit_test(test_header_and_url_checks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -174,6 +174,15 @@ count(struct fx *fx, const char *method)
 	return count_on(fx, ADMIN_LANE_FIRE, method);
 }
 
+/* Forget a request taken by expect() and never answered. */
+static void
+request_free(struct request *r)
+{
+	free(r->path);
+	free(r->body);
+	free(r);
+}
+
 /* Answer r (its callback runs now); the loop is not run. */
 static void
 reply(struct request *r, long status, const char *body)
@@ -184,9 +193,7 @@ reply(struct request *r, long status, const char *body)
 				    .error = status == 0 ? "connection refused" : NULL };
 
 	r->cb(&resp, r->arg);
-	free(r->path);
-	free(r->body);
-	free(r);
+	request_free(r);
 }
 
 static void
@@ -249,9 +256,7 @@ teardown(void **state)
 		struct request	*r = fx->requests;
 
 		fx->requests = r->next;
-		free(r->path);
-		free(r->body);
-		free(r);
+		request_free(r);
 	}
 	store_close(fx->st);
 	clock_free(fx->clock);
@@ -301,6 +306,7 @@ add(struct fx *fx, const char *name, const char *cron, const char *overlap,
 	struct schedule	s;
 	struct err	e;
 	char		inputs[128];
+	int64_t		id;
 
 	memset(&s, 0, sizeof(s));
 	snprintf(inputs, sizeof(inputs), "{\"site_id\":\"%s\"}", name);
@@ -317,8 +323,9 @@ add(struct fx *fx, const char *name, const char *cron, const char *overlap,
 	s.created_at = s.updated_at = s.active_since = T0;
 	if (store_schedule_put(fx->st, &s, &e) == -1)
 		fail_msg("put %s: %s", name, e.msg);
+	id = s.id;
 	schedule_clear(&s);
-	return s.id;
+	return id;
 }
 
 static void
@@ -391,19 +398,31 @@ created_body(const char *name)
 	return b;
 }
 
-/* An Execution as GET answers it for a fire of (lp name, instant) in phase. */
+/* An Execution as GET answers it for a fire of (lp name and version, instant); phase is JSON text. */
 static char *
-execution_body(const char *name, const char *lp, int64_t t, const char *phase)
+execution_version_body(const char *name, const char *lp, const char *version,
+    int64_t t, const char *phase)
 {
 	char	*b, at[32];
 
 	civil_format_rfc3339(t, 0, at, sizeof(at));
 	assert_true((b = format("{\"id\":{\"project\":\"p\",\"domain\":\"d\","
 	    "\"name\":\"%s\"},\"spec\":{\"launch_plan\":{\"project\":\"p\","
-	    "\"domain\":\"d\",\"name\":\"%s\",\"version\":\"v2\"},\"metadata\":"
-	    "{\"scheduled_at\":\"%s\"}},\"closure\":{\"phase\":\"%s\","
-	    "\"started_at\":\"%s\",\"updated_at\":\"%s\"}}", name, lp, at, phase,
-	    at, at)) != NULL);
+	    "\"domain\":\"d\",\"name\":\"%s\",\"version\":\"%s\"},\"metadata\":"
+	    "{\"scheduled_at\":\"%s\"}},\"closure\":{\"phase\":%s,"
+	    "\"started_at\":\"%s\",\"updated_at\":\"%s\"}}", name, lp, version,
+	    at, phase, at, at)) != NULL);
+	return b;
+}
+
+/* An Execution as GET answers it for a fire of (lp name, instant) in phase, launch plan version v2. */
+static char *
+execution_body(const char *name, const char *lp, int64_t t, const char *phase)
+{
+	char	quoted[64], *b;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", phase);
+	b = execution_version_body(name, lp, "v2", t, quoted);
 	return b;
 }
 
@@ -618,17 +637,34 @@ test_a_2xx_that_is_not_admins_answer_is_looked_up(void **state)
 {
 	struct fx	*fx = *state;
 	struct request	*r;
-	char		 name[32], *ok;
+	char		 name[32], mangled[32], *ok;
 
-	add(fx, "proxied", "0 * * * * *", NULL, NULL);
+	add(fx, "proxied", "0 1 0 * * *", NULL, NULL);
+	add(fx, "mangled", "0 3 0 * * *", NULL, NULL);
 	engine_begin(fx, T0 + 5);
 	r = to_post(fx, T0 + 60);
 	/* A proxy's login page in a 200: not created until Admin says so. */
 	answer(fx, r, 200, "<html>login</html>");
 	assert_int_equal(moved(fx, S_CREATE, S_LOOKUP), 1);
 	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
+	/*
+	 * Regression: Admin lacks it and it was sent again at once, into the
+	 * same page, GET and POST in a loop as fast as the proxy answered.
+	 * Now it waits for the next round, pending, with the reason.
+	 */
+	assert_int_equal(count(fx, NULL), 0);
+	assert_int_equal(moved(fx, S_LOOKUP, S_RETRY), 1);
+	assert_runs(fx, "proxied", "2027-01-01T00:01:00Z scheduled pending 0 0 - -\n");
+	assert_non_null(strstr(fx->logbuf, "admin unavailable (HTTP 200 to the create "
+	    "was not Admin's answer, and Admin has no such execution); retrying in "
+	    "30 s"));
+	at(fx, T0 + 90);
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
 	r = expect(fx, "POST", "/api/v1/executions");
 	answer(fx, r, 200, "{\"code\":3,\"message\":\"error in a 200\"}");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
+	assert_int_equal(count(fx, NULL), 0);
+	at(fx, T0 + 120);
 	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
 	r = expect(fx, "POST", "/api/v1/executions");
 	name_of("proxied", T0 + 60, name);
@@ -636,6 +672,137 @@ test_a_2xx_that_is_not_admins_answer_is_looked_up(void **state)
 	answer(fx, r, 200, ok);
 	free(ok);
 	assert_runs(fx, "proxied", "2027-01-01T00:01:00Z scheduled created 200 3 - -\n");
+	/* Created, and the answer lost to an empty body: the look-up finds it, once. */
+	r = to_post(fx, T0 + 180);
+	name_of("mangled", T0 + 180, mangled);
+	answer(fx, r, 200, "");
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	assert_string_equal(strrchr(r->path, '/') + 1, mangled);
+	ok = execution_body(mangled, "wf", T0 + 180, "QUEUED");
+	answer(fx, r, 200, ok);
+	free(ok);
+	assert_runs(fx, "mangled", "2027-01-01T00:03:00Z scheduled created 200 1 - -\n");
+	assert_int_equal(count(fx, "POST"), 0);
+}
+
+/*
+ * A 409 (or a look-up) finding the same launch plan at another version:
+ * when the schedule pins its version, another version is another fire (a
+ * name clash), as another launch plan is; unpinned, "latest" may well have
+ * been another version for whoever created it.
+ */
+static void
+test_a_pinned_version_must_match(void **state)
+{
+	struct fx	*fx = *state;
+	char		 pinned[32], latest[32], adopted[32], req[512], *body;
+	int64_t		 id;
+
+	add(fx, "pinned", "0 * * * * *", NULL, "p/d/wf@v2");
+	add(fx, "latest", "0 * * * * *", NULL, NULL);
+	id = add(fx, "adopted", "0 0 1 1 *", NULL, "p/d/wf@v2");
+	name_of("pinned", T0 + 60, pinned);
+	name_of("latest", T0 + 60, latest);
+	name_of("adopted", T0 - 60, adopted);
+	/* A run left pending by a crash, its request (pinned v2) recorded. */
+	snprintf(req, sizeof(req), "{\"project\":\"p\",\"domain\":\"d\","
+	    "\"name\":\"%s\",\"spec\":{\"launch_plan\":{\"project\":\"p\","
+	    "\"domain\":\"d\",\"name\":\"wf\",\"version\":\"v2\"},\"metadata\":"
+	    "{\"scheduled_at\":\"2026-12-31T23:59:00Z\"}}}", adopted);
+	body = format("INSERT INTO runs (schedule_id, schedule_name, scheduled_at, "
+	    "kind, state, execution_name, request, recorded_at) VALUES (%lld, "
+	    "'adopted', '2026-12-31T23:59:00Z', 'scheduled', 'pending', '%s', "
+	    "'%s', '2026-12-31T23:59:00Z')", (long long)id, adopted, req);
+	sql(fx, body);
+	free(body);
+	engine_begin(fx, T0 + 5);
+	body = execution_version_body(adopted, "wf", "v1", T0 - 60, "\"RUNNING\"");
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 200, body);
+	free(body);
+	at(fx, T0 + 60);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf?"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	for (int i = 0; i < 2; i++)
+		answer(fx, expect(fx, "POST", "/api/v1/executions"), 409,
+		    "{\"code\":6,\"message\":\"already exists\"}");
+	for (int i = 0; i < 2; i++) {
+		struct request	*r = expect(fx, "GET", "/api/v1/executions/p/d/");
+		const char	*asked = strrchr(r->path, '/') + 1;
+
+		/* Both found at v1; the schedules' requests say v2. */
+		body = execution_version_body(asked, "wf", "v1", T0 + 60,
+		    "\"RUNNING\"");
+		answer(fx, r, 200, body);
+		free(body);
+	}
+	assert_runs(fx, "pinned", "2027-01-01T00:01:00Z scheduled failed 409 1 - "
+	    "an execution of another version of the launch plan has this name\n");
+	assert_runs(fx, "latest", "2027-01-01T00:01:00Z scheduled created 409 1 - -\n");
+	assert_runs(fx, "adopted", "2026-12-31T23:59:00Z scheduled failed 409 0 - "
+	    "an execution of another version of the launch plan has this name\n");
+}
+
+/*
+ * A phase that is not one of WorkflowExecution.Phase's names (a proxy's
+ * text, control characters that would break history rows) is not stored:
+ * logged, the run keeps its phase, and the watch asks again later.
+ */
+static void
+test_a_phase_outside_flytes_names_is_not_stored(void **state)
+{
+	struct fx	*fx = *state;
+	char		 name[32], path[128], *body;
+
+	add(fx, "watched", "0 0 1 1 *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	sql(fx, "INSERT INTO runs (schedule_id, schedule_name, scheduled_at, kind, "
+	    "state, recorded_at) VALUES ((SELECT id FROM schedules), 'watched', "
+	    "'2027-01-01T00:00:06Z', 'trigger', 'pending', "
+	    "'2027-01-01T00:00:06Z')");
+	engine_reload(fx->eng);
+	at(fx, T0 + 6);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	name_of("watched", T0 + 6, name);
+	body = created_body(name);
+	answer(fx, expect(fx, "POST", "/api/v1/executions"), 200, body);
+	free(body);
+	snprintf(path, sizeof(path), "/api/v1/executions/p/d/%s", name);
+	/* RUNNING, then three answers to ignore, then the end by number (protojson's other form). */
+	at(fx, T0 + 11.5);	/* looks fall half-way between seconds */
+	body = execution_body(name, "wf", T0 + 6, "RUNNING");
+	answer(fx, expect_watch(fx, path), 200, body);
+	free(body);
+	{
+		static const char *const bad[] = { "\"SUCCEEDED\\n<script>\"",
+		    "\"succeeded\"", "42" };
+		double	t = T0 + 21.5;
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			/* Each time asked again after the same 10 s: no longer, no sooner. */
+			at(fx, t - 0.1);
+			assert_int_equal(count_on(fx, ADMIN_LANE_WATCH, NULL), 0);
+			at(fx, t);
+			body = execution_version_body(name, "wf", "v2", T0 + 6, bad[i]);
+			answer(fx, expect_watch(fx, path), 200, body);
+			free(body);
+			assert_runs(fx, "watched", "2027-01-01T00:00:06Z trigger "
+			    "created 200 1 RUNNING -\n");
+			t += 10;
+		}
+		at(fx, t);
+	}
+	assert_non_null(strstr(fx->logbuf, "Admin's answer has no "
+	    "WorkflowExecution.Phase (closure.phase is \"SUCCEEDED\\n<script>\"); "
+	    "the phase stays RUNNING, asking again later"));
+	assert_non_null(strstr(fx->logbuf, "(closure.phase is \"succeeded\")"));
+	assert_non_null(strstr(fx->logbuf, "(closure.phase is 42)"));
+	body = execution_version_body(name, "wf", "v2", T0 + 6, "4");
+	answer(fx, expect_watch(fx, path), 200, body);
+	free(body);
+	assert_runs(fx, "watched", "2027-01-01T00:00:06Z trigger created 200 1 "
+	    "SUCCEEDED -\n");
 }
 
 static void
@@ -886,7 +1053,7 @@ test_catch_up_after_downtime(void **state)
 	engine_begin(fx, T0 + 3 * 3600 + 30);
 	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
 	    "{\"launch_plans\":[" LP_V2 "]}");
-	assert_non_null(expect(fx, "POST", "/api/v1/executions"));
+	request_free(expect(fx, "POST", "/api/v1/executions"));
 	assert_runs(fx, "hourly",
 	    "2027-01-01T01:00:00Z catchup skipped 0 0 - missed by more than the "
 	    "catch-up window (3600 s)\n"
@@ -997,6 +1164,7 @@ test_watches_are_asked_for_in_one_batch(void **state)
 	at(fx, T0 + 75.5);
 	r = expect_watch(fx, "/api/v1/executions/p/d/");
 	assert_string_equal(strrchr(r->path, '/') + 1, b);
+	request_free(r);
 }
 
 static int64_t
@@ -1127,6 +1295,8 @@ main(void)
 		CASE(test_a_lookup_that_finds_it_and_one_that_fails_again),
 		CASE(test_permanent_errors_fail_at_once),
 		CASE(test_a_2xx_that_is_not_admins_answer_is_looked_up),
+		CASE(test_a_pinned_version_must_match),
+		CASE(test_a_phase_outside_flytes_names_is_not_stored),
 		CASE(test_launch_plan_lookups),
 		CASE(test_overlap_skip_and_cancel_previous),
 		CASE(test_cancel_previous_terminates_then_fires),

@@ -9,6 +9,7 @@
 #include "schedd/histogram.h"
 
 struct event_base;
+struct log;
 struct admin;			/* opaque: the multi handle, its sockets, timer and queues */
 
 /*
@@ -22,13 +23,14 @@ enum admin_lane {
 };
 
 #define ADMIN_WATCH_INFLIGHT	4	/* default WATCH lane in-flight bound */
+#define ADMIN_HEADER_NAME_MAX	128	/* longest authorization header name taken */
 #define ADMIN_WATCH_RATE	20	/* default WATCH lane requests per second */
 
 struct admin_config {
 	const char	*endpoint;	/* "http://127.0.0.1:8088", no trailing slash */
 	int		 skip_verify;	/* insecureSkipVerify: no TLS verification (only as configured) */
 	const char	*ca_file;	/* NULL: the system's CA store */
-	const char	*auth_header;	/* header name for the bearer token, default "authorization" */
+	const char	*auth_header;	/* header name for the bearer token, default "authorization" (admin_header_name_valid) */
 	long		 timeout_ms;	/* per request, whole transfer */
 	long		 connect_timeout_ms;
 	int		 max_inflight;	/* FIRE lane: concurrent requests; more wait in its queue */
@@ -44,6 +46,7 @@ struct admin_config {
 	const char	*token_url;	/* NULL: discovered at /.well-known/oauth-authorization-server */
 	const char	*scopes;	/* space-separated, NULL: none */
 	const char	*audience;	/* NULL: none */
+	const struct log *log;		/* what the client itself has to say (a refused token); NULL: nothing */
 };
 
 /* What a request ended with, after its retries. */
@@ -57,7 +60,16 @@ struct admin_response {
 
 typedef void	(*admin_done_cb)(const struct admin_response *r, void *arg);
 
-/* Returns 0 and a client bound to base, or -1 with e. */
+/*
+ * Whether url is one the client can send to: no control characters, curl's
+ * URL parser takes it, http or https, a host. Returns 1, or 0 with why.
+ */
+int	admin_url_valid(const char *url, char *why, size_t len);
+
+/* 1 when name is an HTTP header name (RFC 9110 token) of at most ADMIN_HEADER_NAME_MAX characters. */
+int	admin_header_name_valid(const char *name);
+
+/* Returns 0 and a client bound to base, or -1 with e (EX_CONFIG: an endpoint or header name admin_url_valid or admin_header_name_valid refuses). */
 int	admin_new(struct event_base *base, const struct admin_config *cfg,
 	    struct admin **out, struct err *e);
 /* Abandons queued and in-flight requests without calling their callbacks. */
@@ -71,8 +83,9 @@ void	admin_free(struct admin *a);
  * 401), back at the front of the lane; the callback runs once, from the
  * event loop, with the final outcome. With client credentials, requests wait
  * for a token (fetched, cached, refreshed a minute before it expires), and a
- * 401 refreshes it and resends the request once. Returns 0, or -1 with e
- * (out of memory, no such lane).
+ * 401 refreshes it and resends the request once. A token that is not an RFC
+ * 6750 b64token is logged and refused as a failed fetch. Returns 0, or -1
+ * with e (out of memory, no such lane).
  */
 int	admin_request(struct admin *a, enum admin_lane lane,
 	    const char *method, const char *path, const char *body,
@@ -97,7 +110,7 @@ int	admin_transient(long status);
 void	admin_set_limits(struct admin *a, int max_inflight, double rate,
 	    double watch_rate);
 
-/* Set the bearer token sent with every request (NULL: none). */
+/* Set the bearer token sent with every request (NULL: none); -1 with e when it is not an RFC 6750 b64token. */
 int	admin_set_token(struct admin *a, const char *token, struct err *e);
 
 /* Requests queued or in flight (in flight includes waiting for a retry), both lanes. */

@@ -57,9 +57,21 @@ int	config_load(const char *path, struct config *c, const struct log *lg,
 /*
  * Normalize an endpoint: "dns:///host:port" and "host:port" become
  * "https://host:port" ("http://" when insecure); "http(s)://..." stays, less
- * a trailing slash. Returns a new string, or NULL with e.
+ * a trailing slash. The result must be a URL the Admin client takes
+ * (admin_url_valid: no control characters, curl parses it). Returns a new
+ * string, or NULL with e (EX_CONFIG, one line naming key, where the text
+ * came from: "admin.endpoint" or "--admin-endpoint").
  */
-char	*config_endpoint(const char *text, int insecure, struct err *e);
+char	*config_endpoint(const char *text, int insecure, const char *key,
+	    struct err *e);
+
+/*
+ * What the Admin client is built from, checked once c->endpoint is
+ * normalized: authorizationHeader an HTTP header name; caCertFilePath ("" is
+ * none) a readable file when the endpoint is https. Returns 0, or -1 with e
+ * (EX_CONFIG, naming the key).
+ */
+int	config_check_admin(struct config *c, struct err *e);
 
 void	config_clear(struct config *c);
 

@@ -49,6 +49,7 @@ struct engine_stats {
 	int64_t	inflight;		/* runs started and not finished */
 	int64_t	watching;		/* executions whose phase is looked up until final */
 	int64_t	lookups;		/* phase look-up requests sent to Admin */
+	int64_t	unknown;		/* created executions Admin turned out not to have (phase UNKNOWN) */
 };
 
 typedef void	(*engine_idle_cb)(void *arg);

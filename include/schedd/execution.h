@@ -32,11 +32,13 @@ int	execution_launch_plan(const struct cJSON *doc, const char **version,
 
 /*
  * Whether an Execution (GET /api/v1/executions/p/d/name) is the one a create
- * request (its body) asked for: same launch plan (project, domain, name) and
- * same scheduled_at. Returns 1 or 0; *why says what differs when 0.
+ * request (its body) asked for: same launch plan (project, domain, name; and
+ * version when the schedule pins one, `pinned`: an unpinned one's "latest"
+ * may have been another version for another host) and same scheduled_at.
+ * Returns 1 or 0; *why says what differs when 0.
  */
 int	execution_is_fire(const char *execution_json, const char *request_json,
-	    const char **why);
+	    int pinned, const char **why);
 
 /*
  * Whether a 2xx answer to a create is Admin's ExecutionCreateResponse for
@@ -52,8 +54,17 @@ const char	*execution_id_name(const struct cJSON *doc);
 int	execution_request_id(const char *request_json, char *project,
 	    char *domain, char *name, size_t len);
 
-/* The phase of an Execution ("RUNNING", ...), or NULL when it has none. Points into doc. */
+/*
+ * The phase of an Execution: one of flyteidl's WorkflowExecution.Phase names
+ * (UNDEFINED, QUEUED, RUNNING, SUCCEEDING, SUCCEEDED, FAILING, FAILED,
+ * ABORTED, TIMED_OUT, ABORTING; by name or number), as a static string; NULL
+ * when it has none or says anything else (a proxy's text, "SUCCEEDED\n..."):
+ * an answer not to store or act on.
+ */
 const char	*execution_phase(const struct cJSON *doc);
+
+/* closure.phase as JSON text, unchecked, for messages (escaped: one line); NULL when absent. Caller frees. */
+char	*execution_phase_json(const struct cJSON *doc);
 
 /* 1 for the phases an execution never leaves: SUCCEEDED, FAILED, ABORTED, TIMED_OUT. */
 int	execution_phase_final(const char *phase);

@@ -227,6 +227,7 @@ struct store_status {
 	int64_t	oldest_pending;		/* scheduled_at of the oldest, 0 if none */
 	int64_t	failing;		/* schedules whose latest finished runs failed */
 	int64_t	late_day;		/* late fires scheduled in the last 24 h */
+	int64_t	unknown_day;		/* runs of the last 24 h whose execution Admin did not have (phase UNKNOWN) */
 	int	daemon_known;		/* a daemon has written its heartbeat */
 	int64_t	daemon_pid;
 	char	daemon_host[256];

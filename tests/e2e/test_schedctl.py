@@ -2066,6 +2066,9 @@ class TestExport(SchedctlTest):
 # status
 
 
+NO_UNKNOWN = 'unknown:    0 executions (24h; created, then not found at Admin)\n'
+
+
 class TestStatus(SchedctlTest):
 
     def setUp(self):
@@ -2076,11 +2079,12 @@ class TestStatus(SchedctlTest):
     def test_empty(self):
         before = self.snapshot()
         self.check(['status'], 0, 'daemon:     never seen\nschedules:  0 (0 paused)\n'
-                   'pending:    0 runs\nlate (24h): 0 fires\nfailing:    0 schedules\n')
+                   'pending:    0 runs\nlate (24h): 0 fires\n' + NO_UNKNOWN +
+                   'failing:    0 schedules\n')
         self.check_json(['status'], {
             'daemon': 'never seen', 'daemon_heartbeat_at': None, 'schedules': 0,
             'paused': 0, 'pending': 0, 'oldest_pending_at': None, 'late_fires_24h': 0,
-            'failing': []})
+            'unknown_executions_24h': 0, 'failing': []})
         self.assertUnchanged(before)
 
     def failing(self):
@@ -2111,11 +2115,12 @@ class TestStatus(SchedctlTest):
         self.failing()
         self.check(['status'], 0, 'daemon:     never seen\nschedules:  2 (1 paused)\n'
                    'pending:    1 runs, oldest scheduled 2026-11-26T02:00:00Z\n'
-                   'late (24h): 1 fires\n' + self.FAILING_TABLE, now=LATER)
+                   'late (24h): 1 fires\n' + NO_UNKNOWN + self.FAILING_TABLE, now=LATER)
         self.check_json(['status'], {
             'daemon': 'never seen', 'daemon_heartbeat_at': None, 'schedules': 2,
             'paused': 1, 'pending': 1, 'oldest_pending_at': '2026-11-26T02:00:00Z',
-            'late_fires_24h': 1, 'failing': self.FAILING_JSON}, now=LATER)
+            'late_fires_24h': 1, 'unknown_executions_24h': 0, 'failing': self.FAILING_JSON},
+            now=LATER)
 
     def test_daemon_heartbeat(self):
         self.failing()
@@ -2123,14 +2128,14 @@ class TestStatus(SchedctlTest):
                      "'2026-11-26T00:00:00Z', '2026-11-26T01:59:30Z', NULL)")
         rest = ('schedules:  2 (1 paused)\n'
                 'pending:    1 runs, oldest scheduled 2026-11-26T02:00:00Z\n'
-                'late (24h): 1 fires\n' + self.FAILING_TABLE)
+                'late (24h): 1 fires\n' + NO_UNKNOWN + self.FAILING_TABLE)
         self.check(['status'], 0, 'daemon:     running (host1, pid 4242, heartbeat '
                    '2026-11-26T01:59:30Z)\n' + rest, now=LATER)
         self.check_json(['status'], {
             'daemon': 'running', 'daemon_heartbeat_at': '2026-11-26T01:59:30Z',
             'schedules': 2, 'paused': 1, 'pending': 1,
             'oldest_pending_at': '2026-11-26T02:00:00Z', 'late_fires_24h': 1,
-            'failing': self.FAILING_JSON}, now=LATER)
+            'unknown_executions_24h': 0, 'failing': self.FAILING_JSON}, now=LATER)
         self.check(['status'], 0, 'daemon:     not responding (host1, pid 4242, heartbeat '
                    '2026-11-26T01:59:30Z)\n' + rest, now='2026-11-26T02:01:31Z')
         self.execute("UPDATE daemon SET stopped_at = '2026-11-26T01:59:31Z'")
@@ -2146,7 +2151,7 @@ class TestStatus(SchedctlTest):
         self.check_json(['status'], {
             'daemon': 'running', 'daemon_heartbeat_at': '2026-11-26T00:00:00Z',
             'schedules': 0, 'paused': 0, 'pending': 0, 'oldest_pending_at': None,
-            'late_fires_24h': 0, 'failing': []}, now=LATER)
+            'late_fires_24h': 0, 'unknown_executions_24h': 0, 'failing': []}, now=LATER)
 
     def test_check(self):
         # Healthy: exit 0 and one ok line.
@@ -2154,7 +2159,8 @@ class TestStatus(SchedctlTest):
                      "'2026-11-26T00:00:00Z', '2026-11-26T01:59:30Z', NULL)")
         self.check(['status', '--check'], 0, 'daemon:     running (host1, pid 4242, '
                    'heartbeat 2026-11-26T01:59:30Z)\nschedules:  0 (0 paused)\n'
-                   'pending:    0 runs\nlate (24h): 0 fires\nfailing:    0 schedules\n'
+                   'pending:    0 runs\nlate (24h): 0 fires\n' + NO_UNKNOWN +
+                   'failing:    0 schedules\n'
                    'CHECK: ok\n', now=LATER)
         # Unhealthy: one CHECK line per problem, exit 1.
         self.failing()
@@ -2171,6 +2177,21 @@ class TestStatus(SchedctlTest):
         doc = json.loads(o)
         self.assertEqual((rc, doc['healthy'], doc['problems']),
                          (1, False, ['the daemon is not responding']))
+        # A created execution Admin turned out not to have (the daemon's watch
+        # recorded phase UNKNOWN) is counted and needs a person; one older than
+        # 24 h no longer.
+        for at in ('2026-11-26T01:45:00Z', '2026-11-24T01:45:00Z'):
+            self.insert_run('a', at, 'created', http_status=200, attempts=1, sent_at=at,
+                            execution_name='gone', phase='UNKNOWN')
+        rc, o, e = self.run_ctl('status', '--check', '--max-failures', '3',
+                                '--max-late', '600', now='2026-11-26T02:05:00Z')
+        self.assertEqual((rc, e), (1, ''))
+        self.assertIn('\nunknown:    1 executions (24h; created, then not found at Admin)\n', o)
+        self.assertEqual([l for l in o.splitlines() if l.startswith('CHECK:')], [
+            'CHECK: the daemon is not responding',
+            'CHECK: 1 executions of the last 24 h were created and then not found at Admin'])
+        doc = json.loads(self.run_ctl('-o', 'json', 'status', now='2026-11-26T02:05:00Z')[1])
+        self.assertEqual(doc['unknown_executions_24h'], 1)
         self.fail_msg(['status', '--check', '--max-late', 'x'], 64,
                       '--max-late: "x" is not a number from 1 to 100000000')
 

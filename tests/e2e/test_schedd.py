@@ -1148,7 +1148,10 @@ class TestCrash(ScheddTest):
         self.assertGreaterEqual(kills, 10)
 
 
-def main():
+def main(also=()):
+    """Run the tests of the __main__ script (this file, or another suite that
+    calls it); `also`: modules of this folder whose SCHEDD, SCHEDCTL and STUB
+    are set too."""
     global SCHEDD, SCHEDCTL, STUB, SLOW
     if len(sys.argv) < 4:
         sys.stderr.write('usage: %s SCHEDD SCHEDCTL STUB_ADMIN [unittest args]\n'
@@ -1159,6 +1162,8 @@ def main():
         if not os.access(path, os.X_OK):
             sys.stderr.write('%s: not an executable\n' % path)
             return 66
+    for m in also:
+        m.SCHEDD, m.SCHEDCTL, m.STUB = SCHEDD, SCHEDCTL, STUB
     with open(SCHEDD, 'rb') as f:
         if b'__asan_init' in f.read():
             SLOW = 3

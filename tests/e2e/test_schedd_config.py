@@ -474,9 +474,73 @@ class TestConfigForms(ConfigTest):
     def test_endpoint_with_a_path_is_refused(self):
         conf = self.conf(config_text({'endpoint': 'dns:///127.0.0.1:1/api'}))
         rc, err = self.schedd('--config', conf, '--db', self.db, '--once')
-        self.assertEqual((rc, err), (78, 'schedd: endpoint "dns:///127.0.0.1:1/api" is not '
-                                         'dns:///host:port, http://host:port or '
+        self.assertEqual((rc, err), (78, 'schedd: admin.endpoint: "dns:///127.0.0.1:1/api" is '
+                                         'not dns:///host:port, http://host:port or '
                                          'https://host\n'))
+
+    def test_config_that_cannot_work_exits_78_naming_the_key(self):
+        # Each of these was accepted, and then every request (or every token
+        # fetch) failed, leaving every fire pending for ever. Now: one line
+        # naming the key, exit 78, before the database is touched.
+        missing_ca = os.path.join(self.dir, 'no-ca.pem')
+        empty = self.secret_file('', name='empty_secret')
+        blank = self.secret_file('  \n\t\n', name='blank_secret')
+        nul = self.secret_file('abc\0def\n', name='nul_secret')
+        secret = self.secret_file()
+        auth = {'authType': 'ClientSecret', 'clientId': CLIENT_ID}
+        cases = [
+            ({'endpoint': 'http://[::1'},
+             'admin.endpoint: "http://[::1" is not a URL schedd can use: Bad IPv6 address'),
+            ({'endpoint': '"http://127.0.0.1:1\\r\\nX-Injected: yes"'},
+             'admin.endpoint: "http://127.0.0.1:1\\r\\nX-Injected: yes" is not a URL schedd '
+             'can use: a control character (0x0d)'),
+            ({'endpoint': '"dns:///127.0.0.1:1\\x01"', 'insecure': 'true'},
+             'admin.endpoint: "dns:///127.0.0.1:1\\x01" is not a URL schedd can use: a '
+             'control character (0x01)'),
+            ({'endpoint': 'https://127.0.0.1:1', 'caCertFilePath': missing_ca},
+             'admin.caCertFilePath: cannot read %s: No such file or directory' % missing_ca),
+            ({'endpoint': 'dns:///127.0.0.1:1', 'insecure': 'false',
+              'caCertFilePath': self.dir},
+             'admin.caCertFilePath: cannot read %s: not a file' % self.dir),
+            ({'endpoint': 'http://127.0.0.1:1', 'authorizationHeader':
+              '"x-auth\\r\\nX-Injected: yes"'},
+             'admin.authorizationHeader: "x-auth\\r\\nX-Injected: yes" is not an HTTP header '
+             'name (letters, digits and !#$%&\'*+-.^_`|~, at most 128)'),
+            (dict(auth, endpoint='http://127.0.0.1:1', clientSecretLocation=empty),
+             'admin.clientSecretLocation: %s is empty' % empty),
+            (dict(auth, endpoint='http://127.0.0.1:1', clientSecretLocation=blank),
+             'admin.clientSecretLocation: %s is empty' % blank),
+            (dict(auth, endpoint='http://127.0.0.1:1', clientSecretLocation=nul),
+             'admin.clientSecretLocation: cannot read %s: it holds a NUL byte' % nul),
+            (dict(auth, endpoint='http://127.0.0.1:1', clientSecretLocation=secret,
+                  clientSecretEnvVar='SCHEDD_E2E_BLANK_VAR'),
+             'admin.clientSecretEnvVar: $SCHEDD_E2E_BLANK_VAR holds only white space'),
+        ]
+        db = os.path.join(self.dir, 'never.db')
+        for admin, message in cases:
+            with self.subTest(admin=admin):
+                conf = self.conf(config_text(admin, {'db': db}))
+                rc, err = self.schedd('--config', conf, '--once',
+                                      env={'SCHEDD_E2E_BLANK_VAR': ' \t '})
+                self.assertEqual((rc, err), (78, 'schedd: %s\n' % message))
+        # The flag is named when the endpoint came from it.
+        rc, err = self.schedd('--admin-endpoint', 'http://[::1', '--db', db, '--once')
+        self.assertEqual((rc, err), (78, 'schedd: --admin-endpoint: "http://[::1" is not a URL '
+                                         'schedd can use: Bad IPv6 address\n'))
+        self.assertFalse(os.path.exists(db), 'a refused config still created the database')
+
+    def test_a_ca_file_is_only_needed_for_tls(self):
+        # Plain http never reads caCertFilePath: a missing one is no reason to stop; "" is none.
+        stub = self.stub()
+        for i, ca in enumerate((os.path.join(self.dir, 'no-ca.pem'), '""')):
+            with self.subTest(ca=ca):
+                db = os.path.join(self.dir, 'ca%d.db' % i)
+                self.add_a(db)
+                self.assertEqual(stub.request('POST', '/stub/reset')[0], 200)
+                conf = self.conf(config_text({'endpoint': stub.url, 'caCertFilePath': ca},
+                                             {'db': db}))
+                rc, err = self.schedd('--config', conf, '--once')
+                self.assertEqual((rc, masked(err)), (0, once_lines(db, stub.url)))
 
     def test_unsupported_auth_types(self):
         for auth, message in [

@@ -475,6 +475,46 @@ create_response(const char *p, const char *d, const char *n)
 	return out;
 }
 
+/*
+ * A hostile mode's 200 to a create, never Admin's ExecutionCreateResponse:
+ * a proxy's login page or an error object (nothing was created: the call is
+ * not recorded), or the answer to a create carried out (`created`, taken
+ * over) lost to an empty body or cut short.
+ */
+static void
+hostile_answer(struct stub *st, struct call *c, char *created)
+{
+	static const char	page[] = "<!DOCTYPE html>\n<html><head><title>Sign in"
+				    "</title></head>\r\n<body><form method=\"post\" "
+				    "action=\"/login\"><input name=\"user\"></form>"
+				    "</body></html>\n";
+
+	st->stats.hostile++;
+	switch (st->o.hostile_create) {
+	case HOSTILE_HTML:
+		c->refused = 1;
+		call_raw(c, 200, strdup(page), "text/html; charset=utf-8");
+		break;
+	case HOSTILE_ERROR_OBJECT:
+		c->refused = 1;
+		call_error(c, 200, 3, "stub: an error in a 200 (--hostile-create error-object)");
+		break;
+	case HOSTILE_EMPTY:
+		call_raw_json(c, 200, strdup(""));
+		break;
+	case HOSTILE_INVALID_JSON:
+		if (created != NULL)
+			created[strlen(created) / 2] = '\0';
+		call_raw_json(c, 200, created);
+		created = NULL;
+		break;
+	}
+	free(created);
+	if (c->note[0] == '\0')
+		snprintf(c->note, sizeof(c->note), "hostile: a 200 that is not Admin's "
+		    "answer%s", c->refused ? ", nothing created" : "");
+}
+
 /* --- routes ---------------------------------------------------------- */
 
 static void
@@ -491,6 +531,12 @@ create(struct execs *xs, struct call *c)
 	struct plan_execs *pl;
 	size_t		 i, plen, dlen, nlen;
 
+	/* What stands in front of Admin answers before Admin sees the request. */
+	if (st->o.hostile_create == HOSTILE_HTML ||
+	    st->o.hostile_create == HOSTILE_ERROR_OBJECT) {
+		hostile_answer(st, c, NULL);
+		return;
+	}
 	if ((in = call_body_json(c)) == NULL)
 		return;
 	c->rec_body = in;
@@ -639,6 +685,10 @@ create(struct execs *xs, struct call *c)
 	 * directly: it is the answer to every create, and the converter's two
 	 * trees showed in profiles of bursts.
 	 */
+	if (st->o.hostile_create != HOSTILE_NONE) {
+		hostile_answer(st, c, create_response(x->project, x->domain, x->name));
+		goto out;
+	}
 	call_raw_json(c, 200, create_response(x->project, x->domain, x->name));
 	if (st->o.lost_reply_rate > 0 && stub_random(st) < st->o.lost_reply_rate) {
 		/* Done and recorded, but the client hears a failure: it must retry into a 409. */
@@ -1099,4 +1149,34 @@ execs_force_phase(struct execs *xs, struct call *c)
 		call_json(c, 200, cJSON_CreateObject());
 	}
 	cJSON_Delete(in);
+}
+
+void
+execs_forget(struct execs *xs, struct call *c)
+{
+	struct exec		*x, **pp;
+	struct plan_execs	*pl;
+	size_t			 i;
+
+	if ((x = lookup(xs, c->segs[2], c->segs[3], c->segs[4])) == NULL) {
+		call_error(c, 404, 5, "stub: no execution %s/%s/%s", c->segs[2], c->segs[3],
+		    c->segs[4]);
+		return;
+	}
+	for (pp = &xs->b[x->hash & (xs->nb - 1)]; *pp != x; pp = &(*pp)->next)
+		;
+	*pp = x->next;
+	if ((pl = plan_list(xs, x->plan)) != NULL) {
+		for (pp = &pl->head; *pp != NULL && *pp != x; pp = &(*pp)->plan_next)
+			;
+		if (*pp == x)
+			*pp = x->plan_next;
+	}
+	/* Creation order stays: the rest move down one (a test's few executions). */
+	for (i = 0; i < xs->n && xs->all[i] != x; i++)
+		;
+	memmove(&xs->all[i], &xs->all[i + 1], (xs->n - i - 1) * sizeof(*xs->all));
+	xs->n--;
+	exec_free(x);
+	call_json(c, 200, cJSON_CreateObject());
 }

@@ -165,7 +165,15 @@ issue(struct oauth *o, struct call *c)
 	t->next = o->tokens;
 	o->tokens = t;
 	j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "access_token", t->value);
+	if (opt->hostile_token) {
+		char	poisoned[96];
+
+		/* A live token with a header smuggled after it: a client must refuse it whole. */
+		snprintf(poisoned, sizeof(poisoned), "%s\r\nX-Injected: yes", t->value);
+		cJSON_AddStringToObject(j, "access_token", poisoned);
+		snprintf(c->note, sizeof(c->note), "hostile: token with CRLF (--hostile-token crlf)");
+	} else
+		cJSON_AddStringToObject(j, "access_token", t->value);
 	cJSON_AddStringToObject(j, "token_type", "Bearer");
 	cJSON_AddNumberToObject(j, "expires_in", opt->token_ttl);
 	cJSON_AddStringToObject(j, "scope", scope ? scope : "all");

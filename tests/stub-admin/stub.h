@@ -13,6 +13,15 @@ struct catalog;
 struct execs;
 struct oauth;
 
+/* What a create is answered in a hostile mode (--hostile-create, POST /stub/hostile): never Admin's answer. */
+enum hostile_create {
+	HOSTILE_NONE,
+	HOSTILE_HTML,		/* 200, a proxy's login page; nothing created */
+	HOSTILE_EMPTY,		/* created, then 200 with an empty body */
+	HOSTILE_INVALID_JSON,	/* created, then 200 with the answer cut short */
+	HOSTILE_ERROR_OBJECT,	/* 200 {"code":3,...}; nothing created */
+};
+
 struct stub_opts {
 	int		 port;			/* 0: any free port */
 	const char	*port_file;		/* bound port written here */
@@ -34,6 +43,8 @@ struct stub_opts {
 	char		*client_secret;		/* owned */
 	int		 token_ttl;		/* seconds */
 	const char	*auth_header;		/* advertised authorization_metadata_key */
+	int		 hostile_create;	/* enum hostile_create */
+	int		 hostile_token;		/* tokens issued with "\r\nX-Injected: yes" after them */
 };
 
 /* GET /stub/stats: what reached each route, and how late the creates came. */
@@ -45,6 +56,8 @@ struct stub_stats {
 	unsigned long long	 list_returned;		/* executions in their pages */
 	unsigned long long	 deletes;
 	unsigned long long	 launch_plan_gets;	/* get, list and active */
+	unsigned long long	 hostile;		/* creates answered by a hostile mode */
+	unsigned long long	 injected;		/* requests that carried an X-Injected header */
 	long long		 first_create_ms;	/* wall clock; 0: none yet */
 	long long		 last_create_ms;
 	int32_t			*late;			/* ms late per create with scheduled_at */
@@ -96,6 +109,7 @@ struct call {
 	const char		*ctype;		/* Content-Type of resp */
 	char			*www_auth;	/* WWW-Authenticate on 401 */
 	int			 accepted;	/* record it */
+	int			 refused;	/* a 2xx that was not carried out (hostile): not recorded */
 	cJSON			*rec_body;	/* recorded as "body"; NULL: parsed request */
 	char			 note[512];	/* error or fault, for the log */
 	int			 close;		/* drop the connection instead */
@@ -112,6 +126,8 @@ void	 stub_wallclock(long long *secs, int *nanos);
 
 /* Answer with body (taken over, printed compactly). */
 void	 call_json(struct call *, int status, cJSON *body);
+/* Answer with text of content type ctype (taken over; NULL: out of memory). */
+void	 call_raw(struct call *, int status, char *text, const char *ctype);
 /* Answer with JSON text already made (taken over; NULL: out of memory). */
 void	 call_raw_json(struct call *, int status, char *text);
 /* Answer with a grpc-gateway error: {"code":code,"message":...,"details":[]}. */
@@ -155,6 +171,8 @@ int	 execs_route(struct execs *, struct call *);
 size_t	 execs_count(const struct execs *);
 /* POST /stub/executions/{project}/{domain}/{name}/phase {"phase": NAME}. */
 void	 execs_force_phase(struct execs *, struct call *);
+/* POST /stub/executions/{project}/{domain}/{name}/forget: gone, as if deleted from Admin's database. */
+void	 execs_forget(struct execs *, struct call *);
 
 /* filters.c: Admin's `filters` for ListExecutions. */
 enum { FF_PROJECT, FF_DOMAIN, FF_NAME, FF_PHASE, FF_CREATED, FF_UPDATED, FF_STARTED,

@@ -33,7 +33,8 @@ usage(void)
 	    "         [--latency-ms N] [--outage START_S:END_S] [--close-during-outage]\n"
 	    "         [--phase-after S [--phase-spread W]] [--no-records]\n"
 	    "         [--auth --client-id ID (--client-secret S | --client-secret-file F)\n"
-	    "         [--token-ttl S] [--auth-header NAME]]\n");
+	    "         [--token-ttl S] [--auth-header NAME]]\n"
+	    "         [--hostile-create html|empty|invalid-json|error-object] [--hostile-token crlf]\n");
 	exit(2);
 }
 
@@ -128,14 +129,20 @@ call_json(struct call *c, int status, cJSON *body)
 }
 
 void
-call_raw_json(struct call *c, int status, char *text)
+call_raw(struct call *c, int status, char *text, const char *ctype)
 {
 	if (text == NULL) {
 		call_set(c, 500, strdup("{\"code\":13,\"message\":\"stub: out of memory\",\"details\":[]}"),
 		    "application/json");
 		return;
 	}
-	call_set(c, status, text, "application/json");
+	call_set(c, status, text, ctype);
+}
+
+void
+call_raw_json(struct call *c, int status, char *text)
+{
+	call_raw(c, status, text, "application/json");
 }
 
 void
@@ -589,6 +596,8 @@ stats_json(struct stub *st)
 	cJSON_AddNumberToObject(j, "deletes", (double)ss->deletes);
 	cJSON_AddNumberToObject(j, "launch_plan_gets", (double)ss->launch_plan_gets);
 	cJSON_AddNumberToObject(j, "executions", (double)execs_count(st->execs));
+	cJSON_AddNumberToObject(j, "hostile_answers", (double)ss->hostile);
+	cJSON_AddNumberToObject(j, "injected_headers", (double)ss->injected);
 	o = cJSON_AddObjectToObject(j, "lateness_ms");
 	cJSON_AddNumberToObject(o, "count", (double)ss->nlate);
 	if (ss->nlate > 0 && (copy = malloc(ss->nlate * sizeof(*copy))) != NULL) {
@@ -713,7 +722,8 @@ finish(struct call *c, int control)
 	if (c->status == 0 && !c->close)
 		call_error(c, 500, 13, "stub: no handler answered");
 	log_call(st, c);
-	if (!control && !c->close && (c->accepted || (c->status >= 200 && c->status < 300)))
+	if (!control && !c->close && !c->refused &&
+	    (c->accepted || (c->status >= 200 && c->status < 300)))
 		record_call(st, c);
 	if (delay_ms == 0 && !c->close) {
 		send_now(c);
@@ -739,6 +749,46 @@ static int
 seg(const struct call *c, int i, const char *s)
 {
 	return i < c->nsegs && i < 8 && strcmp(c->segs[i], s) == 0;
+}
+
+static const char *const hostile_create_names[] = { "none", "html", "empty",
+    "invalid-json", "error-object", NULL };
+static const char *const hostile_token_names[] = { "none", "crlf", NULL };
+
+/* The index of name in names, or -1. */
+static int
+name_index(const char *const *names, const char *name)
+{
+	for (int i = 0; name != NULL && names[i] != NULL; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* POST /stub/hostile {"create": MODE, "token": MODE}: a key left out (or null) is "none". */
+static void
+hostile_set(struct stub *st, struct call *c)
+{
+	cJSON		*in;
+	const cJSON	*create, *token;
+	int		 cm = 0, tm = 0;
+
+	if ((in = call_body_json(c)) == NULL)
+		return;
+	create = cJSON_GetObjectItemCaseSensitive(in, "create");
+	token = cJSON_GetObjectItemCaseSensitive(in, "token");
+	if ((create != NULL && !cJSON_IsNull(create) &&
+	    (cm = name_index(hostile_create_names, cJSON_GetStringValue(create))) < 0) ||
+	    (token != NULL && !cJSON_IsNull(token) &&
+	    (tm = name_index(hostile_token_names, cJSON_GetStringValue(token))) < 0))
+		call_error(c, 400, 3, "stub: want {\"create\": none|html|empty|invalid-json|"
+		    "error-object, \"token\": none|crlf}");
+	else {
+		st->o.hostile_create = cm;
+		st->o.hostile_token = tm;
+		call_json(c, 200, cJSON_CreateObject());
+	}
+	cJSON_Delete(in);
 }
 
 static void
@@ -783,6 +833,11 @@ control(struct stub *st, struct call *c)
 	} else if (c->nsegs == 6 && seg(c, 1, "executions") && seg(c, 5, "phase") &&
 	    c->method == EVHTTP_REQ_POST) {
 		execs_force_phase(st->execs, c);
+	} else if (c->nsegs == 6 && seg(c, 1, "executions") && seg(c, 5, "forget") &&
+	    c->method == EVHTTP_REQ_POST) {
+		execs_forget(st->execs, c);
+	} else if (c->nsegs == 2 && seg(c, 1, "hostile") && c->method == EVHTTP_REQ_POST) {
+		hostile_set(st, c);
 	} else
 		call_error(c, 404, 5, "stub: no control endpoint %s %s", c->method_name, c->path);
 }
@@ -831,6 +886,10 @@ on_request(struct evhttp_request *req, void *arg)
 	control_path = c->nsegs >= 1 && seg(c, 0, "stub");
 	if (!control_path)
 		count_route(st, c);
+	/* A header smuggled in through a poisoned token (--hostile-token crlf) is counted wherever it goes. */
+	if (!control_path && evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Injected") != NULL)
+		st->stats.injected++;
 	if (control_path)
 		control(st, c);
 	else
@@ -891,7 +950,8 @@ parse_args(struct stub_opts *o, int argc, char **argv)
 	enum { O_PORT = 1, O_PORT_FILE, O_CATALOG, O_RECORD, O_LOG, O_FAIL_RATE,
 	    O_FAIL_SEED, O_LOST, O_LATENCY, O_OUTAGE, O_CLOSE, O_PHASE, O_SPREAD,
 	    O_NO_RECORDS, O_AUTH,
-	    O_CLIENT_ID, O_SECRET, O_SECRET_FILE, O_TTL, O_AUTH_HEADER, O_HELP };
+	    O_CLIENT_ID, O_SECRET, O_SECRET_FILE, O_TTL, O_AUTH_HEADER, O_HOSTILE_CREATE,
+	    O_HOSTILE_TOKEN, O_HELP };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
@@ -913,6 +973,8 @@ parse_args(struct stub_opts *o, int argc, char **argv)
 		{ "client-secret-file", required_argument, NULL, O_SECRET_FILE },
 		{ "token-ttl", required_argument, NULL, O_TTL },
 		{ "auth-header", required_argument, NULL, O_AUTH_HEADER },
+		{ "hostile-create", required_argument, NULL, O_HOSTILE_CREATE },
+		{ "hostile-token", required_argument, NULL, O_HOSTILE_TOKEN },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -996,6 +1058,14 @@ parse_args(struct stub_opts *o, int argc, char **argv)
 			break;
 		case O_AUTH_HEADER:
 			o->auth_header = optarg;
+			break;
+		case O_HOSTILE_CREATE:
+			if ((o->hostile_create = name_index(hostile_create_names, optarg)) < 0)
+				usage();
+			break;
+		case O_HOSTILE_TOKEN:
+			if ((o->hostile_token = name_index(hostile_token_names, optarg)) < 0)
+				usage();
 			break;
 		default:
 			usage();

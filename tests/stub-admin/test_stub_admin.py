@@ -619,7 +619,9 @@ def check_list_executions(s):
 def check_stats(s):
     stats = expect_ok(s.request("GET", "/stub/stats"))
     assert set(stats) == {"creates", "execution_gets", "list_executions", "deletes",
-                          "launch_plan_gets", "executions", "lateness_ms", "now"}, stats
+                          "launch_plan_gets", "executions", "hostile_answers",
+                          "injected_headers", "lateness_ms", "now"}, stats
+    assert (stats["hostile_answers"], stats["injected_headers"]) == (0, 0), stats
     assert stats["creates"] == {"requests": 0, "accepted": 0, "first_at": None, "last_at": None}
     assert stats["lateness_ms"] == {"count": 0, "min": None, "p50": None, "p99": None,
                                     "max": None}, stats
@@ -810,13 +812,18 @@ def check_lost_reply():
         s.stop()
 
 
-def check_auth():
+def auth_stub(*flags):
+    """A stub with --auth for client schedd, secret s3cret (from a file); (stub, the file's folder)."""
     secret_dir = tempfile.mkdtemp()
     secret_file = os.path.join(secret_dir, "secret")
     with open(secret_file, "w") as f:
         f.write("s3cret\n")
-    s = Stub("--auth", "--client-id", "schedd", "--client-secret-file", secret_file,
-             "--token-ttl", "1")
+    return Stub("--auth", "--client-id", "schedd", "--client-secret-file", secret_file,
+                *flags), secret_dir
+
+
+def check_auth():
+    s, secret_dir = auth_stub("--token-ttl", "1")
     lp = "/api/v1/launch_plans/flytesnacks/development/data_sync_wf/v1"
     form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 
@@ -877,6 +884,78 @@ def check_auth():
         shutil.rmtree(secret_dir, ignore_errors=True)
 
 
+def check_hostile(s):
+    """Each --hostile-create mode answers 200 with something that is not Admin's
+    answer; html and error-object create nothing and are not recorded, empty
+    and invalid-json create (and record) the execution. Set by flag or by
+    POST /stub/hostile; {} turns every mode off."""
+    execs = "/api/v1/executions"
+    for mode, created in [("html", False), ("error-object", False), ("empty", True),
+                          ("invalid-json", True)]:
+        expect_ok(s.request("POST", "/stub/hostile", {"create": mode}))
+        name = "hostile-" + mode
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        conn.request("POST", execs, body=json.dumps(create_body(name)), headers=JSON_HEADERS)
+        resp = conn.getresponse()
+        text = resp.read().decode()
+        ctype = resp.getheader("Content-Type")
+        conn.close()
+        assert resp.status == 200, (mode, resp.status, text)
+        if mode == "html":
+            assert ctype.startswith("text/html") and "<html>" in text, (ctype, text)
+        elif mode == "error-object":
+            assert json.loads(text)["code"] == 3, text
+        elif mode == "empty":
+            assert text == "", text
+        else:
+            try:
+                json.loads(text)
+                raise AssertionError("invalid-json answered valid JSON: %r" % text)
+            except ValueError:
+                pass
+            assert text and '"id"' in text, text
+        st, _, _ = s.request("GET", EXECS + "/" + name)
+        assert st == (200 if created else 404), (mode, st)
+        recs = expect_ok(s.request("GET", "/stub/requests?method=POST&path=" + execs))
+        assert (name in [r["body"]["name"] for r in recs]) == created, (mode, recs)
+    expect_ok(s.request("POST", "/stub/hostile", {}))
+    expect_ok(s.request("POST", execs, create_body("hostile-off")))
+    expect_error(s.request("POST", "/stub/hostile", {"create": "teapot"}), 400, 3, "create")
+    stats = expect_ok(s.request("GET", "/stub/stats"))
+    assert (stats["hostile_answers"], stats["executions"]) == (4, 3), stats
+    # An execution deleted behind the client's back: gone from GET and from lists.
+    expect_ok(s.request("POST", "/stub/executions/flytesnacks/development/hostile-empty/forget"))
+    expect_error(s.request("GET", EXECS + "/hostile-empty"), 404, 5)
+    names = [e["id"]["name"] for e in expect_ok(s.request("GET", EXECS + "?limit=10"))["executions"]]
+    assert names == ["hostile-invalid-json", "hostile-off"], names
+    expect_error(s.request("POST", "/stub/executions/flytesnacks/development/hostile-empty/forget"),
+                 404, 5)
+    expect_ok(s.request("POST", execs, create_body("hostile-empty")))
+
+
+def check_hostile_token():
+    """--hostile-token crlf: a live token with a header smuggled after it; any
+    request that carries X-Injected is counted."""
+    s, secret_dir = auth_stub("--hostile-token", "crlf")
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+    try:
+        st, _, body = s.request("POST", "/oauth2/token", headers=form, raw=urllib.parse.urlencode(
+            {"grant_type": "client_credentials", "client_id": "schedd", "client_secret": "s3cret"}))
+        assert st == 200 and body["access_token"].endswith("\r\nX-Injected: yes"), body
+        live = body["access_token"].split("\r\n")[0]
+        lp = "/api/v1/launch_plans/flytesnacks/development/data_sync_wf/v1"
+        expect_ok(s.request("GET", lp, headers={"Authorization": "Bearer " + live,
+                                                "X-Injected": "yes"}))
+        assert expect_ok(s.request("GET", "/stub/stats"))["injected_headers"] == 1
+        expect_ok(s.request("POST", "/stub/hostile", {"token": "none"}))
+        st, _, body = s.request("POST", "/oauth2/token", headers=form, raw=urllib.parse.urlencode(
+            {"grant_type": "client_credentials", "client_id": "schedd", "client_secret": "s3cret"}))
+        assert st == 200 and "\r" not in body["access_token"], body
+    finally:
+        s.stop()
+        shutil.rmtree(secret_dir, ignore_errors=True)
+
+
 def check_bad_startup():
     d = tempfile.mkdtemp()
     try:
@@ -924,6 +1003,8 @@ def main():
         with_stub(check_records_and_control),
         with_stub(check_list_executions),
         with_stub(check_stats),
+        with_stub(check_hostile),
+        check_hostile_token,
         check_no_records,
         check_phase_spread,
         check_fail_rate,
