@@ -762,6 +762,13 @@ class TestBadInput(SchedctlTest):
             (['backfill', 'data_sync_site_a', '--from', '2026-11-25', '--to',
               '2026-11-26T00:00:00Z'], 65,
              '--from: "2026-11-25" is not an RFC 3339 time like 2026-11-26T06:00:00Z'),
+            # Regression: @every took a unit twice, or a smaller one first.
+            (base[:-1] + ['@every 1s1s'], 65,
+             'cron "@every 1s1s": @every needs a duration like 90s, 5m, 2h, 1d'),
+            (base[:-1] + ['@every 30m1h'], 65,
+             'cron "@every 30m1h": @every needs a duration like 90s, 5m, 2h, 1d'),
+            (base + ['--catchup-window', '1h1h'], 65,
+             '--catchup-window: "1h1h" is not a duration like 30m, 2h, 1d (at most 366d)'),
         ]
 
     def test_each_bad_input_changes_nothing(self):
