@@ -769,6 +769,16 @@ class TestBadInput(SchedctlTest):
              'cron "@every 30m1h": @every needs a duration like 90s, 5m, 2h, 1d'),
             (base + ['--catchup-window', '1h1h'], 65,
              '--catchup-window: "1h1h" is not a duration like 30m, 2h, 1d (at most 366d)'),
+            # Regression: a backfill reaching past now queued future
+            # instants, which the daemon then sent at once.
+            (['backfill', 'data_sync_site_a', '--from', '2026-11-25T00:00:00Z',
+              '--to', '2099-01-01T00:00:00Z'], 65,
+             '--to 2099-01-01T00:00:00Z is after now (2026-11-26T01:00:00Z): '
+             'backfill asks only for past instants'),
+            (['backfill', 'data_sync_site_a', '--from', '2026-11-26T01:00:01Z',
+              '--to', '2026-11-26T01:00:01Z', '--dry-run'], 65,
+             '--to 2026-11-26T01:00:01Z is after now (2026-11-26T01:00:00Z): '
+             'backfill asks only for past instants'),
         ]
 
     def test_each_bad_input_changes_nothing(self):
