@@ -66,6 +66,11 @@ Run 'schedctl COMMAND --help' for a command's options and examples.
 The database is --db, else $SCHEDD_DB, else /var/lib/schedd/schedd.db.
 """
 
+# A byte that is not UTF-8, as a str that os.fsencode turns into b'\xff'.
+BAD_BYTE = b'\xff'.decode('utf-8', 'surrogateescape')
+RANGE = 'number out of range (a double holds up to about 1.8e308)'
+NUL = '\\u0000 (NUL) in a string: text cannot hold it'
+
 SCHEDULE_COLUMNS = [
     'id', 'name', 'project', 'domain', 'launch_plan', 'version', 'cron', 'tz',
     'inputs', 'kickoff_input', 'labels', 'annotations', 'service_account',
@@ -552,6 +557,20 @@ class TestAdd(SchedctlTest):
                          [('{"k":"12abc","n":12,"a":"[1","b":"true x","e":"",'
                            '"o":{"x":1}}',)])
 
+    def test_input_value_keeps_its_text(self):
+        # Regression: --input VALUE was JSON whenever cJSON took it, so
+        # site_id=001 was stored as the integer 1 (and 1. as 1). VALUE is
+        # JSON only when it is valid strict JSON; else it is kept as text.
+        self.add('ids', '--input', 'site_id=001', '--input', 'code=00123',
+                 '--input', 'neg=-007', '--input', 'dot=1.', '--input', 'plus=+1',
+                 '--input', 'hex=0x10', '--input', 'lead=.5', '--input', 'n=12',
+                 '--input', 'f=1.5', '--input', 'e=1e3', '--input', 'z=0',
+                 '--input', 'o={"id":007}', '--input', 'l=[1,2]')
+        self.assertEqual(self.query('SELECT inputs FROM schedules'),
+                         [('{"site_id":"001","code":"00123","neg":"-007","dot":"1.",'
+                           '"plus":"+1","hex":"0x10","lead":".5","n":12,"f":1.5,'
+                           '"e":1000,"z":0,"o":"{\\"id\\":007}","l":[1,2]}',)])
+
     def test_service_account_names(self):
         self.add('sa1', '--service-account', 'flyte.data-sa')
         self.add('sa2', '--service-account', '.'.join(['a' * 63] * 4)[:253])
@@ -762,6 +781,49 @@ class TestBadInput(SchedctlTest):
             (['backfill', 'data_sync_site_a', '--from', '2026-11-25', '--to',
               '2026-11-26T00:00:00Z'], 65,
              '--from: "2026-11-25" is not an RFC 3339 time like 2026-11-26T06:00:00Z'),
+            # Regression: input that cannot fire or cannot be kept as written
+            # was accepted (a duplicate key fails every fire, 1e999 was
+            # stored as null, \\u0000 cut the text short, raw invalid UTF-8
+            # made every fire a 400).
+            (base + ['--inputs', '{"site_id":"a","site_id":"b"}'], 65,
+             '--inputs: duplicate key "site_id"'),
+            (base + ['--inputs', '{"a": {"x": 1, "y": 2, "x": 3}}'], 65,
+             '--inputs: duplicate key "x"'),
+            (base + ['--input', 'o={"k":1,"k":2}'], 65, 'input o: duplicate key "k"'),
+            (base + ['--input', 'ratio=1e999'], 65, 'input ratio: ' + RANGE),
+            (base + ['--input', 'ratio=-1e999'], 65, 'input ratio: ' + RANGE),
+            (base + ['--input', 'tiny=1e-400'], 65, 'input tiny: ' + RANGE),
+            (base + ['--inputs', '{"l": [1, 2e308]}'], 65, '--inputs: ' + RANGE),
+            (base + ['--input', 's="a\\u0000b"'], 65, 'input s: ' + NUL),
+            (base + ['--inputs', '{"s": "a\\u0000b"}'], 65, '--inputs: ' + NUL),
+            (base + ['--inputs', '{"a\\u0000": 1}'], 65, '--inputs: ' + NUL),
+            (base + ['--inputs', '{"s": "\\ud800"}'], 65,
+             '--inputs: a \\u escape is half of a UTF-16 surrogate pair'),
+            (base + ['--inputs', '{"site_id": 001}'], 65, '--inputs: not valid JSON'),
+            (base + ['--inputs', '{"s": "a\tb"}'], 65, '--inputs: not valid JSON'),
+            (base + ['--inputs', '{"s": "a' + BAD_BYTE + 'b"}'], 65,
+             '--inputs: not valid UTF-8'),
+            (base + ['--inputs', '@' + self.nul_file()], 65,
+             '--inputs: %s holds a NUL byte' % self.nul_file()),
+            (base + ['--input', 'k=a' + BAD_BYTE], 65, '--input: not valid UTF-8'),
+            (base + ['--input', 'k' + BAD_BYTE + '=a'], 65, '--input: not valid UTF-8'),
+            (base + ['--label', 'k=' + BAD_BYTE], 65, '--label: not valid UTF-8'),
+            (base + ['--annotation', 'k=a' + BAD_BYTE], 65,
+             '--annotation: not valid UTF-8'),
+            (base + ['--note', 'a' + BAD_BYTE], 65, 'note: not valid UTF-8'),
+            (['pause', 'data_sync_site_a', '--note', BAD_BYTE], 65,
+             'note: not valid UTF-8'),
+            (['update', 'data_sync_site_a', '--input', 'ratio=1e999'], 65,
+             'input ratio: ' + RANGE),
+            (['update', 'data_sync_site_a', '--inputs', '{"a":1,"a":1}'], 65,
+             '--inputs: duplicate key "a"'),
+            (['update', 'data_sync_site_a', '--note', BAD_BYTE], 65,
+             'note: not valid UTF-8'),
+            (base + ['--input', 'deep=' + '[' * 32 + '1' + ']' * 32], 65,
+             'input deep: nested deeper than 32 levels'),
+            # what the user typed is echoed as valid UTF-8 ('?' for a bad byte)
+            (['add', 'n' + BAD_BYTE, '--lp', 'p/d/l', '--cron', '0 * * * *'], 65,
+             'name "n?" must match ^[A-Za-z0-9_.-]{1,128}$'),
             # Regression: @every took a unit twice, or a smaller one first.
             (base[:-1] + ['@every 1s1s'], 65,
              'cron "@every 1s1s": @every needs a duration like 90s, 5m, 2h, 1d'),
@@ -780,6 +842,9 @@ class TestBadInput(SchedctlTest):
              '--to 2026-11-26T01:00:01Z is after now (2026-11-26T01:00:00Z): '
              'backfill asks only for past instants'),
         ]
+
+    def nul_file(self):
+        return self.write('nul.json', '{"a": 1}\0{"b": 2}')
 
     def test_each_bad_input_changes_nothing(self):
         for args, code, err in self.cases():
@@ -1912,6 +1977,32 @@ schedules:
              'entry 1 (x): lp: missing'),
             ('top.yaml', 'other: 1\n', 65, 'unknown top-level key "other" (expected schedules)'),
             ('empty.yaml', '', 65, 'empty document'),
+            # Regression: libyaml decodes \u0000 (and YAML's \0) into the
+            # text, where it ended the string: "ok\u0000bad" created "ok",
+            # and a cron or an input was cut short without a word.
+            ('nul_name.json', '[{"name": "ok\\u0000bad", "lp": "p/d/l", '
+             '"cron": "0 * * * *"}]', 65, '1:11: ' + NUL),
+            ('nul_cron.json', '[{"name": "ok", "lp": "p/d/l", '
+             '"cron": "0 * * * *\\u0000 junk"}]', 65, '1:40: ' + NUL),
+            ('nul_input.json', '[{"name": "ok", "lp": "p/d/l", "cron": "0 * * * *", '
+             '"inputs": {"s": "a\\u0000b"}}]', 65, '1:69: ' + NUL),
+            ('nul_key.yaml', 'schedules:\n  - {name: ok, lp: p/d/l, cron: "@hourly", '
+             'inputs: {"a\\0": 1}}\n', 65, '2:53: ' + NUL),
+            # Regression: 1e999 in a file was kept as the string "1e999".
+            ('range.json', '{"schedules": [{"name": "r", "lp": "p/d/l", '
+             '"cron": "0 * * * *", "inputs": {"ratio": 1e999}}]}', 65,
+             '1:86: ' + RANGE),
+            ('range.yaml', 'schedules:\n  - {name: r, lp: p/d/l, cron: "@hourly", '
+             'inputs: {tiny: -1e-400}}\n', 65, '2:58: ' + RANGE),
+            # duplicate keys anywhere in a file: a schedule, its inputs, its matrix
+            ('dup_key.json', '[{"name": "a", "lp": "p/d/l", "cron": "@hourly", '
+             '"name": "b"}]', 65, '1:50: duplicate key "name"'),
+            ('dup_input.json', '[{"name": "a", "lp": "p/d/l", "cron": "@hourly", '
+             '"inputs": {"site_id": "a", "site_id": "b"}}]', 65,
+             '1:77: duplicate key "site_id"'),
+            ('dup_matrix.yaml', 'schedules:\n  - {name: "m_{x}", lp: p/d/l, '
+             'cron: "@hourly", matrix: {x: [a], x: [b]}}\n', 65,
+             '2:66: duplicate key "x"'),
         ]
         for name, text, code, err in cases:
             with self.subTest(file=name):
@@ -1924,6 +2015,15 @@ schedules:
         self.fail_msg(['apply', missing], 66, missing + ': No such file or directory')
         self.assertUnchanged(before)
         self.assertEqual(self.schedules(), [SEED_ROW])
+
+    def test_invalid_utf8_file(self):
+        path = os.path.join(self.dir, 'bad.yaml')
+        with open(path, 'wb') as f:
+            f.write(b'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly", '
+                    b'note: "a\xffb"}\n')
+        self.fail_msg(['apply', path], 65, path + ': byte 62: invalid leading '
+                      'UTF-8 octet')
+        self.assertFalse(os.path.exists(self.db))
 
     def test_invalid_file_does_not_create_database(self):
         path = self.write('bad.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "0 25 * * *"}\n')
