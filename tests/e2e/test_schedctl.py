@@ -2003,6 +2003,16 @@ schedules:
             ('dup_matrix.yaml', 'schedules:\n  - {name: "m_{x}", lp: p/d/l, '
              'cron: "@hourly", matrix: {x: [a], x: [b]}}\n', 65,
              '2:66: duplicate key "x"'),
+            # the first name used twice in file order is the one named
+            ('dup3.yaml', 'schedules:\n  - {name: "m_{x}", lp: p/d/l, cron: "@hourly", '
+             'matrix: {x: [c, a, b, a, c]}}\n', 65,
+             'entry 1 (m_{x}): name "m_a" also used by entry 1'),
+            # Regression: the matrix was expanded before it was counted.
+            ('cap.yaml', 'schedules:\n  - {name: "m_{a}_{b}_{c}", lp: p/d/l, '
+             'cron: "@hourly", matrix: {a: [%s], b: [%s], c: [%s]}}\n' %
+             ((', '.join(str(i) for i in range(100)),) * 3), 65,
+             'entry 1 (m_{a}_{b}_{c}): matrix: 1000000 combinations; a file expands '
+             'to at most 100000 schedules'),
         ]
         for name, text, code, err in cases:
             with self.subTest(file=name):
@@ -2023,6 +2033,59 @@ schedules:
                     b'note: "a\xffb"}\n')
         self.fail_msg(['apply', path], 65, path + ': byte 62: invalid leading '
                       'UTF-8 octet')
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_matrix_keeps_leading_zeros(self):
+        # Regression: unquoted [001, 010] made data_sync_1 and data_sync_10,
+        # and a number was written with 17 digits (1.1000000000000001).
+        path = self.write('z.yaml', """\
+schedules:
+  - name: "data_sync_{site_id}"
+    lp: p/d/l
+    cron: "@hourly"
+    inputs: {site_id: "{site_id}", code: 00123, n: 7}
+    matrix: {site_id: [001, 010, 1.1, 2]}
+""")
+        self.check(['apply', path], 0, '+ data_sync_001\n+ data_sync_010\n'
+                   '+ data_sync_1.1\n+ data_sync_2\n'
+                   '4 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.assertEqual(self.query('SELECT name, inputs FROM schedules ORDER BY id'), [
+            ('data_sync_001', '{"site_id":"001","code":"00123","n":7}'),
+            ('data_sync_010', '{"site_id":"010","code":"00123","n":7}'),
+            ('data_sync_1.1', '{"site_id":1.1,"code":"00123","n":7}'),
+            ('data_sync_2', '{"site_id":2,"code":"00123","n":7}')])
+
+    def test_matrix_of_ten_billion_is_refused_at_once(self):
+        # Regression: 10^10 combinations were refused only once 100,000 had
+        # been expanded, each name compared with every other (minutes).
+        values = '[%s]' % ', '.join(str(i) for i in range(100))
+        path = self.write('big.yaml', 'schedules:\n  - name: "m_{a}_{b}_{c}_{d}_{e}"\n'
+                          '    lp: p/d/l\n    cron: "@hourly"\n'
+                          '    matrix: {a: %s, b: %s, c: %s, d: %s, e: %s}\n' %
+                          ((values,) * 5))
+        start = time.monotonic()
+        self.fail_msg(['apply', path, '--dry-run'], 65, path + ': entry 1 '
+                      '(m_{a}_{b}_{c}_{d}_{e}): matrix: 10000000000 combinations; '
+                      'a file expands to at most 100000 schedules')
+        self.assertLess(time.monotonic() - start, 10)
+
+    def test_matrix_at_the_cap(self):
+        # 100,000 schedules (the cap) in one matrix: expanded, names checked
+        # by sorting, a dry run answered in seconds; one more is refused.
+        a = ', '.join('a%03d' % i for i in range(1000))
+        b = ', '.join('b%02d' % i for i in range(100))
+        path = self.write('cap.yaml', 'schedules:\n  - {name: "x_{a}_{b}", lp: p/d/l, '
+                          'cron: "@hourly", matrix: {a: [%s], b: [%s]}}\n' % (a, b))
+        rc, o, e = self.run_ctl('apply', path, '--dry-run')
+        self.assertEqual((rc, e), (0, ''))
+        self.assertEqual(o.count('\n'), 100001)
+        self.assertTrue(o.startswith('+ x_a000_b00\n+ x_a000_b01\n'), o[:100])
+        self.assertTrue(o.endswith('+ x_a999_b99\n100000 added, 0 changed, 0 removed, '
+                                   '0 unchanged (dry run: nothing written)\n'), o[-200:])
+        with open(path, 'a') as f:
+            f.write('  - {name: x_a500_b50, lp: p/d/l, cron: "@hourly"}\n')
+        self.fail_msg(['apply', path, '--dry-run'], 65, path + ': entry 2 '
+                      '(x_a500_b50): expands to more than 100000 schedules')
         self.assertFalse(os.path.exists(self.db))
 
     def test_invalid_file_does_not_create_database(self):
@@ -2177,6 +2240,83 @@ class TestExport(SchedctlTest):
         self.assertIn('\n    inputs: {"n":999999999999999,"s":"12345678901234567"}\n', text)
         self.assertEqual(json.loads(self.query('SELECT inputs FROM schedules', db=fresh)[0][0]),
                          {'n': 999999999999999, 's': '12345678901234567'})
+
+    # Text export has to write so that apply reads it back the same: YAML
+    # takes DEL, the C1 controls, U+2028/U+2029 (line breaks to it), U+FEFF,
+    # U+FFFE and U+FFFF only as escapes.
+    AWKWARD = ('tab\there, new\nline, cr\r, quote " backslash \\ slash /, '
+               'del \x7f, c1 \x80 \x85 \x9f, ls \u2028 ps \u2029, bom \ufeff, '
+               'nonchars \ufffe \uffff, nbsp \xa0, h\xe9llo \u2713 \U0001F600, '
+               '{braces} {{kickoff_time}}, # hash, - dash, key: colon, \'single\'')
+
+    def populate_varied(self):
+        inputs = {
+            's': 'text', 'empty': '', 'zeros': '001', 'looks_big': '1e999',
+            'looks_true': 'true', 'looks_null': 'null', 'awkward': self.AWKWARD,
+            'i': 42, 'neg': -7, 'zero': 0, 'f': 1.5, 'tiny': 1e-7, 'third': 0.1,
+            'sub': 1e-310, 'max': 999999999999999, 't': True, 'no': False,
+            'none': None, 'list': [1, 'two', [3.5, None], {}],
+            'map': {'a': {'b': [True]}, '': 'empty key', 'sp ace': 1},
+            'empty_list': [], 'empty_map': {},
+            'deep': json.loads('[' * 31 + '"bottom"' + ']' * 31),
+            'tpl': '{{kickoff_time:%Y-%m-%d}} {{schedule_name}}'}
+        path = self.write('varied.json', json.dumps(inputs))
+        self.add('everything', '--inputs', '@' + path, '--input', 'id=007',
+                 '--kickoff-input', 'kick', '--label', 'team=data',
+                 '--label', 'example.com/tier=gold', '--label', 'empty=',
+                 '--annotation', 'text=' + self.AWKWARD, '--annotation', 'x.io/y=',
+                 '--service-account', 'runner.sa', '--catchup', 'all',
+                 '--catchup-window', '1d1h1m1s', '--overlap', 'buffer-one',
+                 '--note', self.AWKWARD, '--tz', 'Asia/Kolkata',
+                 lp='proj/dom/lp_name@v1.2-rc_3', cron='30\t2 L * *')
+        self.add('held', '--paused', '--note', 'on hold \u2028 until Monday',
+                 '--catchup', 'none', '--catchup-window', '0s',
+                 '--overlap', 'cancel-previous', cron='@every 1h30m')
+        self.add('rate', '--overlap', 'skip', '--tz', 'America/St_Johns',
+                 '--catchup-window', '366d', cron='rate(5 minutes)')
+        self.add('seconds', '--catchup-window', '2h', '--tz', 'Europe/Paris',
+                 cron='*/10 0 9 ? * MON-FRI')
+        self.add('nth', '--input', 'n=-0.5', '--tz', 'Australia/Lord_Howe',
+                 cron='0 9 LW * *')
+        self.add('weekday', cron='0 9 * * 1#2')
+        return inputs
+
+    def test_round_trip_of_every_kind_of_value(self):
+        # Regression: export wrote DEL and U+2028 raw; apply then refused
+        # the file or folded the line break into a space.
+        inputs = self.populate_varied()
+        views = (['list'], ['-o', 'json', 'list'], ['export'], ['-o', 'json', 'export'])
+        want = {}
+        for args in views:
+            rc, want[tuple(args)], e = self.run_ctl(*args)
+            self.assertEqual((rc, e), (0, ''), args)
+        text = want[('export',)]
+        for raw in ('\x7f', '\x85', '\u2028', '\ufeff', '\uffff'):
+            self.assertNotIn(raw, text)
+        self.assertIn('\\u2028', text)
+        self.assertIn('\\u007F', want[('-o', 'json', 'export')])
+        for fmt, args in (('yaml', ['export']), ('json', ['-o', 'json', 'export'])):
+            with self.subTest(fmt=fmt):
+                path = self.write('all.' + fmt, want[tuple(args)])
+                fresh = os.path.join(self.dir, 'fresh-%s.db' % fmt)
+                self.check(['--db', fresh, 'apply', path], 0,
+                           ''.join('+ %s\n' % n for n in sorted(
+                               ['everything', 'held', 'rate', 'seconds', 'nth',
+                                'weekday'])) +
+                           '6 added, 0 changed, 0 removed, 0 unchanged\n')
+                for view in views:
+                    self.assertEqual(self.run_ctl('--db', fresh, *view),
+                                     (0, want[tuple(view)], ''), view)
+                self.assertEqual(self.spec_rows(db=fresh), self.spec_rows())
+                # And back onto the database it came from: nothing to do.
+                before = self.snapshot()
+                self.check(['apply', path, '--prune'], 0,
+                           '0 added, 0 changed, 0 removed, 6 unchanged\n', now=LATER)
+                self.assertUnchanged(before)
+        # What was stored is what was given, every value as it was.
+        self.assertEqual(json.loads(self.query(
+            'SELECT inputs FROM schedules WHERE name = ?', ('everything',))[0][0]),
+            dict(inputs, id='007'))
 
 
 # --------------------------------------------------------------------------
