@@ -480,8 +480,9 @@ prune_one(const struct schedule *row, void *arg, struct err *e)
 	char		*before;
 	int		 rc = 0;
 
-	if (bsearch(row->name, a->by_name, a->count, sizeof(*a->by_name),
-	    name_find) != NULL)
+	/* by_name is NULL for a file of no schedules, and bsearch wants a base. */
+	if (a->count > 0 && bsearch(row->name, a->by_name, a->count,
+	    sizeof(*a->by_name), name_find) != NULL)
 		return 0;
 	if (!cJSON_AddItemToArray(cJSON_GetObjectItem(a->report, "removed"),
 	    cJSON_CreateString(row->name))) {

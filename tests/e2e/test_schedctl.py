@@ -1884,6 +1884,16 @@ schedules:
         self.assertEqual(tail[0][6]['cron'], '0 */4 * * *')
         self.assertEqual(tail[0][5]['cron'], '0 */6 * * *')
 
+    def test_prune_with_an_empty_file(self):
+        # No names to look up at all: everything goes.
+        self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
+                   '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.check(['apply', self.write('e.yaml', 'schedules: []\n'), '--prune'], 0,
+                   '- data_sync_site_a\n- data_sync_site_b\n- data_sync_site_c\n'
+                   '0 added, 0 changed, 3 removed, 0 unchanged\n', now=LATER)
+        self.assertEqual(self.count('schedules'), 0)
+
     def test_dry_run_on_missing_database_creates_nothing(self):
         # Against a database that does not exist yet everything is new, and
         # the dry run does not create it.
