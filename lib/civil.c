@@ -187,7 +187,7 @@ int
 civil_parse_duration(const char *text, int64_t max, int64_t *seconds)
 {
 	const char	*s = text;
-	int64_t		 total = 0;
+	int64_t		 total = 0, last = INT64_MAX;
 
 	if (*s == '\0')
 		return -1;
@@ -208,6 +208,10 @@ civil_parse_duration(const char *text, int64_t max, int64_t *seconds)
 		case 'd':	unit = 86400;	break;
 		default:	return -1;
 		}
+		/* Each unit once, largest first: "1s1s" or "5m1h" is a slip, not 2s. */
+		if (unit >= last)
+			return -1;
+		last = unit;
 		if (n > max / unit || total > max - n * unit)
 			return -1;
 		total += n * unit;

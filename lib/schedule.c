@@ -9,6 +9,8 @@
 
 #include "schedd/civil.h"
 #include "schedd/cron.h"
+#include "schedd/json.h"
+#include "schedd/literal.h"
 #include "schedd/schedule.h"
 #include "schedd/template.h"
 #include "schedd/tz.h"
@@ -156,19 +158,35 @@ schedule_set_launch_plan(struct schedule *s, const char *ref, struct err *e)
 	return -1;
 }
 
+/* Parse a field's JSON object text strictly; -1 with e naming the field. */
+static int
+parse_object(const char *field, const char *text, cJSON **doc, struct err *e)
+{
+	struct err	sub;
+
+	if (json_parse_strict(text, doc, &sub) == -1) {
+		err_set_code(e, sub.code, "%s: %s", field, sub.msg);
+		return -1;
+	}
+	if (!cJSON_IsObject(*doc)) {
+		err_set_code(e, EX_DATAERR, "%s: not a JSON object", field);
+		cJSON_Delete(*doc);
+		*doc = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* A JSON object whose values are all strings that pass check (NULL: any string). */
 static int
 check_string_map(const char *field, const char *text,
     int (*check_key)(const char *), int check_values, struct err *e)
 {
-	cJSON	*doc = cJSON_ParseWithOpts(text, NULL, 1), *item;
+	cJSON	*doc, *item;
 	int	 rc = -1;
 
-	if (!cJSON_IsObject(doc)) {
-		err_set_code(e, EX_DATAERR, "%s: %s", field, doc == NULL ?
-		    "not valid JSON" : "not a JSON object");
-		goto out;
-	}
+	if (parse_object(field, text, &doc, e) == -1)
+		return -1;
 	cJSON_ArrayForEach(item, doc) {
 		if (!check_key(item->string)) {
 			err_set_code(e, EX_DATAERR, "%s: key \"%s\" is not a "
@@ -197,25 +215,31 @@ check_string_map(const char *field, const char *text,
 }
 
 /*
- * JSON numbers are doubles here, and cJSON prints 15 significant digits
- * when they read back "close enough": an integer of 16 digits or more
- * would be stored changed. Refuse it and say how to keep it exact.
+ * One input's value, depth levels down (1: the value itself). JSON numbers
+ * are doubles here, and cJSON prints 15 significant digits when they read
+ * back "close enough": an integer of 16 digits or more would be stored
+ * changed, so refuse it and say how to keep it exact. A value nested deeper
+ * than the conversion to a Flyte literal goes could never fire.
  */
 static int
-check_exact_numbers(const cJSON *node, const char *input, struct err *e)
+check_input(const cJSON *node, const char *input, int depth, struct err *e)
 {
 	const cJSON	*child;
 
+	if (depth > LITERAL_DEPTH_MAX) {
+		err_set_code(e, EX_DATAERR, "input %s: nested deeper than %d "
+		    "levels", input, LITERAL_DEPTH_MAX);
+		return -1;
+	}
 	if (cJSON_IsNumber(node) && (node->valuedouble >= 1e15 ||
 	    node->valuedouble <= -1e15)) {
 		err_set_code(e, EX_DATAERR, "input %s: numbers of 16 digits or "
 		    "more cannot be kept exactly; write it as a string "
-		    "(\"...\")", input ? input : "");
+		    "(\"...\")", input);
 		return -1;
 	}
 	cJSON_ArrayForEach(child, node)
-		if (check_exact_numbers(child, input ? input : child->string,
-		    e) == -1)
+		if (check_input(child, input, depth + 1, e) == -1)
 			return -1;
 	return 0;
 }
@@ -226,7 +250,7 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 	struct cron_expr	 expr;
 	struct tz_zone		*zone = NULL;
 	struct err		 sub;
-	cJSON			*inputs;
+	cJSON			*inputs, *input;
 
 	if (s->name == NULL || !schedule_name_valid(s->name)) {
 		err_set_code(e, EX_DATAERR, "name \"%s\" must match "
@@ -255,17 +279,14 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 		return -1;
 	}
 	tz_zone_free(zone);
-	inputs = cJSON_ParseWithOpts(s->inputs ? s->inputs : "{}", NULL, 1);
-	if (!cJSON_IsObject(inputs)) {
-		err_set_code(e, EX_DATAERR, "inputs: %s", inputs == NULL ?
-		    "not valid JSON" : "not a JSON object");
-		cJSON_Delete(inputs);
+	if (parse_object("inputs", s->inputs ? s->inputs : "{}", &inputs,
+	    e) == -1)
 		return -1;
-	}
-	if (check_exact_numbers(inputs, NULL, e) == -1) {
-		cJSON_Delete(inputs);
-		return -1;
-	}
+	cJSON_ArrayForEach(input, inputs)
+		if (check_input(input, input->string, 1, e) == -1) {
+			cJSON_Delete(inputs);
+			return -1;
+		}
 	if (s->kickoff_input != NULL &&
 	    cJSON_GetObjectItemCaseSensitive(inputs, s->kickoff_input) != NULL) {
 		cJSON_Delete(inputs);
@@ -307,6 +328,10 @@ schedule_validate(const struct schedule *s, const char *tzdir, struct err *e)
 	    strcmp(s->overlap, "cancel-previous") != 0) {
 		err_set_code(e, EX_DATAERR, "overlap \"%s\" is not allow, skip, "
 		    "buffer-one or cancel-previous", s->overlap);
+		return -1;
+	}
+	if (s->note != NULL && !json_utf8_valid(s->note, strlen(s->note))) {
+		err_set_code(e, EX_DATAERR, "note: not valid UTF-8");
 		return -1;
 	}
 	if (s->catchup_window < 0) {

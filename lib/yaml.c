@@ -1,6 +1,5 @@
 /* yaml.c: YAML documents read into cJSON trees with libyaml's event parser. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #include <yaml.h>
 
+#include "schedd/json.h"
 #include "schedd/yaml.h"
 
 #define YAML_MAX_DEPTH	64
@@ -30,40 +30,86 @@ reader_fail(struct yaml_reader *r, const yaml_mark_t *mark, const char *what)
 static int
 next_event(struct yaml_reader *r, yaml_event_t *ev)
 {
-	if (!yaml_parser_parse(&r->parser, ev)) {
+	if (yaml_parser_parse(&r->parser, ev))
+		return 0;
+	if (r->parser.error == YAML_READER_ERROR)
+		/* Bad encoding is found before lines are counted: say the byte. */
+		err_set_code(r->e, EX_DATAERR, "%s: byte %zu: %s", r->name,
+		    r->parser.problem_offset + 1, r->parser.problem);
+	else
 		err_set_code(r->e, EX_DATAERR, "%s:%zu:%zu: %s", r->name,
 		    r->parser.problem_mark.line + 1,
 		    r->parser.problem_mark.column + 1,
 		    r->parser.problem ? r->parser.problem : "syntax error");
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
-/* A plain scalar by the YAML 1.2 core schema. */
-static cJSON *
-plain_scalar(const char *s)
+/*
+ * A YAML 1.2 core schema number: [-+]?, digits with an optional fraction, or
+ * a fraction alone, then an optional exponent. Leading zeros keep the text a
+ * string (ids like 007 and 00123 are not numbers that lost their zeros).
+ */
+static int
+is_number(const char *s)
 {
-	char	*end;
-	double	 d;
+	size_t	whole, fraction = 0;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	whole = strspn(s, "0123456789");
+	if (whole > 1 && s[0] == '0')
+		return 0;
+	s += whole;
+	if (*s == '.') {
+		fraction = strspn(s + 1, "0123456789");
+		s += 1 + fraction;
+	}
+	if (whole + fraction == 0)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (strspn(s, "0123456789") == 0)
+			return 0;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
+}
+
+/* A plain scalar by the YAML 1.2 core schema (but for leading zeros), into *out. */
+static int
+plain_scalar(struct yaml_reader *r, const yaml_event_t *ev, cJSON **out)
+{
+	const char	*s = (const char *)ev->data.scalar.value;
+	double		 d;
 
 	if (*s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0)
-		return cJSON_CreateNull();
-	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+		*out = cJSON_CreateNull();
+	else if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
 	    strcmp(s, "TRUE") == 0)
-		return cJSON_CreateTrue();
-	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+		*out = cJSON_CreateTrue();
+	else if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
 	    strcmp(s, "FALSE") == 0)
-		return cJSON_CreateFalse();
-	if (strspn(s, "+-0123456789.eE") == strlen(s) &&
-	    strpbrk(s, "0123456789") != NULL) {
-		errno = 0;
-		d = strtod(s, &end);
-		if (*end == '\0' && errno == 0 && isfinite(d))
-			return cJSON_CreateNumber(d);
-	}
-	return cJSON_CreateString(s);
+		*out = cJSON_CreateFalse();
+	else if (!is_number(s))
+		*out = cJSON_CreateString(s);
+	else if (json_number_value(s, strlen(s), &d) == -1)
+		return reader_fail(r, &ev->start_mark, JSON_RANGE_MSG);
+	else
+		*out = cJSON_CreateNumber(d);
+	return 0;
+}
+
+/* A scalar's text ends at its first NUL: refuse one (an escape gives it) rather than cut the text. */
+static int
+scalar_check(struct yaml_reader *r, const yaml_event_t *ev)
+{
+	if (strlen((const char *)ev->data.scalar.value) ==
+	    ev->data.scalar.length)
+		return 0;
+	return reader_fail(r, &ev->start_mark, JSON_NUL_MSG);
 }
 
 static int	read_node(struct yaml_reader *, yaml_event_t *, int, cJSON **);
@@ -90,9 +136,11 @@ read_collection(struct yaml_reader *r, int mapping, int depth, cJSON *into)
 			cJSON_AddItemToArray(into, value);
 			continue;
 		}
-		if (ev.type != YAML_SCALAR_EVENT) {
-			reader_fail(r, &ev.start_mark, "keys must be plain "
-			    "strings");
+		if (ev.type != YAML_SCALAR_EVENT ||
+		    scalar_check(r, &ev) == -1) {
+			if (ev.type != YAML_SCALAR_EVENT)
+				reader_fail(r, &ev.start_mark, "keys must be "
+				    "plain strings");
 			yaml_event_delete(&ev);
 			return -1;
 		}
@@ -143,9 +191,13 @@ read_node(struct yaml_reader *r, yaml_event_t *ev, int depth, cJSON **out)
 			    "supported");
 			goto fail;
 		}
-		node = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ?
-		    plain_scalar((const char *)ev->data.scalar.value) :
-		    cJSON_CreateString((const char *)ev->data.scalar.value);
+		if (scalar_check(r, ev) == -1)
+			goto fail;
+		if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+			node = cJSON_CreateString((const char *)
+			    ev->data.scalar.value);
+		else if (plain_scalar(r, ev, &node) == -1)
+			goto fail;
 		yaml_event_delete(ev);
 		break;
 	case YAML_SEQUENCE_START_EVENT:

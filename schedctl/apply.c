@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "schedd/json.h"
 #include "schedd/schedule.h"
 #include "schedd/selector.h"
 #include "schedd/store.h"
@@ -27,6 +28,7 @@ struct apply {
 	struct wanted	*want;
 	size_t		 count;
 	size_t		 cap;
+	struct wanted	**by_name;	/* want sorted by name, then by place in the file */
 	struct store	*st;
 	int		 dry_run;
 	int		 prune;
@@ -40,7 +42,8 @@ static const char apply_help[] =
     "what the file does not name. --dry-run prints the differences and\n"
     "changes nothing. An invalid entry anywhere rejects the whole file.\n"
     "A matrix expands one entry into many: {key} in any string is\n"
-    "replaced by each value ({{...}} templates are left for fire time).\n\n"
+    "replaced by each value ({{...}} templates are left for fire time);\n"
+    "a file makes at most 100000 schedules.\n\n"
     "example file:\n"
     "  schedules:\n"
     "    - name: \"data_sync_{site_id}\"\n"
@@ -77,7 +80,7 @@ substitute_string(const char *text, const cJSON *bind, struct err *e)
 		return NULL;
 	while (*p != '\0') {
 		const char	*piece = p;
-		char		 num[64];
+		char		*printed = NULL;
 		size_t		 n;
 
 		if (p[0] == '{' && p[1] == '{' &&
@@ -97,13 +100,13 @@ substitute_string(const char *text, const cJSON *bind, struct err *e)
 				    "matrix key", key);
 				return NULL;
 			}
+			/* A number as JSON writes it: 1.1, not 1.1000000000000001. */
 			if (cJSON_IsString(v))
 				piece = v->valuestring;
-			else {
-				snprintf(num, sizeof(num), "%.17g",
-				    v->valuedouble);
-				piece = cJSON_IsBool(v) ?
-				    (cJSON_IsTrue(v) ? "true" : "false") : num;
+			else if ((piece = printed = cJSON_PrintUnformatted(v)) ==
+			    NULL) {
+				free(out);
+				return NULL;
 			}
 			n = strlen(piece);
 			p = close + 1;
@@ -116,12 +119,14 @@ substitute_string(const char *text, const cJSON *bind, struct err *e)
 
 			cap = (used + n + 1) * 2;
 			if ((bigger = realloc(out, cap)) == NULL) {
+				free(printed);
 				free(out);
 				return NULL;
 			}
 			out = bigger;
 		}
 		memcpy(out + used, piece, n);
+		free(printed);
 		used += n;
 	}
 	out[used] = '\0';
@@ -164,15 +169,15 @@ want_add(struct apply *a, const cJSON *spec, int entry, struct err *e)
 {
 	struct wanted	*w;
 
+	if (a->count >= EXPAND_MAX) {
+		err_set_code(e, EX_DATAERR, "expands to more than %d schedules",
+		    EXPAND_MAX);
+		return -1;
+	}
 	if (a->count == a->cap) {
 		size_t		 cap = a->cap ? a->cap * 2 : 64;
 		struct wanted	*bigger;
 
-		if (a->count >= EXPAND_MAX) {
-			err_set_code(e, EX_DATAERR, "expands to more than %d "
-			    "schedules", EXPAND_MAX);
-			return -1;
-		}
 		if ((bigger = realloc(a->want, cap * sizeof(*bigger))) == NULL) {
 			err_set_code(e, EX_OSERR, "out of memory");
 			return -1;
@@ -184,16 +189,9 @@ want_add(struct apply *a, const cJSON *spec, int entry, struct err *e)
 	memset(w, 0, sizeof(*w));
 	w->entry = entry;
 	a->count++;
-	if (schedule_from_spec(spec, &w->s, e) == -1 ||
-	    schedule_validate(&w->s, a->ctl->tzdir, e) == -1)
-		return -1;
-	for (size_t i = 0; i + 1 < a->count; i++)
-		if (strcmp(a->want[i].s.name, w->s.name) == 0) {
-			err_set_code(e, EX_DATAERR, "name \"%s\" also used by "
-			    "entry %d", w->s.name, a->want[i].entry);
-			return -1;
-		}
-	return 0;
+	/* Names are checked once all are read (names_check): n log n, not n². */
+	return schedule_from_spec(spec, &w->s, e) == -1 ||
+	    schedule_validate(&w->s, a->ctl->tzdir, e) == -1 ? -1 : 0;
 }
 
 /* Expand an entry's matrix (the cartesian product of its keys) into wanted schedules. */
@@ -201,10 +199,10 @@ static int
 expand_entry(struct apply *a, const cJSON *entry, int index, struct err *e)
 {
 	const cJSON	*matrix = cJSON_GetObjectItemCaseSensitive(entry, "matrix");
-	const cJSON	*key;
+	const cJSON	*key, *keys[16], *at[16];
 	cJSON		*base, *bind = NULL, *spec;
-	int		 nkeys = 0, pos[16] = { 0 }, size[16], rc = -1;
-	const cJSON	*keys[16];
+	int		 nkeys = 0, rc = -1;
+	double		 combinations = 1;
 
 	if (!cJSON_IsObject(entry)) {
 		err_set_code(e, EX_DATAERR, "not a mapping");
@@ -225,8 +223,7 @@ expand_entry(struct apply *a, const cJSON *entry, int index, struct err *e)
 	cJSON_ArrayForEach(key, matrix) {
 		const cJSON	*v;
 
-		if (nkeys == 16 || !cJSON_IsArray(key) ||
-		    (size[nkeys] = cJSON_GetArraySize(key)) == 0) {
+		if (nkeys == 16 || !cJSON_IsArray(key) || key->child == NULL) {
 			err_set_code(e, EX_DATAERR, "matrix: %s: not a "
 			    "non-empty list (at most 16 keys)", key->string);
 			goto out;
@@ -239,15 +236,22 @@ expand_entry(struct apply *a, const cJSON *entry, int index, struct err *e)
 				    key->string);
 				goto out;
 			}
+		combinations *= cJSON_GetArraySize(key);
+		at[nkeys] = key->child;
 		keys[nkeys++] = key;
+	}
+	/* Counted before a single one is made: 10^10 is refused now, not in hours. */
+	if (a->count + combinations > EXPAND_MAX) {
+		err_set_code(e, EX_DATAERR, "matrix: %.0f combinations; a file "
+		    "expands to at most %d schedules", combinations, EXPAND_MAX);
+		goto out;
 	}
 	for (;;) {
 		if ((bind = cJSON_CreateObject()) == NULL)
 			goto nomem;
 		for (int k = 0; k < nkeys; k++)
 			cJSON_AddItemToObject(bind, keys[k]->string,
-			    cJSON_Duplicate(cJSON_GetArrayItem(keys[k], pos[k]),
-			    1));
+			    cJSON_Duplicate(at[k], 1));
 		if ((spec = substitute(base, bind, e)) == NULL) {
 			if (e->msg[0] == '\0')
 				goto nomem;
@@ -262,8 +266,10 @@ expand_entry(struct apply *a, const cJSON *entry, int index, struct err *e)
 		/* Next combination, last key fastest. */
 		int	k = nkeys - 1;
 
-		while (k >= 0 && ++pos[k] == size[k])
-			pos[k--] = 0;
+		while (k >= 0 && (at[k] = at[k]->next) == NULL) {
+			at[k] = keys[k]->child;
+			k--;
+		}
 		if (k < 0)
 			break;
 	}
@@ -416,6 +422,56 @@ apply_one(struct apply *a, struct wanted *w, struct err *e)
 	return rc;
 }
 
+/* qsort order of by_name: by name, then by place in the file. */
+static int
+name_order(const void *x, const void *y)
+{
+	const struct wanted	*a = *(struct wanted *const *)x;
+	const struct wanted	*b = *(struct wanted *const *)y;
+	int			 c = strcmp(a->s.name, b->s.name);
+
+	return c != 0 ? c : (a > b) - (a < b);
+}
+
+/* bsearch in by_name for a name. */
+static int
+name_find(const void *name, const void *elem)
+{
+	return strcmp(name, (*(struct wanted *const *)elem)->s.name);
+}
+
+/*
+ * Sort the wanted schedules by name into a->by_name. A name used twice
+ * sits next to its first use: the repeat that comes first in the file is
+ * returned in *repeat, with its first use in *first. Returns 0, or -1 when
+ * out of memory.
+ */
+static int
+names_sort(struct apply *a, struct wanted **repeat, struct wanted **first)
+{
+	struct wanted	*group = NULL;
+
+	*repeat = *first = NULL;
+	if (a->count == 0)
+		return 0;
+	if ((a->by_name = malloc(a->count * sizeof(*a->by_name))) == NULL)
+		return -1;
+	for (size_t i = 0; i < a->count; i++)
+		a->by_name[i] = &a->want[i];
+	qsort(a->by_name, a->count, sizeof(*a->by_name), name_order);
+	for (size_t i = 0; i < a->count; i++) {
+		if (i == 0 || strcmp(a->by_name[i]->s.name, group->s.name) != 0) {
+			group = a->by_name[i];
+			continue;
+		}
+		if (*repeat == NULL || a->by_name[i] < *repeat) {
+			*repeat = a->by_name[i];
+			*first = group;
+		}
+	}
+	return 0;
+}
+
 /* store_schedule_each callback for --prune: remove what the file does not name. */
 static int
 prune_one(const struct schedule *row, void *arg, struct err *e)
@@ -424,9 +480,10 @@ prune_one(const struct schedule *row, void *arg, struct err *e)
 	char		*before;
 	int		 rc = 0;
 
-	for (size_t i = 0; i < a->count; i++)
-		if (strcmp(a->want[i].s.name, row->name) == 0)
-			return 0;
+	/* by_name is NULL for a file of no schedules, and bsearch wants a base. */
+	if (a->count > 0 && bsearch(row->name, a->by_name, a->count,
+	    sizeof(*a->by_name), name_find) != NULL)
+		return 0;
 	if (!cJSON_AddItemToArray(cJSON_GetObjectItem(a->report, "removed"),
 	    cJSON_CreateString(row->name))) {
 		err_set_code(e, EX_OSERR, "out of memory");
@@ -446,12 +503,28 @@ prune_one(const struct schedule *row, void *arg, struct err *e)
 	return rc;
 }
 
+/* The error sub of entry index (1-based) of list, naming the file and the entry. */
+static void
+entry_fail(const struct apply *a, const cJSON *list, int index,
+    const struct err *sub, struct err *e)
+{
+	const cJSON	*name = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetArrayItem(list, index - 1), "name");
+
+	err_set_code(e, sub->code ? sub->code : EX_DATAERR,
+	    "%s: entry %d%s%s%s: %s", a->file, index,
+	    cJSON_IsString(name) ? " (" : "",
+	    cJSON_IsString(name) ? name->valuestring : "",
+	    cJSON_IsString(name) ? ")" : "", sub->msg);
+}
+
 /* Read and expand the file; on error name the file and the entry. */
 static int
 apply_read(struct apply *a, struct err *e)
 {
 	cJSON		*doc = NULL;
 	const cJSON	*list, *entry, *item;
+	struct wanted	*repeat, *first;
 	struct err	 sub;
 	int		 index = 0;
 
@@ -474,19 +547,22 @@ apply_read(struct apply *a, struct err *e)
 		goto fail;
 	}
 	cJSON_ArrayForEach(entry, list) {
-		const cJSON	*name = cJSON_GetObjectItemCaseSensitive(entry,
-				    "name");
-
 		index++;
 		memset(&sub, 0, sizeof(sub));
 		if (expand_entry(a, entry, index, &sub) == -1) {
-			err_set_code(e, sub.code ? sub.code : EX_DATAERR,
-			    "%s: entry %d%s%s%s: %s", a->file, index,
-			    cJSON_IsString(name) ? " (" : "",
-			    cJSON_IsString(name) ? name->valuestring : "",
-			    cJSON_IsString(name) ? ")" : "", sub.msg);
+			entry_fail(a, list, index, &sub, e);
 			goto fail;
 		}
+	}
+	if (names_sort(a, &repeat, &first) == -1) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		goto fail;
+	}
+	if (repeat != NULL) {
+		err_set_code(&sub, EX_DATAERR, "name \"%s\" also used by entry "
+		    "%d", repeat->s.name, first->entry);
+		entry_fail(a, list, repeat->entry, &sub, e);
+		goto fail;
 	}
 	cJSON_Delete(doc);
 	return 0;
@@ -567,6 +643,7 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 	for (size_t i = 0; i < a.count; i++)
 		schedule_clear(&a.want[i].s);
 	free(a.want);
+	free(a.by_name);
 	cJSON_Delete(a.report);
 	return rc;
 }
@@ -615,7 +692,7 @@ print_yaml(const cJSON *list)
 		const char	*dash = "  - ";
 
 		cJSON_ArrayForEach(item, spec) {
-			char	*text = cJSON_PrintUnformatted(item);
+			char	*text = json_print(item, 0);
 
 			printf("%s%s: %s\n", dash, item->string,
 			    text ? text : "null");
@@ -658,7 +735,7 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	if (store_schedule_each(st, export_one, &x, &e) == -1)
 		goto fail;
 	if (ctl->json) {
-		if ((json = cJSON_Print(x.list)) == NULL) {
+		if ((json = json_print(x.list, 1)) == NULL) {
 			err_set_code(&e, EX_OSERR, "out of memory");
 			goto fail;
 		}

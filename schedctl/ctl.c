@@ -6,6 +6,7 @@
 
 #include "schedd/civil.h"
 #include "schedd/cron.h"
+#include "schedd/json.h"
 #include "schedd/tz.h"
 #include "ctl.h"
 
@@ -18,10 +19,13 @@ ctl_fail(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* One line, whatever the user typed into a name or value. */
-	for (char *p = msg; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	/* One line of UTF-8 text, whatever the user typed into a name or value. */
+	for (size_t i = 0, len = strlen(msg), n; i < len; i += n)
+		if ((n = json_utf8_char(msg + i, len - i)) == 0 ||
+		    (unsigned char)msg[i] < 0x20 || msg[i] == 0x7f) {
+			msg[i] = '?';
+			n = 1;
+		}
 	fprintf(stderr, "schedctl: %s\n", msg);
 	return code;
 }

@@ -7,6 +7,7 @@
 
 #include "schedd/civil.h"
 #include "schedd/cron.h"
+#include "schedd/json.h"
 #include "schedd/schedule.h"
 #include "schedd/selector.h"
 #include "schedd/store.h"
@@ -56,8 +57,9 @@ static const char add_help[] =
     EDIT_OPTIONS_HELP
     "\n"
     "Add a schedule. Without @VERSION the launch plan's latest version is\n"
-    "used at each fire. --input takes VALUE as JSON when it parses as JSON,\n"
-    "else as a string. Shows the next 3 fire times.\n"
+    "used at each fire. --input takes VALUE as JSON when it is valid strict\n"
+    "JSON (007 is not: it stays the string \"007\"), else as a string.\n"
+    "Shows the next 3 fire times.\n"
     "\n"
     "examples:\n"
     "  schedctl add data_sync_site_a --lp flytesnacks/development/"
@@ -100,6 +102,7 @@ read_inputs_arg(const char *arg, int *rc)
 	FILE	*f;
 	char	*text;
 	long	 len;
+	size_t	 n;
 
 	if (arg[0] != '@')
 		return strdup(arg);
@@ -114,19 +117,32 @@ read_inputs_arg(const char *arg, int *rc)
 		*rc = ctl_fail(EX_IOERR, "--inputs: cannot read %s", arg + 1);
 		return NULL;
 	}
-	text[fread(text, 1, (size_t)len, f)] = '\0';
+	text[n = fread(text, 1, (size_t)len, f)] = '\0';
 	fclose(f);
+	/* The text would end at a NUL byte, and what follows be lost unseen. */
+	if (strlen(text) != n) {
+		*rc = ctl_fail(EX_DATAERR, "--inputs: %s holds a NUL byte",
+		    arg + 1);
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 
-/* Set KEY=VALUE in the JSON object *text; VALUE as JSON when it parses, else as a string. */
+/*
+ * Set KEY=VALUE in the JSON object *text; VALUE as JSON when as_json and it
+ * is strict JSON (007 is not: it stays the string "007"), else as a string.
+ */
 static int
 set_pair(char **text, const char *option, const char *pair, int as_json)
 {
 	const char	*eq = strchr(pair, '=');
-	cJSON		*obj, *value;
+	cJSON		*obj, *value = NULL;
 	char		*key, *out;
+	struct err	 e;
 
+	if (!json_utf8_valid(pair, strlen(pair)))
+		return ctl_fail(EX_DATAERR, "%s: not valid UTF-8", option);
 	if (eq == NULL || eq == pair)
 		return ctl_fail(EX_DATAERR, "%s: \"%s\" is not KEY=VALUE",
 		    option, pair);
@@ -136,7 +152,14 @@ set_pair(char **text, const char *option, const char *pair, int as_json)
 		return ctl_fail(EX_DATAERR, "%s: current value is not JSON",
 		    option);
 	}
-	value = as_json ? cJSON_ParseWithOpts(eq + 1, NULL, 1) : NULL;
+	/* JSON that cannot be kept as written is refused, not taken as text. */
+	if (as_json && json_valid(eq + 1) &&
+	    json_parse_strict(eq + 1, &value, &e) == -1) {
+		ctl_fail(e.code, "input %s: %s", key, e.msg);
+		cJSON_Delete(obj);
+		free(key);
+		return e.code;
+	}
 	if (value == NULL)
 		value = cJSON_CreateString(eq + 1);
 	/* In place, so setting a key to its value changes nothing, not even the order. */
@@ -177,10 +200,11 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 	case OPT_INPUTS:
 		if ((text = read_inputs_arg(arg, &rc)) == NULL)
 			return rc ? rc : ctl_fail(EX_OSERR, "out of memory");
-		check = cJSON_ParseWithOpts(text, NULL, 1);
-		if (!cJSON_IsObject(check)) {
-			rc = ctl_fail(EX_DATAERR, "--inputs: %s", check == NULL ?
-			    "not valid JSON" : "not a JSON object");
+		if (json_parse_strict(text, &check, &e) == -1 ||
+		    !cJSON_IsObject(check)) {
+			rc = check == NULL ? ctl_fail(e.code, "--inputs: %s",
+			    e.msg) : ctl_fail(EX_DATAERR, "--inputs: not a JSON "
+			    "object");
 			cJSON_Delete(check);
 			free(text);
 			return rc;
@@ -506,6 +530,8 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 	}
 	if ((selector == NULL) == (optind == argc))
 		return ctl_usage_error(ctl->command, "give NAMEs or --selector");
+	if (b.note != NULL && !json_utf8_valid(b.note, strlen(b.note)))
+		return ctl_fail(EX_DATAERR, "note: not valid UTF-8");
 	if (selector != NULL && selector_parse(selector, &b.sel, &e) == -1)
 		return ctl_fail(e.code, "%s", e.msg);
 	if ((b.names = cJSON_CreateArray()) == NULL) {

@@ -24,8 +24,8 @@ static const char backfill_help[] =
     "usage: schedctl backfill NAME --from RFC3339 --to RFC3339 "
     "[--dry-run]\n\n"
     "Ask for every fire instant of the schedule from --from to --to,\n"
-    "both included, that has no run yet (at most 10000). The daemon\n"
-    "sends them as pending runs of kind 'backfill'.\n\n"
+    "both included, that has no run yet (at most 10000; --to not after\n"
+    "now). The daemon sends them as pending runs of kind 'backfill'.\n\n"
     "examples:\n"
     "  schedctl backfill data_sync_site_a --from 2026-11-01T00:00:00Z "
     "--to 2026-11-03T00:00:00Z --dry-run\n";
@@ -80,6 +80,15 @@ request_parse(struct ctl *ctl, int argc, char **argv, int backfill,
 		    "required");
 	if (backfill && ro->from > ro->to)
 		return ctl_fail(EX_DATAERR, "--from is after --to");
+	/* The daemon sends a backfill's runs at once: a future instant would go early. */
+	if (backfill && ro->to > ctl->now) {
+		char	to[CTL_TIME_MAX] = "", now[CTL_TIME_MAX] = "";
+
+		civil_format_rfc3339(ro->to, 0, to, sizeof(to));
+		civil_format_rfc3339(ctl->now, 0, now, sizeof(now));
+		return ctl_fail(EX_DATAERR, "--to %s is after now (%s): "
+		    "backfill asks only for past instants", to, now);
+	}
 	return 0;
 }
 

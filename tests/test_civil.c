@@ -397,6 +397,46 @@ test_round_trip(void **state)
 	}
 }
 
+/* Durations: units d, h, m, s, each at most once and largest first; formatting reads back. */
+static void
+test_duration(void **state)
+{
+	static const struct {
+		const char	*text;
+		int64_t		 seconds;	/* -1: refused */
+	} cases[] = {
+		{ "90s", 90 }, { "5m", 300 }, { "2h", 7200 }, { "1d", 86400 },
+		{ "0s", 0 }, { "1h30m", 5400 }, { "1d2h3m4s", 93784 },
+		{ "1d1s", 86401 }, { "90m", 5400 }, { "366d", 366 * 86400 },
+		{ "", -1 }, { "5", -1 }, { "5x", -1 }, { "-5m", -1 },
+		{ "1.5h", -1 }, { "h", -1 }, { "1h30", -1 }, { "367d", -1 },
+		/* a unit twice, or a smaller one first, is a slip: not summed */
+		{ "1s1s", -1 }, { "1h1h", -1 }, { "30m1h", -1 }, { "1s1m", -1 },
+		{ "1h2d", -1 }, { "1h30m30m", -1 }, { "0s0s", -1 },
+	};
+	char	buf[32];
+	int64_t	seconds;
+	int	rc;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		seconds = -1;
+		rc = civil_parse_duration(cases[i].text, 366 * 86400, &seconds);
+		if (cases[i].seconds == -1 ? rc != -1 :
+		    rc != 0 || seconds != cases[i].seconds)
+			fail_msg("\"%s\": rc %d, %lld seconds, want %lld",
+			    cases[i].text, rc, (long long)seconds,
+			    (long long)cases[i].seconds);
+		if (rc == -1)
+			continue;
+		civil_format_duration(seconds, buf, sizeof(buf));
+		if (civil_parse_duration(buf, 366 * 86400, &seconds) != 0 ||
+		    seconds != cases[i].seconds)
+			fail_msg("\"%s\" formats as \"%s\", which does not read "
+			    "back", cases[i].text, buf);
+	}
+}
+
 int
 main(void)
 {
@@ -408,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

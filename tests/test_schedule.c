@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "schedd/civil.h"
+#include "schedd/json.h"
 #include "schedd/schedule.h"
 #include "schedd/selector.h"
 
@@ -356,6 +357,15 @@ static const struct invalid field_cases[] = {
 	{ "inputs", "{\"n\": 999999999999999, \"m\": -999999999999999}",
 	    NULL },
 	{ "inputs", "{\"n\": \"12345678901234567\", \"f\": 0.1}", NULL },
+	/* strict JSON: what cJSON alone would take and then change or cut */
+	{ "inputs", "{\"site_id\": \"a\", \"site_id\": \"b\"}",
+	    "inputs: duplicate key \"site_id\"" },
+	{ "inputs", "{\"a\": {\"b\": 1, \"b\": 2}}",
+	    "inputs: duplicate key \"b\"" },
+	{ "inputs", "{\"ratio\": 1e999}", "inputs: " JSON_RANGE_MSG },
+	{ "inputs", "{\"a\": \"x\\u0000y\"}", "inputs: " JSON_NUL_MSG },
+	{ "inputs", "{\"a\": \"\xff\"}", "inputs: not valid UTF-8" },
+	{ "inputs", "{\"site_id\": 001}", "inputs: not valid JSON" },
 	/* kickoff input: also in inputs, then its name */
 	{ "kickoff_input", "since", "kickoff input \"since\" is also given "
 	    "in inputs" },
@@ -374,6 +384,10 @@ static const struct invalid field_cases[] = {
 	{ "kickoff_input", "Since", NULL },	/* case-sensitive: "since" is another input */
 	/* labels: Kubernetes keys and values */
 	{ "labels", "[]", "labels: not a JSON object" },
+	{ "labels", "{\"team\": \"a\", \"team\": \"b\"}",
+	    "labels: duplicate key \"team\"" },
+	{ "annotations", "{\"owner\": \"\xc3\"}",
+	    "annotations: not valid UTF-8" },
 	{ "labels", "{", "labels: not valid JSON" },
 	{ "labels", "{\"-team\": \"x\"}", "labels: key \"-team\" is not a "
 	    "valid Kubernetes label key" },
@@ -444,6 +458,8 @@ static const struct invalid field_cases[] = {
 	{ "overlap", "cancel-previous", NULL },
 	/* the note is free text */
 	{ "note", "anything at all \xe2\x9c\x93", NULL },
+	{ "note", "cut \xe2\x9c", "note: not valid UTF-8" },
+	{ "note", "\xff", "note: not valid UTF-8" },
 };
 
 static void
@@ -547,6 +563,15 @@ test_validate_lengths(void **state)
 	msg[255] = '\0';
 	c = (struct invalid){ "labels", text, msg };
 	check_case(&c);
+
+	/* An input value nested 32 levels deep fires; 33 cannot (literal.h). */
+	for (int depth = 32; depth <= 33; depth++) {
+		snprintf(text, sizeof(text), "{\"deep\": %s1%s}",
+		    repeat('[', (size_t)depth - 1), repeat(']', (size_t)depth - 1));
+		c = (struct invalid){ "inputs", text, depth == 32 ? NULL :
+		    "input deep: nested deeper than 32 levels" };
+		check_case(&c);
+	}
 
 	/* A service account: at most 253 characters. */
 	snprintf(text, sizeof(text), "%s.%s.%s.%s", repeat('a', 63),

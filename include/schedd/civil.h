@@ -48,8 +48,9 @@ int	civil_format_rfc3339(int64_t t, int32_t offset, char *buf, size_t len);
 int	civil_parse_rfc3339(const char *text, int64_t *t, struct err *e);
 
 /*
- * Parse a duration: one or more <number><unit> with units s, m, h, d
- * ("90s", "1h30m", "2d", "0s"). The total must be at most max seconds.
+ * Parse a duration: one or more <number><unit> with units d, h, m, s, each
+ * at most once and largest first ("90s", "1h30m", "2d", "0s"; not "1s1s" or
+ * "30m1h"). The total must be at most max seconds.
  * Returns 0, or -1 (the caller words the message).
  */
 int	civil_parse_duration(const char *text, int64_t max, int64_t *seconds);

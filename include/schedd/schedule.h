@@ -47,9 +47,11 @@ int	schedule_set_launch_plan(struct schedule *s, const char *ref,
 /*
  * Check every field that can be checked without Flyte Admin: name, launch
  * plan, cron (with the engine's message), zone (loaded from tzdir, NULL for
- * the system's), inputs (a JSON object), label and annotation keys and values
- * (Kubernetes rules: they become execution labels), policies. Returns 0, or
- * -1 with e->code EX_DATAERR and a message naming the field.
+ * the system's), inputs (a strict JSON object, json_parse_strict: no key
+ * twice, numbers in range, no NUL, UTF-8; values at most LITERAL_DEPTH_MAX
+ * deep), label and annotation keys and values (Kubernetes rules: they become
+ * execution labels), the note (UTF-8), policies. Returns 0, or -1 with
+ * e->code EX_DATAERR and a message naming the field.
  */
 int	schedule_validate(const struct schedule *s, const char *tzdir,
 	    struct err *e);

@@ -11,10 +11,13 @@
 /*
  * Parse one YAML document from text (len bytes; name is used in messages).
  * Mappings become objects, sequences arrays; plain scalars follow the YAML
- * 1.2 core schema (null, true/false, integers, floats, else string), quoted
- * ones are strings. Duplicate keys, non-scalar keys, anchors and aliases, and
+ * 1.2 core schema (null, true/false, integers, floats, else string) except
+ * that a number with leading zeros (007) stays a string, quoted ones are
+ * strings. Duplicate keys, non-scalar keys, anchors and aliases, a number out
+ * of a double's range, a NUL in a scalar (from an escape), invalid UTF-8 and
  * more than one document are errors. Returns 0 and a new tree in *out, or -1
- * with e ("NAME:LINE:COLUMN: what", code EX_DATAERR).
+ * with e ("NAME:LINE:COLUMN: what", or "NAME: byte N: what" for the encoding;
+ * code EX_DATAERR).
  */
 int	yaml_parse(const char *name, const char *text, size_t len, cJSON **out,
 	    struct err *e);

@@ -66,6 +66,11 @@ Run 'schedctl COMMAND --help' for a command's options and examples.
 The database is --db, else $SCHEDD_DB, else /var/lib/schedd/schedd.db.
 """
 
+# A byte that is not UTF-8, as a str that os.fsencode turns into b'\xff'.
+BAD_BYTE = b'\xff'.decode('utf-8', 'surrogateescape')
+RANGE = 'number out of range (a double holds up to about 1.8e308)'
+NUL = '\\u0000 (NUL) in a string: text cannot hold it'
+
 SCHEDULE_COLUMNS = [
     'id', 'name', 'project', 'domain', 'launch_plan', 'version', 'cron', 'tz',
     'inputs', 'kickoff_input', 'labels', 'annotations', 'service_account',
@@ -552,6 +557,20 @@ class TestAdd(SchedctlTest):
                          [('{"k":"12abc","n":12,"a":"[1","b":"true x","e":"",'
                            '"o":{"x":1}}',)])
 
+    def test_input_value_keeps_its_text(self):
+        # Regression: --input VALUE was JSON whenever cJSON took it, so
+        # site_id=001 was stored as the integer 1 (and 1. as 1). VALUE is
+        # JSON only when it is valid strict JSON; else it is kept as text.
+        self.add('ids', '--input', 'site_id=001', '--input', 'code=00123',
+                 '--input', 'neg=-007', '--input', 'dot=1.', '--input', 'plus=+1',
+                 '--input', 'hex=0x10', '--input', 'lead=.5', '--input', 'n=12',
+                 '--input', 'f=1.5', '--input', 'e=1e3', '--input', 'z=0',
+                 '--input', 'o={"id":007}', '--input', 'l=[1,2]')
+        self.assertEqual(self.query('SELECT inputs FROM schedules'),
+                         [('{"site_id":"001","code":"00123","neg":"-007","dot":"1.",'
+                           '"plus":"+1","hex":"0x10","lead":".5","n":12,"f":1.5,'
+                           '"e":1000,"z":0,"o":"{\\"id\\":007}","l":[1,2]}',)])
+
     def test_service_account_names(self):
         self.add('sa1', '--service-account', 'flyte.data-sa')
         self.add('sa2', '--service-account', '.'.join(['a' * 63] * 4)[:253])
@@ -762,7 +781,70 @@ class TestBadInput(SchedctlTest):
             (['backfill', 'data_sync_site_a', '--from', '2026-11-25', '--to',
               '2026-11-26T00:00:00Z'], 65,
              '--from: "2026-11-25" is not an RFC 3339 time like 2026-11-26T06:00:00Z'),
+            # Regression: input that cannot fire or cannot be kept as written
+            # was accepted (a duplicate key fails every fire, 1e999 was
+            # stored as null, \\u0000 cut the text short, raw invalid UTF-8
+            # made every fire a 400).
+            (base + ['--inputs', '{"site_id":"a","site_id":"b"}'], 65,
+             '--inputs: duplicate key "site_id"'),
+            (base + ['--inputs', '{"a": {"x": 1, "y": 2, "x": 3}}'], 65,
+             '--inputs: duplicate key "x"'),
+            (base + ['--input', 'o={"k":1,"k":2}'], 65, 'input o: duplicate key "k"'),
+            (base + ['--input', 'ratio=1e999'], 65, 'input ratio: ' + RANGE),
+            (base + ['--input', 'ratio=-1e999'], 65, 'input ratio: ' + RANGE),
+            (base + ['--input', 'tiny=1e-400'], 65, 'input tiny: ' + RANGE),
+            (base + ['--inputs', '{"l": [1, 2e308]}'], 65, '--inputs: ' + RANGE),
+            (base + ['--input', 's="a\\u0000b"'], 65, 'input s: ' + NUL),
+            (base + ['--inputs', '{"s": "a\\u0000b"}'], 65, '--inputs: ' + NUL),
+            (base + ['--inputs', '{"a\\u0000": 1}'], 65, '--inputs: ' + NUL),
+            (base + ['--inputs', '{"s": "\\ud800"}'], 65,
+             '--inputs: a \\u escape is half of a UTF-16 surrogate pair'),
+            (base + ['--inputs', '{"site_id": 001}'], 65, '--inputs: not valid JSON'),
+            (base + ['--inputs', '{"s": "a\tb"}'], 65, '--inputs: not valid JSON'),
+            (base + ['--inputs', '{"s": "a' + BAD_BYTE + 'b"}'], 65,
+             '--inputs: not valid UTF-8'),
+            (base + ['--inputs', '@' + self.nul_file()], 65,
+             '--inputs: %s holds a NUL byte' % self.nul_file()),
+            (base + ['--input', 'k=a' + BAD_BYTE], 65, '--input: not valid UTF-8'),
+            (base + ['--input', 'k' + BAD_BYTE + '=a'], 65, '--input: not valid UTF-8'),
+            (base + ['--label', 'k=' + BAD_BYTE], 65, '--label: not valid UTF-8'),
+            (base + ['--annotation', 'k=a' + BAD_BYTE], 65,
+             '--annotation: not valid UTF-8'),
+            (base + ['--note', 'a' + BAD_BYTE], 65, 'note: not valid UTF-8'),
+            (['pause', 'data_sync_site_a', '--note', BAD_BYTE], 65,
+             'note: not valid UTF-8'),
+            (['update', 'data_sync_site_a', '--input', 'ratio=1e999'], 65,
+             'input ratio: ' + RANGE),
+            (['update', 'data_sync_site_a', '--inputs', '{"a":1,"a":1}'], 65,
+             '--inputs: duplicate key "a"'),
+            (['update', 'data_sync_site_a', '--note', BAD_BYTE], 65,
+             'note: not valid UTF-8'),
+            (base + ['--input', 'deep=' + '[' * 32 + '1' + ']' * 32], 65,
+             'input deep: nested deeper than 32 levels'),
+            # what the user typed is echoed as valid UTF-8 ('?' for a bad byte)
+            (['add', 'n' + BAD_BYTE, '--lp', 'p/d/l', '--cron', '0 * * * *'], 65,
+             'name "n?" must match ^[A-Za-z0-9_.-]{1,128}$'),
+            # Regression: @every took a unit twice, or a smaller one first.
+            (base[:-1] + ['@every 1s1s'], 65,
+             'cron "@every 1s1s": @every needs a duration like 90s, 5m, 2h, 1d'),
+            (base[:-1] + ['@every 30m1h'], 65,
+             'cron "@every 30m1h": @every needs a duration like 90s, 5m, 2h, 1d'),
+            (base + ['--catchup-window', '1h1h'], 65,
+             '--catchup-window: "1h1h" is not a duration like 30m, 2h, 1d (at most 366d)'),
+            # Regression: a backfill reaching past now queued future
+            # instants, which the daemon then sent at once.
+            (['backfill', 'data_sync_site_a', '--from', '2026-11-25T00:00:00Z',
+              '--to', '2099-01-01T00:00:00Z'], 65,
+             '--to 2099-01-01T00:00:00Z is after now (2026-11-26T01:00:00Z): '
+             'backfill asks only for past instants'),
+            (['backfill', 'data_sync_site_a', '--from', '2026-11-26T01:00:01Z',
+              '--to', '2026-11-26T01:00:01Z', '--dry-run'], 65,
+             '--to 2026-11-26T01:00:01Z is after now (2026-11-26T01:00:00Z): '
+             'backfill asks only for past instants'),
         ]
+
+    def nul_file(self):
+        return self.write('nul.json', '{"a": 1}\0{"b": 2}')
 
     def test_each_bad_input_changes_nothing(self):
         for args, code, err in self.cases():
@@ -1802,6 +1884,16 @@ schedules:
         self.assertEqual(tail[0][6]['cron'], '0 */4 * * *')
         self.assertEqual(tail[0][5]['cron'], '0 */6 * * *')
 
+    def test_prune_with_an_empty_file(self):
+        # No names to look up at all: everything goes.
+        self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
+                   '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.check(['apply', self.write('e.yaml', 'schedules: []\n'), '--prune'], 0,
+                   '- data_sync_site_a\n- data_sync_site_b\n- data_sync_site_c\n'
+                   '0 added, 0 changed, 3 removed, 0 unchanged\n', now=LATER)
+        self.assertEqual(self.count('schedules'), 0)
+
     def test_dry_run_on_missing_database_creates_nothing(self):
         # Against a database that does not exist yet everything is new, and
         # the dry run does not create it.
@@ -1895,6 +1987,42 @@ schedules:
              'entry 1 (x): lp: missing'),
             ('top.yaml', 'other: 1\n', 65, 'unknown top-level key "other" (expected schedules)'),
             ('empty.yaml', '', 65, 'empty document'),
+            # Regression: libyaml decodes \u0000 (and YAML's \0) into the
+            # text, where it ended the string: "ok\u0000bad" created "ok",
+            # and a cron or an input was cut short without a word.
+            ('nul_name.json', '[{"name": "ok\\u0000bad", "lp": "p/d/l", '
+             '"cron": "0 * * * *"}]', 65, '1:11: ' + NUL),
+            ('nul_cron.json', '[{"name": "ok", "lp": "p/d/l", '
+             '"cron": "0 * * * *\\u0000 junk"}]', 65, '1:40: ' + NUL),
+            ('nul_input.json', '[{"name": "ok", "lp": "p/d/l", "cron": "0 * * * *", '
+             '"inputs": {"s": "a\\u0000b"}}]', 65, '1:69: ' + NUL),
+            ('nul_key.yaml', 'schedules:\n  - {name: ok, lp: p/d/l, cron: "@hourly", '
+             'inputs: {"a\\0": 1}}\n', 65, '2:53: ' + NUL),
+            # Regression: 1e999 in a file was kept as the string "1e999".
+            ('range.json', '{"schedules": [{"name": "r", "lp": "p/d/l", '
+             '"cron": "0 * * * *", "inputs": {"ratio": 1e999}}]}', 65,
+             '1:86: ' + RANGE),
+            ('range.yaml', 'schedules:\n  - {name: r, lp: p/d/l, cron: "@hourly", '
+             'inputs: {tiny: -1e-400}}\n', 65, '2:58: ' + RANGE),
+            # duplicate keys anywhere in a file: a schedule, its inputs, its matrix
+            ('dup_key.json', '[{"name": "a", "lp": "p/d/l", "cron": "@hourly", '
+             '"name": "b"}]', 65, '1:50: duplicate key "name"'),
+            ('dup_input.json', '[{"name": "a", "lp": "p/d/l", "cron": "@hourly", '
+             '"inputs": {"site_id": "a", "site_id": "b"}}]', 65,
+             '1:77: duplicate key "site_id"'),
+            ('dup_matrix.yaml', 'schedules:\n  - {name: "m_{x}", lp: p/d/l, '
+             'cron: "@hourly", matrix: {x: [a], x: [b]}}\n', 65,
+             '2:66: duplicate key "x"'),
+            # the first name used twice in file order is the one named
+            ('dup3.yaml', 'schedules:\n  - {name: "m_{x}", lp: p/d/l, cron: "@hourly", '
+             'matrix: {x: [c, a, b, a, c]}}\n', 65,
+             'entry 1 (m_{x}): name "m_a" also used by entry 1'),
+            # Regression: the matrix was expanded before it was counted.
+            ('cap.yaml', 'schedules:\n  - {name: "m_{a}_{b}_{c}", lp: p/d/l, '
+             'cron: "@hourly", matrix: {a: [%s], b: [%s], c: [%s]}}\n' %
+             ((', '.join(str(i) for i in range(100)),) * 3), 65,
+             'entry 1 (m_{a}_{b}_{c}): matrix: 1000000 combinations; a file expands '
+             'to at most 100000 schedules'),
         ]
         for name, text, code, err in cases:
             with self.subTest(file=name):
@@ -1907,6 +2035,68 @@ schedules:
         self.fail_msg(['apply', missing], 66, missing + ': No such file or directory')
         self.assertUnchanged(before)
         self.assertEqual(self.schedules(), [SEED_ROW])
+
+    def test_invalid_utf8_file(self):
+        path = os.path.join(self.dir, 'bad.yaml')
+        with open(path, 'wb') as f:
+            f.write(b'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly", '
+                    b'note: "a\xffb"}\n')
+        self.fail_msg(['apply', path], 65, path + ': byte 62: invalid leading '
+                      'UTF-8 octet')
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_matrix_keeps_leading_zeros(self):
+        # Regression: unquoted [001, 010] made data_sync_1 and data_sync_10,
+        # and a number was written with 17 digits (1.1000000000000001).
+        path = self.write('z.yaml', """\
+schedules:
+  - name: "data_sync_{site_id}"
+    lp: p/d/l
+    cron: "@hourly"
+    inputs: {site_id: "{site_id}", code: 00123, n: 7}
+    matrix: {site_id: [001, 010, 1.1, 2]}
+""")
+        self.check(['apply', path], 0, '+ data_sync_001\n+ data_sync_010\n'
+                   '+ data_sync_1.1\n+ data_sync_2\n'
+                   '4 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.assertEqual(self.query('SELECT name, inputs FROM schedules ORDER BY id'), [
+            ('data_sync_001', '{"site_id":"001","code":"00123","n":7}'),
+            ('data_sync_010', '{"site_id":"010","code":"00123","n":7}'),
+            ('data_sync_1.1', '{"site_id":1.1,"code":"00123","n":7}'),
+            ('data_sync_2', '{"site_id":2,"code":"00123","n":7}')])
+
+    def test_matrix_of_ten_billion_is_refused_at_once(self):
+        # Regression: 10^10 combinations were refused only once 100,000 had
+        # been expanded, each name compared with every other (minutes).
+        values = '[%s]' % ', '.join(str(i) for i in range(100))
+        path = self.write('big.yaml', 'schedules:\n  - name: "m_{a}_{b}_{c}_{d}_{e}"\n'
+                          '    lp: p/d/l\n    cron: "@hourly"\n'
+                          '    matrix: {a: %s, b: %s, c: %s, d: %s, e: %s}\n' %
+                          ((values,) * 5))
+        start = time.monotonic()
+        self.fail_msg(['apply', path, '--dry-run'], 65, path + ': entry 1 '
+                      '(m_{a}_{b}_{c}_{d}_{e}): matrix: 10000000000 combinations; '
+                      'a file expands to at most 100000 schedules')
+        self.assertLess(time.monotonic() - start, 10)
+
+    def test_matrix_at_the_cap(self):
+        # 100,000 schedules (the cap) in one matrix: expanded, names checked
+        # by sorting, a dry run answered in seconds; one more is refused.
+        a = ', '.join('a%03d' % i for i in range(1000))
+        b = ', '.join('b%02d' % i for i in range(100))
+        path = self.write('cap.yaml', 'schedules:\n  - {name: "x_{a}_{b}", lp: p/d/l, '
+                          'cron: "@hourly", matrix: {a: [%s], b: [%s]}}\n' % (a, b))
+        rc, o, e = self.run_ctl('apply', path, '--dry-run')
+        self.assertEqual((rc, e), (0, ''))
+        self.assertEqual(o.count('\n'), 100001)
+        self.assertTrue(o.startswith('+ x_a000_b00\n+ x_a000_b01\n'), o[:100])
+        self.assertTrue(o.endswith('+ x_a999_b99\n100000 added, 0 changed, 0 removed, '
+                                   '0 unchanged (dry run: nothing written)\n'), o[-200:])
+        with open(path, 'a') as f:
+            f.write('  - {name: x_a500_b50, lp: p/d/l, cron: "@hourly"}\n')
+        self.fail_msg(['apply', path, '--dry-run'], 65, path + ': entry 2 '
+                      '(x_a500_b50): expands to more than 100000 schedules')
+        self.assertFalse(os.path.exists(self.db))
 
     def test_invalid_file_does_not_create_database(self):
         path = self.write('bad.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "0 25 * * *"}\n')
@@ -2060,6 +2250,83 @@ class TestExport(SchedctlTest):
         self.assertIn('\n    inputs: {"n":999999999999999,"s":"12345678901234567"}\n', text)
         self.assertEqual(json.loads(self.query('SELECT inputs FROM schedules', db=fresh)[0][0]),
                          {'n': 999999999999999, 's': '12345678901234567'})
+
+    # Text export has to write so that apply reads it back the same: YAML
+    # takes DEL, the C1 controls, U+2028/U+2029 (line breaks to it), U+FEFF,
+    # U+FFFE and U+FFFF only as escapes.
+    AWKWARD = ('tab\there, new\nline, cr\r, quote " backslash \\ slash /, '
+               'del \x7f, c1 \x80 \x85 \x9f, ls \u2028 ps \u2029, bom \ufeff, '
+               'nonchars \ufffe \uffff, nbsp \xa0, h\xe9llo \u2713 \U0001F600, '
+               '{braces} {{kickoff_time}}, # hash, - dash, key: colon, \'single\'')
+
+    def populate_varied(self):
+        inputs = {
+            's': 'text', 'empty': '', 'zeros': '001', 'looks_big': '1e999',
+            'looks_true': 'true', 'looks_null': 'null', 'awkward': self.AWKWARD,
+            'i': 42, 'neg': -7, 'zero': 0, 'f': 1.5, 'tiny': 1e-7, 'third': 0.1,
+            'sub': 1e-310, 'max': 999999999999999, 't': True, 'no': False,
+            'none': None, 'list': [1, 'two', [3.5, None], {}],
+            'map': {'a': {'b': [True]}, '': 'empty key', 'sp ace': 1},
+            'empty_list': [], 'empty_map': {},
+            'deep': json.loads('[' * 31 + '"bottom"' + ']' * 31),
+            'tpl': '{{kickoff_time:%Y-%m-%d}} {{schedule_name}}'}
+        path = self.write('varied.json', json.dumps(inputs))
+        self.add('everything', '--inputs', '@' + path, '--input', 'id=007',
+                 '--kickoff-input', 'kick', '--label', 'team=data',
+                 '--label', 'example.com/tier=gold', '--label', 'empty=',
+                 '--annotation', 'text=' + self.AWKWARD, '--annotation', 'x.io/y=',
+                 '--service-account', 'runner.sa', '--catchup', 'all',
+                 '--catchup-window', '1d1h1m1s', '--overlap', 'buffer-one',
+                 '--note', self.AWKWARD, '--tz', 'Asia/Kolkata',
+                 lp='proj/dom/lp_name@v1.2-rc_3', cron='30\t2 L * *')
+        self.add('held', '--paused', '--note', 'on hold \u2028 until Monday',
+                 '--catchup', 'none', '--catchup-window', '0s',
+                 '--overlap', 'cancel-previous', cron='@every 1h30m')
+        self.add('rate', '--overlap', 'skip', '--tz', 'America/St_Johns',
+                 '--catchup-window', '366d', cron='rate(5 minutes)')
+        self.add('seconds', '--catchup-window', '2h', '--tz', 'Europe/Paris',
+                 cron='*/10 0 9 ? * MON-FRI')
+        self.add('nth', '--input', 'n=-0.5', '--tz', 'Australia/Lord_Howe',
+                 cron='0 9 LW * *')
+        self.add('weekday', cron='0 9 * * 1#2')
+        return inputs
+
+    def test_round_trip_of_every_kind_of_value(self):
+        # Regression: export wrote DEL and U+2028 raw; apply then refused
+        # the file or folded the line break into a space.
+        inputs = self.populate_varied()
+        views = (['list'], ['-o', 'json', 'list'], ['export'], ['-o', 'json', 'export'])
+        want = {}
+        for args in views:
+            rc, want[tuple(args)], e = self.run_ctl(*args)
+            self.assertEqual((rc, e), (0, ''), args)
+        text = want[('export',)]
+        for raw in ('\x7f', '\x85', '\u2028', '\ufeff', '\uffff'):
+            self.assertNotIn(raw, text)
+        self.assertIn('\\u2028', text)
+        self.assertIn('\\u007F', want[('-o', 'json', 'export')])
+        for fmt, args in (('yaml', ['export']), ('json', ['-o', 'json', 'export'])):
+            with self.subTest(fmt=fmt):
+                path = self.write('all.' + fmt, want[tuple(args)])
+                fresh = os.path.join(self.dir, 'fresh-%s.db' % fmt)
+                self.check(['--db', fresh, 'apply', path], 0,
+                           ''.join('+ %s\n' % n for n in sorted(
+                               ['everything', 'held', 'rate', 'seconds', 'nth',
+                                'weekday'])) +
+                           '6 added, 0 changed, 0 removed, 0 unchanged\n')
+                for view in views:
+                    self.assertEqual(self.run_ctl('--db', fresh, *view),
+                                     (0, want[tuple(view)], ''), view)
+                self.assertEqual(self.spec_rows(db=fresh), self.spec_rows())
+                # And back onto the database it came from: nothing to do.
+                before = self.snapshot()
+                self.check(['apply', path, '--prune'], 0,
+                           '0 added, 0 changed, 0 removed, 6 unchanged\n', now=LATER)
+                self.assertUnchanged(before)
+        # What was stored is what was given, every value as it was.
+        self.assertEqual(json.loads(self.query(
+            'SELECT inputs FROM schedules WHERE name = ?', ('everything',))[0][0]),
+            dict(inputs, id='007'))
 
 
 # --------------------------------------------------------------------------

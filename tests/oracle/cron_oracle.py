@@ -215,7 +215,8 @@ def parse_fields(fields, x):
 
 
 def parse_every(arg):
-	if not re.fullmatch(r"([0-9]+[dhms])+", arg):
+	# Each unit at most once, largest first: "1s1s" and "30m1h" are slips.
+	if arg == "" or not re.fullmatch(r"([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?", arg):
 		raise CronError(EVERY_MSG)
 	units = {"d": DAY, "h": 3600, "m": 60, "s": 1}
 	total = sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)([dhms])", arg))

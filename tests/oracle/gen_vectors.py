@@ -342,6 +342,9 @@ V("@every 1h30m", after="2026-01-01T00:00:00Z",
 V("@every 7m", after="2026-01-01T00:00:00Z")
 V("@every 45s", after="2026-01-01T00:00:00Z")
 V("@every 1d2h", after="2026-01-01T00:00:00Z")
+V("@every 1d2h3m4s", after="2026-01-01T00:00:00Z", anchor="2026-01-01T00:00:00Z",
+    expect=["2026-01-02T02:03:04Z", "2026-01-03T04:06:08Z", "2026-01-04T06:09:12Z"])
+V("@every 1h1s", after="2026-01-01T00:00:00Z")
 V("@every 3650d", after="2026-01-01T00:00:00Z")
 V("@every 1h30m", zone=NY, after="2026-03-08T05:00:00Z")
 V("@every 1h", zone=NY, after="2026-11-01T04:30:00Z")
@@ -614,6 +617,15 @@ ERRORS = [
 	("@every abc", "@every needs a duration like 90s, 5m, 2h, 1d"),
 	("@every -5m", "@every needs a duration like 90s, 5m, 2h, 1d"),
 	("@every 5", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	# each unit at most once, largest first
+	("@every 1s1s", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("@every 1h1h", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("@every 1d1d", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("@every 30m1h", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("@every 1s1m", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("@every 1h2d", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("@every 1h30m30m", "@every needs a duration like 90s, 5m, 2h, 1d"),
+	("@every 1h30", "@every needs a duration like 90s, 5m, 2h, 1d"),
 	("rate(0 minutes)", "rate needs a value and unit like rate(5 minutes)"),
 	("rate(5 fortnights)", "rate needs a value and unit like rate(5 minutes)"),
 	("rate(5)", "rate needs a value and unit like rate(5 minutes)"),
