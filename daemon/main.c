@@ -24,6 +24,7 @@
 
 #define SCHEDD_VERSION	"0.1.0"
 #define STOP_DEADLINE_S	9	/* SIGTERM: exit within 10 s even if Admin hangs */
+#define LOOP_BUSY_MS	20	/* the loop waits no longer for a lock: the engine's timers try again */
 
 /* Everything the process owns; main is the only place that knows all of it. */
 struct schedd {
@@ -418,6 +419,14 @@ run(struct schedd *sd)
 	log_event(&sd->log, LOG_LEVEL_INFO, "start", "schedd %s, database %s, "
 	    "admin %s%s", SCHEDD_VERSION, sd->conf.db, sd->conf.endpoint,
 	    sd->once ? ", once" : "");
+	/*
+	 * From here the loop runs: a statement that meets another process's
+	 * lock fails within milliseconds, and the engine tries again from a
+	 * timer, so that fires, Admin's answers and /healthz never wait on
+	 * it. --once may wait: it has nothing else to serve.
+	 */
+	if (!sd->once)
+		store_set_busy_timeout(sd->st, LOOP_BUSY_MS);
 	if (engine_start(sd->engine, sd->once ? finish : NULL, sd, &e) == -1)
 		goto fail;
 	if (sd->metrics != NULL)

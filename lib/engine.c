@@ -26,6 +26,16 @@ engine__now(const struct engine *eng)
 	return (int64_t)floor(clock_now(eng->clock));
 }
 
+/* The next wait after a failed store write or read: 1, 2, 4 ... ENGINE_STORE_RETRY_MAX s. */
+static int
+backoff(int seconds)
+{
+	if (seconds == 0)
+		return 1;
+	return seconds * 2 > ENGINE_STORE_RETRY_MAX ? ENGINE_STORE_RETRY_MAX :
+	    seconds * 2;
+}
+
 int
 engine__request(struct engine *eng, enum admin_lane lane, const char *method,
     const char *path, const char *body, admin_done_cb cb, void *arg,
@@ -642,9 +652,7 @@ due_slice(struct engine *eng)
  fail:
 	if (eng->owed_since == 0)
 		eng->owed_since = now;
-	eng->store_retry = eng->store_retry == 0 ? 1 : eng->store_retry * 2 >
-	    ENGINE_STORE_RETRY_MAX ? ENGINE_STORE_RETRY_MAX :
-	    eng->store_retry * 2;
+	eng->store_retry = backoff(eng->store_retry);
 	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu due "
 	    "schedules: %s; retrying in %d s", slice ? slice->n : 0, e.msg,
 	    eng->store_retry);
@@ -778,6 +786,11 @@ adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 	return 0;
 }
 
+/*
+ * A look at the change feed that fails (a lock, an I/O error) is tried
+ * again from a timer with backoff: no further change in the directory may
+ * come to wake us, and what it missed must not wait for the fallback check.
+ */
 void
 engine__reload(struct engine *eng)
 {
@@ -787,19 +800,30 @@ engine__reload(struct engine *eng)
 	if (eng->stopping)
 		return;
 	version = store_data_version(eng->st);
-	if (version == eng->data_version)
+	if (version != -1 && version == eng->data_version)
 		return;		/* only our own writes since the last look */
-	eng->data_version = version;
 	if (store_changes_since(eng->st, eng->last_change_id, &last, changed_one,
 	    eng, &e) == -1 ||
 	    store_pending_each(eng->st, eng->last_pending_id, adopt_pending, eng,
 	    &e) == -1) {
-		log_event(eng->log, LOG_LEVEL_ERROR, "reload", "%s", e.msg);
-		eng->data_version = -1;		/* look again next time */
+		eng->reload_retry = backoff(eng->reload_retry);
+		log_event(eng->log, LOG_LEVEL_ERROR, "reload", "%s; looking "
+		    "again in %d s", e.msg, eng->reload_retry);
+		clock_timer_at(eng->reload_timer, clock_now(eng->clock) +
+		    eng->reload_retry);
 		return;
 	}
+	eng->data_version = version;
 	eng->last_change_id = last;
+	eng->reload_retry = 0;
+	clock_timer_cancel(eng->reload_timer);
 	due_slice(eng);
+}
+
+static void
+reload_timer_cb(void *arg)
+{
+	engine__reload(arg);
 }
 
 void
@@ -869,6 +893,8 @@ engine_new(struct event_base *base, struct store *st, struct engine_admin admin,
 	    (eng->record_timer = clock_timer_new(clock, record_timer_cb, eng)) ==
 	    NULL ||
 	    (eng->flush_timer = clock_timer_new(clock, flush_timer_cb, eng)) ==
+	    NULL ||
+	    (eng->reload_timer = clock_timer_new(clock, reload_timer_cb, eng)) ==
 	    NULL ||
 	    (eng->due_soon = event_new(base, -1, 0, due_soon_cb, eng)) == NULL ||
 	    (eng->record_soon = event_new(base, -1, 0, record_soon_cb, eng)) ==
@@ -940,6 +966,7 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 	eng->idle_arg = arg;
 	clock_timer_cancel(eng->due_timer);
 	clock_timer_cancel(eng->record_timer);
+	clock_timer_cancel(eng->reload_timer);
 	event_del(eng->due_soon);
 	engine__dbwatch_stop(eng->dbwatch);
 	engine__watch_stop(eng);
@@ -1029,6 +1056,7 @@ engine_free(struct engine *eng)
 	clock_timer_free(eng->retry_timer);
 	clock_timer_free(eng->record_timer);
 	clock_timer_free(eng->flush_timer);
+	clock_timer_free(eng->reload_timer);
 	if (eng->due_soon != NULL)
 		event_free(eng->due_soon);
 	if (eng->record_soon != NULL)

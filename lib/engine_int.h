@@ -270,6 +270,8 @@ struct engine {
 	int64_t			 data_version;
 	int64_t			 last_change_id;
 	int64_t			 last_pending_id;
+	struct clock_timer	*reload_timer;	/* after a failed look at the change feed */
+	int			 reload_retry;	/* seconds before that look is tried again */
 
 	int			 stopping;
 	engine_idle_cb		 idle;

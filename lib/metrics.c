@@ -383,8 +383,9 @@ wall_clock(void)
 }
 
 /*
- * 200 "ok" when the store takes the write lock and the timer is not late;
- * that the loop answers at all proves it runs. 503 with the reasons else.
+ * 200 "ok" when the store takes the write lock (within the busy timeout:
+ * milliseconds in the daemon) and the timer is not late; that the loop
+ * answers at all proves it runs. 503 with the reasons else.
  */
 static void
 serve_health(struct metrics_server *ms, struct evhttp_request *req)
@@ -402,7 +403,7 @@ serve_health(struct metrics_server *ms, struct evhttp_request *req)
 			text_str(&detail, "store: writable\n");
 		else {
 			ok = 0;
-			text_printf(&detail, "store: %s\n", e.msg);
+			text_printf(&detail, "store: not writable: %s\n", e.msg);
 		}
 	}
 	if (ms->src.engine != NULL) {

@@ -49,8 +49,7 @@ store__fail(struct store *st, int rc, const char *what, struct err *e)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		err_set_code(e, EX_TEMPFAIL, "database %s is locked (still "
-		    "busy after %d ms); try again", st->path,
-		    STORE_BUSY_TIMEOUT_MS);
+		    "busy after %d ms); try again", st->path, st->busy_ms);
 		return -1;
 	case SQLITE_CONSTRAINT:
 	case SQLITE_MISMATCH:
@@ -331,7 +330,7 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	store_set_busy_timeout(st, STORE_BUSY_TIMEOUT_MS);
 	if (check_identity(st, &version, e) == -1 ||
 	    exec_sql(st, "PRAGMA foreign_keys = ON", "", e) == -1)
 		goto fail;
@@ -367,6 +366,13 @@ store_close(struct store *st)
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
+}
+
+void
+store_set_busy_timeout(struct store *st, int ms)
+{
+	st->busy_ms = ms;
+	sqlite3_busy_timeout(st->db, ms);
 }
 
 int

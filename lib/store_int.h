@@ -80,6 +80,7 @@ struct store {
 	sqlite3		*db;
 	char		*path;			/* for error messages */
 	sqlite3_stmt	*stmts[STMT_COUNT];	/* prepared on first use; NULL before */
+	int		 busy_ms;		/* how long a statement waits for a lock */
 };
 
 /*

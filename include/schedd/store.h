@@ -12,7 +12,7 @@ struct store;			/* opaque: a connection and its prepared statements */
 #define STORE_CREATE	0x01	/* create the file if it does not exist */
 #define STORE_READONLY	0x02	/* open for reading only; never migrates */
 
-#define STORE_BUSY_TIMEOUT_MS	5000
+#define STORE_BUSY_TIMEOUT_MS	5000	/* how long a statement waits for a lock, unless set otherwise */
 #define STORE_HEALTH_TIMEOUT_MS	100	/* store_writable waits no longer for the write lock */
 
 /*
@@ -26,6 +26,14 @@ struct store;			/* opaque: a connection and its prepared statements */
 int	store_open(const char *path, int flags, struct store **st, struct err *e);
 /* Close; a transaction still open is rolled back. NULL is fine. */
 void	store_close(struct store *st);
+
+/*
+ * How long a statement waits for another connection's lock before it fails
+ * with EX_TEMPFAIL (store_open sets STORE_BUSY_TIMEOUT_MS). The daemon sets
+ * a few milliseconds once its loop runs: a lock is then waited out by its
+ * timers, not by a loop standing still.
+ */
+void	store_set_busy_timeout(struct store *st, int ms);
 
 /* The schema version of an open database (PRAGMA user_version). */
 int	store_schema_version(struct store *st);
@@ -261,8 +269,10 @@ int	store_schedule_health_each(struct store *st, store_health_cb cb,
 
 /*
  * Can we write? Takes the write lock (BEGIN IMMEDIATE) and gives it back,
- * waiting at most STORE_HEALTH_TIMEOUT_MS for it. Inside a transaction of
- * our own the answer is yes. Returns 0, or -1 with e saying why not.
+ * waiting for it no longer than the busy timeout nor STORE_HEALTH_TIMEOUT_MS.
+ * Inside a transaction of our own the answer is yes. Returns 0, or -1 with
+ * e saying why not ("database is locked: ..." when another connection holds
+ * the lock).
  */
 int	store_writable(struct store *st, struct err *e);
 
