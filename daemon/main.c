@@ -48,6 +48,7 @@ struct schedd {
 	char			 host[256];
 	int			 once;
 	int64_t			 fake_now;
+	int			 exit_code;	/* the engine could not go on: exit with this */
 };
 
 static const char usage_text[] =
@@ -73,6 +74,17 @@ finish(void *arg)
 {
 	struct schedd	*sd = arg;
 
+	event_base_loopexit(sd->base, NULL);
+}
+
+/* The engine cannot go on (its database was replaced or removed): exit now, writing nothing more. */
+static void
+fatal(const struct err *e, void *arg)
+{
+	struct schedd	*sd = arg;
+
+	sd->exit_code = e->code ? e->code : EX_SOFTWARE;
+	sd_notify(0, "STOPPING=1");
 	event_base_loopexit(sd->base, NULL);
 }
 
@@ -427,6 +439,7 @@ run(struct schedd *sd)
 	 */
 	if (!sd->once)
 		store_set_busy_timeout(sd->st, LOOP_BUSY_MS);
+	engine_on_fatal(sd->engine, fatal, sd);
 	if (engine_start(sd->engine, sd->once ? finish : NULL, sd, &e) == -1)
 		goto fail;
 	if (sd->metrics != NULL)
@@ -447,6 +460,12 @@ run(struct schedd *sd)
 		}
 	}
 	event_base_dispatch(sd->base);
+	if (sd->exit_code != 0) {
+		/* The file at the path is not ours: the heartbeat is not written there. */
+		log_event(&sd->log, LOG_LEVEL_INFO, "stop", "exiting with status "
+		    "%d", sd->exit_code);
+		return sd->exit_code;
+	}
 	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
 	    sd->started_at, sd->fake_now ? sd->fake_now : (int64_t)time(NULL), 1,
 	    &e) == -1)

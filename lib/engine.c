@@ -292,11 +292,13 @@ engine_prune(struct engine *eng, int64_t now)
 	if (eng->cfg.retention <= 0 || eng->cfg.once ||
 	    now - eng->pruned_at < PRUNE_EVERY_S)
 		return;
-	if (store_begin(eng->st, &e) == -1 ||
+	if (engine__begin(eng, &e) == -1 ||
 	    store_runs_prune(eng->st, now - eng->cfg.retention, PRUNE_BATCH,
 	    &deleted, &e) == -1 || store_commit(eng->st, &e) == -1) {
 		store_rollback(eng->st);
-		log_event(eng->log, LOG_LEVEL_WARN, "retention", "%s", e.msg);
+		if (!eng->lost)
+			log_event(eng->log, LOG_LEVEL_WARN, "retention", "%s",
+			    e.msg);
 		deleted = 0;
 	}
 	eng->pruned_at = deleted == PRUNE_BATCH ? 0 : now;
@@ -315,7 +317,7 @@ flush(struct engine *eng)
 
 	if (eng->nresults == 0)
 		goto idle;
-	if (store_begin(eng->st, &e) == -1)
+	if (engine__begin(eng, &e) == -1)
 		goto fail;
 	/* A commit proves the daemon alive: schedctl status reads the heartbeat. */
 	if (!eng->cfg.once && store_heartbeat_touch(eng->st, now, &e) == -1) {
@@ -344,6 +346,8 @@ flush(struct engine *eng)
 	engine__maybe_idle(eng);
 	return;
  fail:
+	if (eng->lost)
+		return;		/* nothing more is written: the owner exits */
 	/* The outcomes stay in memory and are written on the next try. */
 	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu results: "
 	    "%s; retrying", eng->nresults, e.msg);
@@ -616,7 +620,7 @@ due_slice(struct engine *eng)
 		}
 	if (slice->n == 0)
 		goto done;
-	if (store_begin(eng->st, &e) == -1)
+	if (engine__begin(eng, &e) == -1)
 		goto fail;
 	for (size_t i = 0; i < slice->n; i++)
 		if (plan_schedule(eng, &slice->slots[i], now, grace, slice,
@@ -653,9 +657,10 @@ due_slice(struct engine *eng)
 	if (eng->owed_since == 0)
 		eng->owed_since = now;
 	eng->store_retry = backoff(eng->store_retry);
-	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu due "
-	    "schedules: %s; retrying in %d s", slice ? slice->n : 0, e.msg,
-	    eng->store_retry);
+	if (!eng->lost)
+		log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu "
+		    "due schedules: %s; retrying in %d s", slice ? slice->n : 0,
+		    e.msg, eng->store_retry);
 	for (size_t i = 0; slice != NULL && i < slice->nfires; i++) {
 		engine__idset_remove(&eng->ours, slice->fires[i]->run_id);
 		engine__fire_free(slice->fires[i]);
@@ -787,9 +792,11 @@ adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 }
 
 /*
- * A look at the change feed that fails (a lock, an I/O error) is tried
- * again from a timer with backoff: no further change in the directory may
- * come to wake us, and what it missed must not wait for the fallback check.
+ * Every look at the change feed (a change in the database's directory, the
+ * fallback check, SIGHUP, a retry) first asks whether the path still names
+ * our file. A look that fails (a lock, an I/O error) is tried again from a
+ * timer with backoff: no further change in the directory may come to wake
+ * us, and what it missed must not wait for the fallback check.
  */
 void
 engine__reload(struct engine *eng)
@@ -797,7 +804,7 @@ engine__reload(struct engine *eng)
 	struct err	e;
 	int64_t		version, last;
 
-	if (eng->stopping)
+	if (engine__check_file(eng, &e) == -1 || eng->stopping)
 		return;
 	version = store_data_version(eng->st);
 	if (version != -1 && version == eng->data_version)
@@ -833,6 +840,77 @@ engine_reload(struct engine *eng)
 }
 
 /* --- life cycle --- */
+
+/* Take no new fires, look at nothing more: what engine_stop and a lost file share. */
+static void
+engine_quiet(struct engine *eng)
+{
+	eng->stopping = 1;
+	clock_timer_cancel(eng->due_timer);
+	clock_timer_cancel(eng->record_timer);
+	clock_timer_cancel(eng->retry_timer);
+	clock_timer_cancel(eng->reload_timer);
+	event_del(eng->due_soon);
+	engine__dbwatch_stop(eng->dbwatch);
+	engine__watch_stop(eng);
+}
+
+static void
+fatal_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine	*eng = arg;
+
+	(void)fd;
+	(void)what;
+	if (eng->fatal != NULL)
+		eng->fatal(&eng->lost_why, eng->fatal_arg);
+}
+
+/*
+ * Our file is not at its path any more: whatever we write would be lost
+ * with it, or (through the WAL at the path) read into the file that is
+ * there now. Nothing more is written; fires in flight stay as they are in
+ * the old file. The owner is told from the loop, not from inside a write.
+ */
+int
+engine__check_file(struct engine *eng, struct err *e)
+{
+	if (eng->lost) {
+		*e = eng->lost_why;
+		return -1;
+	}
+	if (store_check_file(eng->st, e) == 0)
+		return 0;
+	eng->lost = 1;
+	eng->lost_why = *e;
+	log_event(eng->log, LOG_LEVEL_ERROR, "store", "%s; exiting so it is "
+	    "reopened", e->msg);
+	engine_quiet(eng);
+	clock_timer_cancel(eng->flush_timer);
+	event_active(eng->fatal_ev, EV_TIMEOUT, 0);
+	return -1;
+}
+
+int
+engine__begin(struct engine *eng, struct err *e)
+{
+	if (engine__check_file(eng, e) == -1)
+		return -1;
+	return store_begin(eng->st, e);
+}
+
+int
+engine_check_store(struct engine *eng, struct err *e)
+{
+	return engine__check_file(eng, e);
+}
+
+void
+engine_on_fatal(struct engine *eng, engine_fatal_cb cb, void *arg)
+{
+	eng->fatal = cb;
+	eng->fatal_arg = arg;
+}
 
 static int
 engine_idle_now(const struct engine *eng)
@@ -901,7 +979,8 @@ engine_new(struct event_base *base, struct store *st, struct engine_admin admin,
 	    NULL ||
 	    (eng->flush_soon = event_new(base, -1, 0, flush_soon_cb, eng)) ==
 	    NULL ||
-	    (eng->idle_ev = event_new(base, -1, 0, idle_cb, eng)) == NULL)
+	    (eng->idle_ev = event_new(base, -1, 0, idle_cb, eng)) == NULL ||
+	    (eng->fatal_ev = event_new(base, -1, 0, fatal_cb, eng)) == NULL)
 		goto nomem;
 	eng->cfg.db_path = eng->db_path;
 	eng->cfg.tzdir = eng->tzdir;
@@ -961,15 +1040,9 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 	struct fire_input	 in = { .outcome = RUN_PENDING };
 	struct engine_fire	*list = eng->to_record, *f, *next;
 
-	eng->stopping = 1;
+	engine_quiet(eng);
 	eng->idle = idle;
 	eng->idle_arg = arg;
-	clock_timer_cancel(eng->due_timer);
-	clock_timer_cancel(eng->record_timer);
-	clock_timer_cancel(eng->reload_timer);
-	event_del(eng->due_soon);
-	engine__dbwatch_stop(eng->dbwatch);
-	engine__watch_stop(eng);
 	/* Requests built but not yet recorded are not sent: the runs stay pending, unsent. */
 	eng->to_record = NULL;
 	while ((f = list) != NULL) {
@@ -979,7 +1052,6 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 	}
 	/* Fires waiting for a retry round or their turn are left pending for the next start. */
 	eng->retries.count = 0;
-	clock_timer_cancel(eng->retry_timer);
 	for (f = eng->fires; f != NULL; f = next) {
 		next = f->next;
 		if (f->state == FIRE_HELD || f->state == FIRE_RETRY ||
@@ -1065,6 +1137,8 @@ engine_free(struct engine *eng)
 		event_free(eng->flush_soon);
 	if (eng->idle_ev != NULL)
 		event_free(eng->idle_ev);
+	if (eng->fatal_ev != NULL)
+		event_free(eng->fatal_ev);
 	sched_free(&eng->queue);
 	tz_cache_free(eng->zones);
 	free(eng->retries.items);

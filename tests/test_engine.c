@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +88,8 @@ struct fx {
 	struct request		*requests;	/* oldest first */
 	struct engine_config	 cfg;
 	int			 idle;
+	int			 fatal;		/* engine_on_fatal's calls */
+	struct err		 fatal_why;
 };
 
 static int
@@ -1193,6 +1196,56 @@ test_a_failed_reload_is_tried_again(void **state)
 }
 
 static void
+on_fatal(const struct err *e, void *arg)
+{
+	struct fx	*fx = arg;
+
+	fx->fatal++;
+	fx->fatal_why = *e;
+}
+
+/*
+ * Another database moved over ours: the next write finds it. Nothing more
+ * is written or sent, nothing more is looked at, and the owner is told
+ * once, from the loop, to exit.
+ */
+static void
+test_a_replaced_database_stops_the_engine(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*other;
+	struct err	 e;
+	char		 path[160], *want;
+
+	add(fx, "r", "* * * * * *", NULL, "p/d/wf@v2");
+	engine_begin(fx, T0 + 0.5);
+	engine_on_fatal(fx->eng, on_fatal, fx);
+	at(fx, T0 + 1);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
+	answer_creates(fx);
+	assert_int_equal(run_count(fx), 1);
+	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
+	assert_int_equal(store_open(path, STORE_CREATE, &other, &e), 0);
+	store_close(other);
+	assert_int_equal(rename(path, fx->db), 0);
+	at(fx, T0 + 2);
+	assert_int_equal(fx->fatal, 1);
+	assert_int_equal(fx->fatal_why.code, EX_IOERR);
+	want = format("database %s was replaced or removed under the daemon "
+	    "(the path names another file now)", fx->db);
+	assert_string_equal(fx->fatal_why.msg, want);
+	free(want);
+	assert_non_null(strstr(fx->logbuf, "(the path names another file now); "
+	    "exiting so it is reopened"));
+	/* Not the watch of the created execution either (due at +6 s). */
+	at(fx, T0 + 10);
+	assert_int_equal(count_on(fx, -1, NULL), 0);
+	assert_int_equal(fx->fatal, 1);
+	assert_int_equal(engine_check_store(fx->eng, &e), -1);
+	assert_int_equal(e.code, EX_IOERR);
+}
+
+static void
 test_every_transition_is_exercised(void **state)
 {
 	(void)state;
@@ -1237,6 +1290,7 @@ main(void)
 		CASE(test_a_slice_that_cannot_be_recorded_is_retried_whole),
 		CASE(test_a_write_lock_delays_fires_and_loses_none),
 		CASE(test_a_failed_reload_is_tried_again),
+		CASE(test_a_replaced_database_stops_the_engine),
 		cmocka_unit_test(test_every_transition_is_exercised),
 	};
 

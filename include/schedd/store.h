@@ -24,7 +24,13 @@ struct store;			/* opaque: a connection and its prepared statements */
  * (newer schema, foreign file), EX_TEMPFAIL (locked past the busy timeout).
  */
 int	store_open(const char *path, int flags, struct store **st, struct err *e);
-/* Close; a transaction still open is rolled back. NULL is fine. */
+/*
+ * Close; a transaction still open is rolled back. NULL is fine. After
+ * store_check_file found the path naming another file (or none), nothing
+ * of this store is left for whoever opens the path next: its WAL is
+ * checkpointed into its own file (wherever that went) and the WAL and its
+ * index at the path are removed when they are still this store's.
+ */
 void	store_close(struct store *st);
 
 /*
@@ -34,6 +40,16 @@ void	store_close(struct store *st);
  * timers, not by a loop standing still.
  */
 void	store_set_busy_timeout(struct store *st, int ms);
+
+/*
+ * Does the path still name the database this store opened (the same device
+ * and inode)? For a long-lived connection (the daemon): after `mv other.db
+ * PATH` or `rm PATH` its writes would go to a file nobody reads, and its WAL
+ * at the path would be read into the new file. Returns 0 (also for a
+ * database in memory), or -1 with e (EX_IOERR) when the path is gone or
+ * names another file; store_close then leaves the path clean.
+ */
+int	store_check_file(struct store *st, struct err *e);
 
 /* The schema version of an open database (PRAGMA user_version). */
 int	store_schema_version(struct store *st);

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """End-to-end tests of schedd under store faults: a due batch that cannot be
 recorded (a trigger that raises, a full disk), another process holding the
-write lock. The real daemon, schedctl and the stub Flyte Admin
-(tests/stub-admin) as separate processes on loopback.
+write lock, the database file replaced or removed under the daemon. The real
+daemon, schedctl and the stub Flyte Admin (tests/stub-admin) as separate
+processes on loopback.
 
 usage: /usr/bin/python3 tests/e2e/test_schedd_faults.py SCHEDD SCHEDCTL STUB_ADMIN [unittest args]
 
@@ -12,7 +13,9 @@ created exactly once at Admin and recorded once (late, as "scheduled", not
 skipped), a failed batch is retried as the same batch (never more due
 schedules than there are), the daemon is idle again once the fault is gone,
 and SIGTERM still exits 0 within 10 s. A long lock must not stall the loop:
-/healthz answers within a second throughout, 503 while the lock is held.
+/healthz answers within a second throughout, 503 while the lock is held. A
+database replaced or removed under the daemon makes it exit (74) within 3 s,
+and the file then at the path is left intact.
 
 The disk-full test mounts a small tmpfs and is skipped, with a message, where
 mounting is not allowed (not root, no CAP_SYS_ADMIN).
@@ -232,6 +235,76 @@ class FaultTest(base.ScheddTest):
         print('\nlock: %d s, fires owed=%d sent=%d missing=%d duplicated=%d, longest '
               '/healthz %.3f s, SIGTERM exit in %.2f s'
               % (fault_to - fault_from, owed, sent, owed - sent, duplicated, slowest, took))
+
+    # --- the database file replaced or removed under the daemon ---
+
+    def dump(self, path):
+        """(integrity_check, every statement of a dump) of the database at path."""
+        conn = sqlite3.connect(path)
+        try:
+            return conn.execute('PRAGMA integrity_check').fetchall(), list(conn.iterdump())
+        finally:
+            conn.close()
+
+    def check_gone(self, d, t0, why):
+        """d exits 74 within 3 s of t0 saying why, and leaves no WAL at the
+        path; returns (exit status, seconds to exit)."""
+        try:
+            rc = d.proc.wait(timeout=10 * base.SLOW)
+        except subprocess.TimeoutExpired:
+            self.fail('schedd still runs 10 s after its database went: %s'
+                      % d.stderr()[-3000:])
+        took = time.monotonic() - t0
+        self.assertEqual(rc, 74, d.stderr())
+        self.assertIn('<3>store: database %s was replaced or removed under the daemon (%s); '
+                      'exiting so it is reopened' % (self.db, why), d.stderr().splitlines())
+        self.assertLess(took, 3)
+        self.assertFalse(os.path.exists(self.db + '-wal'), 'the old WAL is left at the path')
+        return rc, took
+
+    def test_a_database_replaced_under_the_daemon_makes_it_exit(self):
+        stub, d = self.start()
+        # An operator restores another database over the live one: the same schedules, paused.
+        other = os.path.join(self.dir, 'other.db')
+        for s in SCHEDULES:
+            p = subprocess.run([base.SCHEDCTL, '--db', other, 'add', s, '--lp',
+                                '%s/%s/data_sync_wf' % (base.P, base.D), '--cron',
+                                EVERY_SECOND, '--paused'],
+                               capture_output=True, text=True, timeout=30 * base.SLOW)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        before = self.dump(other)
+        self.assertEqual(before[0], [('ok',)])
+        t0, moved_at = time.monotonic(), int(time.time())
+        os.rename(other, self.db)
+        # Regression: the daemon went on with the old file (the paused
+        # schedules kept firing), and a later reader took its WAL into the
+        # new file ("database disk image is malformed").
+        rc, took = self.check_gone(d, t0, 'the path names another file now')
+        self.assertEqual(self.dump(self.db), before)
+        late = [r['body']['name'] for r in stub.creates()
+                if ts(r['body']['spec']['metadata']['scheduled_at']) > moved_at + 1]
+        self.assertEqual(late, [])
+        print('\nreplaced: exit %d in %.2f s, the new file intact' % (rc, took))
+
+    def test_a_database_removed_under_the_daemon_makes_it_exit(self):
+        stub, d = self.start()
+        t0 = time.monotonic()
+        os.unlink(self.db)
+        # Regression: /healthz still said writable, and a schedule added to
+        # the new file at the path was ignored until a restart.
+        rc, took = self.check_gone(d, t0, 'No such file or directory')
+        # A new database at the path holds only what is added to it; a
+        # restarted daemon (systemd's Restart=on-failure) fires it.
+        self.add('fresh', '--input', 'site_id=fresh', cron=EVERY_SECOND)
+        self.assertEqual(self.dump(self.db)[0], [('ok',)])
+        self.assertEqual(self.query('SELECT name FROM schedules'), [('fresh',)])
+        self.assertEqual(self.query('SELECT count(*) FROM runs'), [(0,)])
+        d2 = self.daemon(stub)
+        d2.wait_ready()
+        wait_for(lambda: self.created_count('fresh') >= 1, 5, 'the new schedule to fire')
+        rc2, _ = d2.stop()
+        self.assertEqual(rc2, 0, d2.stderr())
+        print('\nremoved: exit %d in %.2f s, the new file intact' % (rc, took))
 
 
 def main():
