@@ -278,7 +278,7 @@ struct engine {
 	void			*idle_arg;
 	struct event		*idle_ev;
 	int			 lost;		/* the database file is no longer at its path */
-	struct err		 lost_why;
+	struct err		 lost_why;	/* what store_check_file said */
 	engine_fatal_cb		 fatal;
 	void			*fatal_arg;
 	struct event		*fatal_ev;	/* tells the owner, from the loop */
