@@ -25,6 +25,7 @@
 
 #define SCHEDD_VERSION	"0.1.0"
 #define STOP_DEADLINE_S	9	/* SIGTERM: exit within 10 s even if Admin hangs */
+#define LOOP_BUSY_MS	20	/* the loop waits no longer for a lock: the engine's timers try again */
 
 /* Everything the process owns; main is the only place that knows all of it. */
 struct schedd {
@@ -48,6 +49,7 @@ struct schedd {
 	char			 host[256];
 	int			 once;
 	int64_t			 fake_now;
+	int			 exit_code;	/* the engine could not go on: exit with this */
 };
 
 static const char usage_text[] =
@@ -73,6 +75,17 @@ finish(void *arg)
 {
 	struct schedd	*sd = arg;
 
+	event_base_loopexit(sd->base, NULL);
+}
+
+/* The engine cannot go on (its database was replaced or removed): exit now, writing nothing more. */
+static void
+fatal(const struct err *e, void *arg)
+{
+	struct schedd	*sd = arg;
+
+	sd->exit_code = e->code ? e->code : EX_SOFTWARE;
+	sd_notify(0, "STOPPING=1");
 	event_base_loopexit(sd->base, NULL);
 }
 
@@ -425,6 +438,15 @@ run(struct schedd *sd)
 	log_event(&sd->log, LOG_LEVEL_INFO, "start", "schedd %s, database %s, "
 	    "admin %s%s", SCHEDD_VERSION, sd->conf.db, sd->conf.endpoint,
 	    sd->once ? ", once" : "");
+	/*
+	 * From here the loop runs: a statement that meets another process's
+	 * lock fails within milliseconds, and the engine tries again from a
+	 * timer, so that fires, Admin's answers and /healthz never wait on
+	 * it. --once may wait: it has nothing else to serve.
+	 */
+	if (!sd->once)
+		store_set_busy_timeout(sd->st, LOOP_BUSY_MS);
+	engine_on_fatal(sd->engine, fatal, sd);
 	if (engine_start(sd->engine, sd->once ? finish : NULL, sd, &e) == -1)
 		goto fail;
 	if (sd->metrics != NULL)
@@ -445,6 +467,12 @@ run(struct schedd *sd)
 		}
 	}
 	event_base_dispatch(sd->base);
+	if (sd->exit_code != 0) {
+		/* The file at the path is not ours: the heartbeat is not written there. */
+		log_event(&sd->log, LOG_LEVEL_INFO, "stop", "exiting with status "
+		    "%d", sd->exit_code);
+		return sd->exit_code;
+	}
 	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
 	    sd->started_at, sd->fake_now ? sd->fake_now : (int64_t)time(NULL), 1,
 	    &e) == -1)

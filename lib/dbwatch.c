@@ -42,8 +42,11 @@ fallback_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Watch the database's directory (the -wal file changes on every commit);
- * engine__reload is cheap when nothing changed (PRAGMA data_version).
+ * Watch the database's directory (the -wal file changes on every commit;
+ * the database itself renamed, replaced or removed, and the directory
+ * itself moved, are looked at too: engine__reload asks whether the path
+ * still names our file); engine__reload is cheap when nothing changed
+ * (a stat and PRAGMA data_version).
  */
 int
 engine__dbwatch_new(struct engine *eng, struct dbwatch **out, struct err *e)
@@ -65,7 +68,8 @@ engine__dbwatch_new(struct engine *eng, struct dbwatch **out, struct err *e)
 		*slash = '\0';
 	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
 	    inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CLOSE_WRITE |
-	    IN_MOVED_TO | IN_CREATE) == -1) {
+	    IN_MOVED_TO | IN_CREATE | IN_MOVED_FROM | IN_DELETE |
+	    IN_DELETE_SELF | IN_MOVE_SELF) == -1) {
 		log_event(eng->log, LOG_LEVEL_WARN, "reload", "cannot watch %s "
 		    "(%s); changes are seen every %lld s", dir, strerror(errno),
 		    (long long)eng->cfg.fallback);

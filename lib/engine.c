@@ -27,6 +27,16 @@ engine__now(const struct engine *eng)
 	return (int64_t)floor(clock_now(eng->clock));
 }
 
+/* The next wait after a failed store write or read: 1, 2, 4 ... ENGINE_STORE_RETRY_MAX s. */
+static int
+backoff(int seconds)
+{
+	if (seconds == 0)
+		return 1;
+	return seconds * 2 > ENGINE_STORE_RETRY_MAX ? ENGINE_STORE_RETRY_MAX :
+	    seconds * 2;
+}
+
 int
 engine__request(struct engine *eng, enum admin_lane lane, const char *method,
     const char *path, const char *body, admin_done_cb cb, void *arg,
@@ -283,11 +293,13 @@ engine_prune(struct engine *eng, int64_t now)
 	if (eng->cfg.retention <= 0 || eng->cfg.once ||
 	    now - eng->pruned_at < PRUNE_EVERY_S)
 		return;
-	if (store_begin(eng->st, &e) == -1 ||
+	if (engine__begin(eng, &e) == -1 ||
 	    store_runs_prune(eng->st, now - eng->cfg.retention, PRUNE_BATCH,
 	    &deleted, &e) == -1 || store_commit(eng->st, &e) == -1) {
 		store_rollback(eng->st);
-		log_event(eng->log, LOG_LEVEL_WARN, "retention", "%s", e.msg);
+		if (!eng->lost)
+			log_event(eng->log, LOG_LEVEL_WARN, "retention", "%s",
+			    e.msg);
 		deleted = 0;
 	}
 	eng->pruned_at = deleted == PRUNE_BATCH ? 0 : now;
@@ -306,7 +318,7 @@ flush(struct engine *eng)
 
 	if (eng->nresults == 0)
 		goto idle;
-	if (store_begin(eng->st, &e) == -1)
+	if (engine__begin(eng, &e) == -1)
 		goto fail;
 	/* A commit proves the daemon alive: schedctl status reads the heartbeat. */
 	if (!eng->cfg.once && store_heartbeat_touch(eng->st, now, &e) == -1) {
@@ -335,6 +347,8 @@ flush(struct engine *eng)
 	engine__maybe_idle(eng);
 	return;
  fail:
+	if (eng->lost)
+		return;		/* nothing more is written: the owner exits */
 	/* The outcomes stay in memory and are written on the next try. */
 	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu results: "
 	    "%s; retrying", eng->nresults, e.msg);
@@ -615,7 +629,7 @@ due_slice(struct engine *eng)
 		}
 	if (slice->n == 0)
 		goto done;
-	if (store_begin(eng->st, &e) == -1)
+	if (engine__begin(eng, &e) == -1)
 		goto fail;
 	for (size_t i = 0; i < slice->n; i++)
 		if (plan_schedule(eng, &slice->slots[i], now, grace, slice,
@@ -657,12 +671,11 @@ due_slice(struct engine *eng)
  fail:
 	if (eng->owed_since == 0)
 		eng->owed_since = now;
-	eng->store_retry = eng->store_retry == 0 ? 1 : eng->store_retry * 2 >
-	    ENGINE_STORE_RETRY_MAX ? ENGINE_STORE_RETRY_MAX :
-	    eng->store_retry * 2;
-	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu due "
-	    "schedules: %s; retrying in %d s", slice ? slice->n : 0, e.msg,
-	    eng->store_retry);
+	eng->store_retry = backoff(eng->store_retry);
+	if (!eng->lost)
+		log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu "
+		    "due schedules: %s; retrying in %d s", slice ? slice->n : 0,
+		    e.msg, eng->store_retry);
 	for (size_t i = 0; slice != NULL && i < slice->nfires; i++) {
 		engine__idset_remove(&eng->ours, slice->fires[i]->run_id);
 		engine__fire_free(slice->fires[i]);
@@ -793,28 +806,46 @@ adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 	return 0;
 }
 
+/*
+ * Every look at the change feed (a change in the database's directory, the
+ * fallback check, SIGHUP, a retry) first asks whether the path still names
+ * our file. A look that fails (a lock, an I/O error) is tried again from a
+ * timer with backoff: no further change in the directory may come to wake
+ * us, and what it missed must not wait for the fallback check.
+ */
 void
 engine__reload(struct engine *eng)
 {
 	struct err	e;
 	int64_t		version, last;
 
-	if (eng->stopping)
+	if (engine__check_file(eng, &e) == -1 || eng->stopping)
 		return;
 	version = store_data_version(eng->st);
-	if (version == eng->data_version)
+	if (version != -1 && version == eng->data_version)
 		return;		/* only our own writes since the last look */
-	eng->data_version = version;
 	if (store_changes_since(eng->st, eng->last_change_id, &last, changed_one,
 	    eng, &e) == -1 ||
 	    store_pending_each(eng->st, eng->last_pending_id, adopt_pending, eng,
 	    &e) == -1) {
-		log_event(eng->log, LOG_LEVEL_ERROR, "reload", "%s", e.msg);
-		eng->data_version = -1;		/* look again next time */
+		eng->reload_retry = backoff(eng->reload_retry);
+		log_event(eng->log, LOG_LEVEL_ERROR, "reload", "%s; looking "
+		    "again in %d s", e.msg, eng->reload_retry);
+		clock_timer_at(eng->reload_timer, clock_now(eng->clock) +
+		    eng->reload_retry);
 		return;
 	}
+	eng->data_version = version;
 	eng->last_change_id = last;
+	eng->reload_retry = 0;
+	clock_timer_cancel(eng->reload_timer);
 	due_slice(eng);
+}
+
+static void
+reload_timer_cb(void *arg)
+{
+	engine__reload(arg);
 }
 
 void
@@ -824,6 +855,77 @@ engine_reload(struct engine *eng)
 }
 
 /* --- life cycle --- */
+
+/* Take no new fires, look at nothing more: what engine_stop and a lost file share. */
+static void
+engine_quiet(struct engine *eng)
+{
+	eng->stopping = 1;
+	clock_timer_cancel(eng->due_timer);
+	clock_timer_cancel(eng->record_timer);
+	clock_timer_cancel(eng->retry_timer);
+	clock_timer_cancel(eng->reload_timer);
+	event_del(eng->due_soon);
+	engine__dbwatch_stop(eng->dbwatch);
+	engine__watch_stop(eng);
+}
+
+static void
+fatal_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine	*eng = arg;
+
+	(void)fd;
+	(void)what;
+	if (eng->fatal != NULL)
+		eng->fatal(&eng->lost_why, eng->fatal_arg);
+}
+
+/*
+ * Our file is not at its path any more: whatever we write would be lost
+ * with it, or (through the WAL at the path) read into the file that is
+ * there now. Nothing more is written; fires in flight stay as they are in
+ * the old file. The owner is told from the loop, not from inside a write.
+ */
+int
+engine__check_file(struct engine *eng, struct err *e)
+{
+	if (eng->lost) {
+		*e = eng->lost_why;
+		return -1;
+	}
+	if (store_check_file(eng->st, e) == 0)
+		return 0;
+	eng->lost = 1;
+	eng->lost_why = *e;
+	log_event(eng->log, LOG_LEVEL_ERROR, "store", "%s; exiting so it is "
+	    "reopened", e->msg);
+	engine_quiet(eng);
+	clock_timer_cancel(eng->flush_timer);
+	event_active(eng->fatal_ev, EV_TIMEOUT, 0);
+	return -1;
+}
+
+int
+engine__begin(struct engine *eng, struct err *e)
+{
+	if (engine__check_file(eng, e) == -1)
+		return -1;
+	return store_begin(eng->st, e);
+}
+
+int
+engine_check_store(struct engine *eng, struct err *e)
+{
+	return engine__check_file(eng, e);
+}
+
+void
+engine_on_fatal(struct engine *eng, engine_fatal_cb cb, void *arg)
+{
+	eng->fatal = cb;
+	eng->fatal_arg = arg;
+}
 
 static int
 engine_idle_now(const struct engine *eng)
@@ -885,12 +987,15 @@ engine_new(struct event_base *base, struct store *st, struct engine_admin admin,
 	    NULL ||
 	    (eng->flush_timer = clock_timer_new(clock, flush_timer_cb, eng)) ==
 	    NULL ||
+	    (eng->reload_timer = clock_timer_new(clock, reload_timer_cb, eng)) ==
+	    NULL ||
 	    (eng->due_soon = event_new(base, -1, 0, due_soon_cb, eng)) == NULL ||
 	    (eng->record_soon = event_new(base, -1, 0, record_soon_cb, eng)) ==
 	    NULL ||
 	    (eng->flush_soon = event_new(base, -1, 0, flush_soon_cb, eng)) ==
 	    NULL ||
-	    (eng->idle_ev = event_new(base, -1, 0, idle_cb, eng)) == NULL)
+	    (eng->idle_ev = event_new(base, -1, 0, idle_cb, eng)) == NULL ||
+	    (eng->fatal_ev = event_new(base, -1, 0, fatal_cb, eng)) == NULL)
 		goto nomem;
 	eng->cfg.db_path = eng->db_path;
 	eng->cfg.tzdir = eng->tzdir;
@@ -954,14 +1059,9 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 	struct fire_input	 in = { .outcome = RUN_PENDING };
 	struct engine_fire	*list = eng->to_record, *f, *next;
 
-	eng->stopping = 1;
+	engine_quiet(eng);
 	eng->idle = idle;
 	eng->idle_arg = arg;
-	clock_timer_cancel(eng->due_timer);
-	clock_timer_cancel(eng->record_timer);
-	event_del(eng->due_soon);
-	engine__dbwatch_stop(eng->dbwatch);
-	engine__watch_stop(eng);
 	/* Requests built but not yet recorded are not sent: the runs stay pending, unsent. */
 	eng->to_record = NULL;
 	while ((f = list) != NULL) {
@@ -971,7 +1071,6 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 	}
 	/* Fires waiting for a retry round or their turn are left pending for the next start. */
 	eng->retries.count = 0;
-	clock_timer_cancel(eng->retry_timer);
 	for (f = eng->fires; f != NULL; f = next) {
 		next = f->next;
 		if (f->state == FIRE_HELD || f->state == FIRE_RETRY ||
@@ -1048,6 +1147,7 @@ engine_free(struct engine *eng)
 	clock_timer_free(eng->retry_timer);
 	clock_timer_free(eng->record_timer);
 	clock_timer_free(eng->flush_timer);
+	clock_timer_free(eng->reload_timer);
 	if (eng->due_soon != NULL)
 		event_free(eng->due_soon);
 	if (eng->record_soon != NULL)
@@ -1056,6 +1156,8 @@ engine_free(struct engine *eng)
 		event_free(eng->flush_soon);
 	if (eng->idle_ev != NULL)
 		event_free(eng->idle_ev);
+	if (eng->fatal_ev != NULL)
+		event_free(eng->fatal_ev);
 	sched_free(&eng->queue);
 	tz_cache_free(eng->zones);
 	free(eng->retries.items);

@@ -769,7 +769,7 @@ engine__fire_record(struct engine *eng)
 
 	if (list == NULL)
 		return;
-	if (store_begin(eng->st, &e) == -1)
+	if (engine__begin(eng, &e) == -1)
 		goto fail;
 	for (f = list; f != NULL; f = f->queue_next)
 		if (store_run_request_body(eng->st, f->run_id, f->request,
@@ -787,6 +787,8 @@ engine__fire_record(struct engine *eng)
 	}
 	return;
  fail:
+	if (eng->lost)
+		return;		/* nothing more is written: the owner exits */
 	log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording requests: %s; "
 	    "retrying", e.msg);
 	clock_timer_at(eng->record_timer, clock_now(eng->clock) + 1);

@@ -278,11 +278,18 @@ struct engine {
 	int64_t			 data_version;
 	int64_t			 last_change_id;
 	int64_t			 last_pending_id;
+	struct clock_timer	*reload_timer;	/* after a failed look at the change feed */
+	int			 reload_retry;	/* seconds before that look is tried again */
 
 	int			 stopping;
 	engine_idle_cb		 idle;
 	void			*idle_arg;
 	struct event		*idle_ev;
+	int			 lost;		/* the database file is no longer at its path */
+	struct err		 lost_why;	/* what store_check_file said */
+	engine_fatal_cb		 fatal;
+	void			*fatal_arg;
+	struct event		*fatal_ev;	/* tells the owner, from the loop */
 	struct engine_stats	 stats;
 	struct histogram	 lateness;	/* of "scheduled" fires, at their first send */
 	double			 last_tick;	/* wall clock of the last look at what is due */
@@ -298,6 +305,14 @@ int	engine__request(struct engine *eng, enum admin_lane lane,
 void	engine__due_soon(struct engine *eng);
 /* The change feed moved: take changed schedules and new pending runs. */
 void	engine__reload(struct engine *eng);
+/*
+ * Is the database file still the one at its path? When not, the engine
+ * stops at once and tells its owner (engine_on_fatal). Returns 0, or -1
+ * with e; once lost, always -1.
+ */
+int	engine__check_file(struct engine *eng, struct err *e);
+/* Begin a write transaction, never on a file that is no longer at its path. Returns 0, or -1 with e. */
+int	engine__begin(struct engine *eng, struct err *e);
 void	engine__maybe_idle(struct engine *eng);
 
 #endif

@@ -255,7 +255,7 @@ phases_record(struct execwatch *xw, struct watch_ask *ask,
 	struct err	 e;
 	int64_t		 started, ended;
 
-	if (store_begin(eng->st, &e) == -1)
+	if (engine__begin(eng, &e) == -1)
 		goto fail;
 	for (size_t i = 0; i < ask->n; i++) {
 		const char	*phase = missing[i] ? "UNKNOWN" :
@@ -276,8 +276,9 @@ phases_record(struct execwatch *xw, struct watch_ask *ask,
 		goto fail;
 	return 0;
  fail:
-	log_event(eng->log, LOG_LEVEL_WARN, "watch", "recording phases: %s",
-	    e.msg);
+	if (!eng->lost)
+		log_event(eng->log, LOG_LEVEL_WARN, "watch", "recording phases: "
+		    "%s", e.msg);
 	return -1;
 }
 

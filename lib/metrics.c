@@ -388,8 +388,10 @@ wall_clock(void)
 }
 
 /*
- * 200 "ok" when the store takes the write lock and the timer is not late;
- * that the loop answers at all proves it runs. 503 with the reasons else.
+ * 200 "ok" when the database is still the file at its path and takes the
+ * write lock (within the busy timeout: milliseconds in the daemon) and the
+ * timer is not late; that the loop answers at all proves it runs. 503 with
+ * the reasons else.
  */
 static void
 serve_health(struct metrics_server *ms, struct evhttp_request *req)
@@ -403,11 +405,14 @@ serve_health(struct metrics_server *ms, struct evhttp_request *req)
 	memset(&t, 0, sizeof(t));
 	memset(&detail, 0, sizeof(detail));
 	if (ms->src.store != NULL) {
-		if (store_writable(ms->src.store, &e) == 0)
+		/* Asking the engine: a replaced database also stops it. */
+		if ((ms->src.engine == NULL ||
+		    engine_check_store(ms->src.engine, &e) == 0) &&
+		    store_writable(ms->src.store, &e) == 0)
 			text_str(&detail, "store: writable\n");
 		else {
 			ok = 0;
-			text_printf(&detail, "store: %s\n", e.msg);
+			text_printf(&detail, "store: not writable: %s\n", e.msg);
 		}
 	}
 	if (ms->src.engine != NULL) {

@@ -1,10 +1,12 @@
 /* store.c: the store's connection: open, schema migrations, WAL, transactions, and the helpers its files share. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -49,8 +51,7 @@ store__fail(struct store *st, int rc, const char *what, struct err *e)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		err_set_code(e, EX_TEMPFAIL, "database %s is locked (still "
-		    "busy after %d ms); try again", st->path,
-		    STORE_BUSY_TIMEOUT_MS);
+		    "busy after %d ms); try again", st->path, st->busy_ms);
 		return -1;
 	case SQLITE_CONSTRAINT:
 	case SQLITE_MISMATCH:
@@ -299,6 +300,52 @@ check_identity(struct store *st, int64_t *version, struct err *e)
 	return 0;
 }
 
+/* Which file path names now. Returns 0, or -1 with errno set. */
+static int
+file_at(const char *path, struct store__file *f)
+{
+	struct stat	sb;
+
+	if (*path == '\0' || stat(path, &sb) == -1)
+		return -1;
+	f->known = 1;
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	return 0;
+}
+
+static int
+same_file(const struct store__file *a, const struct store__file *b)
+{
+	return a->known && b->known && a->dev == b->dev && a->ino == b->ino;
+}
+
+/* The open database's PATH-wal or PATH-shm, as SQLite names them; "" in memory. */
+static void
+side_name(struct store *st, const char *suffix, char *buf, size_t len)
+{
+	const char	*name = sqlite3_db_filename(st->db, "main");
+
+	if (name == NULL || *name == '\0' ||
+	    snprintf(buf, len, "%s%s", name, suffix) >= (int)len)
+		buf[0] = '\0';
+}
+
+/* Note which files the database and its WAL are, while the path surely names them. */
+static void
+note_files(struct store *st)
+{
+	char	side[PATH_MAX];
+
+	side_name(st, "-wal", side, sizeof(side));
+	if (side[0] == '\0')
+		return;		/* in memory: no file to lose */
+	file_at(st->path, &st->file);
+	file_at(side, &st->wal);
+	side_name(st, "-shm", side, sizeof(side));
+	file_at(side, &st->shm);
+}
+
 int
 store_open(const char *path, int flags, struct store **out, struct err *e)
 {
@@ -331,7 +378,7 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	store_set_busy_timeout(st, STORE_BUSY_TIMEOUT_MS);
 	if (check_identity(st, &version, e) == -1 ||
 	    exec_sql(st, "PRAGMA foreign_keys = ON", "", e) == -1)
 		goto fail;
@@ -349,6 +396,7 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 		    schema_migration_count);
 		goto fail;
 	}
+	note_files(st);
 	*out = st;
 	return 0;
  fail:
@@ -356,17 +404,72 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 	return -1;
 }
 
+/* Unlink path if it is still the file noted as f. */
+static void
+remove_if(const char *path, const struct store__file *f)
+{
+	struct store__file	now = { 0 };
+
+	if (path[0] != '\0' && file_at(path, &now) == 0 && same_file(&now, f))
+		unlink(path);
+}
+
 void
 store_close(struct store *st)
 {
+	char	wal[PATH_MAX] = "", shm[PATH_MAX] = "";
+
 	if (st == NULL)
 		return;
 	store_rollback(st);
+	if (st->lost) {
+		/*
+		 * SQLite does not checkpoint a moved database on close and
+		 * leaves its WAL at the path, where the next opener would
+		 * read it into the new file. Checkpoint through our own
+		 * descriptors instead (a file moved away stays whole; an
+		 * unlinked one does not matter), and remove what is ours at
+		 * the path once closed.
+		 */
+		sqlite3_wal_checkpoint_v2(st->db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		side_name(st, "-wal", wal, sizeof(wal));
+		side_name(st, "-shm", shm, sizeof(shm));
+	}
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close_v2(st->db);
+	remove_if(wal, &st->wal);
+	remove_if(shm, &st->shm);
 	free(st->path);
 	free(st);
+}
+
+void
+store_set_busy_timeout(struct store *st, int ms)
+{
+	st->busy_ms = ms;
+	sqlite3_busy_timeout(st->db, ms);
+}
+
+int
+store_check_file(struct store *st, struct err *e)
+{
+	struct store__file	now = { 0 };
+
+	if (!st->file.known)
+		return 0;
+	if (file_at(st->path, &now) == -1)
+		err_set_code(e, EX_IOERR, "database %s was replaced or removed "
+		    "under the daemon (%s)", st->path, strerror(errno));
+	else if (!same_file(&now, &st->file))
+		err_set_code(e, EX_IOERR, "database %s was replaced or removed "
+		    "under the daemon (the path names another file now)",
+		    st->path);
+	else
+		return 0;
+	st->lost = 1;
+	return -1;
 }
 
 int

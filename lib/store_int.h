@@ -3,6 +3,7 @@
 #define SCHEDD_STORE_INT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -76,10 +77,22 @@ extern const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 extern const struct store__sql	store__status_sql[STMT_COUNT -
 				    STMT_STATUS_FIRST];
 
+/* Which file a path named when the store was opened (stat's device and inode). */
+struct store__file {
+	int		 known;		/* 0: there was none (no WAL yet, a database in memory) */
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
 struct store {
-	sqlite3		*db;
-	char		*path;			/* for error messages */
-	sqlite3_stmt	*stmts[STMT_COUNT];	/* prepared on first use; NULL before */
+	sqlite3			*db;
+	char			*path;			/* as given: for messages and store_check_file */
+	sqlite3_stmt		*stmts[STMT_COUNT];	/* prepared on first use; NULL before */
+	int			 busy_ms;		/* how long a statement waits for a lock */
+	struct store__file	 file;			/* the database as opened */
+	struct store__file	 wal;			/* PATH-wal as opened */
+	struct store__file	 shm;			/* PATH-shm (the WAL's index) as opened */
+	int			 lost;			/* the path names another file now, or none */
 };
 
 /*

@@ -157,20 +157,22 @@ int
 store_writable(struct store *st, struct err *e)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc, ret = 0;
+	int		 rc, ret = 0, wait = st->busy_ms;
 
 	if (!sqlite3_get_autocommit(st->db))
 		return 0;	/* a transaction of ours is open: we hold the lock */
 	if (store__statement(st, STMT_BEGIN, &stmt, e) == -1)
 		return -1;
-	/* A health check must not hold up the loop for the whole busy timeout. */
-	sqlite3_busy_timeout(st->db, STORE_HEALTH_TIMEOUT_MS);
+	/* A health check must not hold up the loop for a long busy timeout. */
+	if (wait > STORE_HEALTH_TIMEOUT_MS)
+		wait = STORE_HEALTH_TIMEOUT_MS;
+	sqlite3_busy_timeout(st->db, wait);
 	rc = sqlite3_step(stmt);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(st->db, st->busy_ms);
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-		err_set_code(e, EX_TEMPFAIL, "database %s is locked by another "
-		    "connection (no write lock within %d ms)", st->path,
-		    STORE_HEALTH_TIMEOUT_MS);
+		err_set_code(e, EX_TEMPFAIL, "database is locked: another "
+		    "connection holds the write lock of %s (waited %d ms)",
+		    st->path, wait);
 		ret = -1;
 	} else if (rc != SQLITE_DONE)
 		ret = store__fail(st, rc, "cannot take the write lock", e);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -86,6 +88,8 @@ struct fx {
 	struct request		*requests;	/* oldest first */
 	struct engine_config	 cfg;
 	int			 idle;
+	int			 fatal;		/* engine_on_fatal's calls */
+	struct err		 fatal_why;
 };
 
 static int
@@ -1263,6 +1267,167 @@ test_a_slice_that_cannot_be_recorded_is_retried_whole(void **state)
 	}
 }
 
+/* Answer every create waiting with Admin's created answer for the name in its body. */
+static void
+answer_creates(struct fx *fx)
+{
+	struct request	*r;
+	const char	*at;
+	char		 name[FIRE_NAME_LENGTH + 1], *ok;
+
+	while (count(fx, "POST") > 0) {
+		r = expect(fx, "POST", "/api/v1/executions");
+		assert_non_null(at = strstr(r->body, "\"name\":\""));
+		snprintf(name, sizeof(name), "%.*s", FIRE_NAME_LENGTH, at + 8);
+		ok = created_body(name);
+		reply(r, 200, ok);
+		free(ok);
+	}
+	settle(fx);
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+test_a_write_lock_delays_fires_and_loses_none(void **state)
+{
+	struct fx	*fx = *state;
+	struct timespec	 t0;
+	sqlite3		*locker;
+	char		*got;
+
+	for (int i = 0; i < 3; i++) {
+		char	name[16];
+
+		snprintf(name, sizeof(name), "l%d", i);
+		add(fx, name, "* * * * * *", NULL, "p/d/wf@v2");
+	}
+	/* As the daemon's loop: a lock is not waited for, a timer tries again. */
+	store_set_busy_timeout(fx->st, 20);
+	engine_begin(fx, T0 + 0.5);
+	at(fx, T0 + 1);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
+	assert_int_equal(count(fx, "POST"), 3);
+	assert_int_equal(sqlite3_open(fx->db, &locker), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(locker, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	/* Admin answers while another process holds the lock: the outcomes wait in memory. */
+	answer_creates(fx);
+	for (int t = 2; t <= 12; t++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		at(fx, T0 + t);
+		if (seconds_since(&t0) > 0.5)
+			fail_msg("the loop stood still for %.2f s at +%d s",
+			    seconds_since(&t0), t);
+	}
+	assert_int_equal(count(fx, "POST"), 0);
+	assert_non_null(strstr(fx->logbuf, "recording 3 results: database"));
+	assert_non_null(strstr(fx->logbuf, "recording 3 due schedules: database"));
+	assert_non_null(strstr(fx->logbuf, "is locked (still busy after 20 ms)"));
+	assert_int_equal(sqlite3_exec(locker, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(locker);
+	for (int t = 13; t <= 30; t++) {
+		at(fx, T0 + t);
+		answer_creates(fx);
+	}
+	/* Every instant owed during the lock goes once, late, as scheduled; no outcome is lost. */
+	assert_int_equal(run_count(fx), 3 * 30);
+	for (int i = 0; i < 3; i++) {
+		char	name[16];
+
+		snprintf(name, sizeof(name), "l%d", i);
+		got = runs(fx, name);
+		assert_null(strstr(got, "catchup"));
+		assert_null(strstr(got, "skipped"));
+		assert_null(strstr(got, "pending"));
+		free(got);
+	}
+}
+
+/* A look at the change feed that fails is tried again from a timer: no change in the directory need come. */
+static void
+test_a_failed_reload_is_tried_again(void **state)
+{
+	struct fx	*fx = *state;
+	char		 elsewhere[160];
+
+	/* No inotify on the database's directory: only the engine's own timer looks again. */
+	snprintf(elsewhere, sizeof(elsewhere), "%s/unwatched/schedd.db", fx->dir);
+	fx->cfg.db_path = elsewhere;
+	engine_begin(fx, T0 + 0.5);
+	add(fx, "late", "* * * * * *", NULL, "p/d/wf@v2");
+	sql(fx, "INSERT INTO changes (at, os_user, command, schedule_name) "
+	    "VALUES ('2027-01-01T00:00:00Z', 'test', 'add', 'late')");
+	sql(fx, "ALTER TABLE changes RENAME TO changes_away");
+	engine_reload(fx->eng);
+	assert_non_null(strstr(fx->logbuf, "no such table: changes; looking "
+	    "again in 1 s"));
+	assert_null(strstr(fx->logbuf, "schedule late added"));
+	sql(fx, "ALTER TABLE changes_away RENAME TO changes");
+	at(fx, T0 + 1.4);
+	assert_null(strstr(fx->logbuf, "schedule late added"));
+	at(fx, T0 + 1.5);
+	assert_non_null(strstr(fx->logbuf, "schedule late added"));
+}
+
+static void
+on_fatal(const struct err *e, void *arg)
+{
+	struct fx	*fx = arg;
+
+	fx->fatal++;
+	fx->fatal_why = *e;
+}
+
+/*
+ * Another database moved over ours: the next write finds it. Nothing more
+ * is written or sent, nothing more is looked at, and the owner is told
+ * once, from the loop, to exit.
+ */
+static void
+test_a_replaced_database_stops_the_engine(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*other;
+	struct err	 e;
+	char		 path[160], *want;
+
+	add(fx, "r", "* * * * * *", NULL, "p/d/wf@v2");
+	engine_begin(fx, T0 + 0.5);
+	engine_on_fatal(fx->eng, on_fatal, fx);
+	at(fx, T0 + 1);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
+	answer_creates(fx);
+	assert_int_equal(run_count(fx), 1);
+	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
+	assert_int_equal(store_open(path, STORE_CREATE, &other, &e), 0);
+	store_close(other);
+	assert_int_equal(rename(path, fx->db), 0);
+	at(fx, T0 + 2);
+	assert_int_equal(fx->fatal, 1);
+	assert_int_equal(fx->fatal_why.code, EX_IOERR);
+	want = format("database %s was replaced or removed under the daemon "
+	    "(the path names another file now)", fx->db);
+	assert_string_equal(fx->fatal_why.msg, want);
+	free(want);
+	assert_non_null(strstr(fx->logbuf, "(the path names another file now); "
+	    "exiting so it is reopened"));
+	/* Not the watch of the created execution either (due at +6 s). */
+	at(fx, T0 + 10);
+	assert_int_equal(count_on(fx, -1, NULL), 0);
+	assert_int_equal(fx->fatal, 1);
+	assert_int_equal(engine_check_store(fx->eng, &e), -1);
+	assert_int_equal(e.code, EX_IOERR);
+}
+
 static void
 test_every_transition_is_exercised(void **state)
 {
@@ -1308,6 +1473,9 @@ main(void)
 		CASE(test_watches_are_asked_for_in_one_batch),
 		CASE(test_a_burst_is_planned_in_slices_and_sends_before_the_last),
 		CASE(test_a_slice_that_cannot_be_recorded_is_retried_whole),
+		CASE(test_a_write_lock_delays_fires_and_loses_none),
+		CASE(test_a_failed_reload_is_tried_again),
+		CASE(test_a_replaced_database_stops_the_engine),
 		cmocka_unit_test(test_every_transition_is_exercised),
 	};
 

@@ -426,8 +426,8 @@ test_store_writable(void **state)
 	assert_true(took >= 0.09);
 	assert_true(took < 1.0);
 	assert_int_equal(e.code, EX_TEMPFAIL);
-	snprintf(want, sizeof(want), "database %s is locked by another "
-	    "connection (no write lock within 100 ms)", f->path);
+	snprintf(want, sizeof(want), "database is locked: another connection "
+	    "holds the write lock of %s (waited 100 ms)", f->path);
 	assert_string_equal(e.msg, want);
 
 	/* The normal busy timeout is back: a lock released after 400 ms is waited for. */

@@ -1957,6 +1957,129 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* store_check_file must fail with EX_IOERR and "database PATH was replaced or removed under the daemon (why)". */
+static void
+check_file_fails(struct store *st, const char *path, const char *why)
+{
+	struct err	e = { "", 0 };
+	char		want[512];
+
+	assert_int_equal(store_check_file(st, &e), -1);
+	assert_int_equal(e.code, EX_IOERR);
+	snprintf(want, sizeof(want), "database %s was replaced or removed "
+	    "under the daemon (%s)", path, why);
+	assert_string_equal(e.msg, want);
+}
+
+/*
+ * Another database moved over ours: the check says so, and closing takes
+ * our WAL and its index away from the path, so that the new file is read
+ * as it is (byte for byte the same), not with our pages over it.
+ */
+static void
+test_check_file_replaced(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st, *other;
+	struct err	 e = { "", 0 };
+	unsigned char	*before, *after;
+	size_t		 nbefore, nafter;
+	char		 path[160], listing[512];
+	sqlite3		*db;
+
+	st = open_store(f->path, STORE_CREATE);
+	put_bare(st, "ours");
+	assert_int_equal(store_check_file(st, &e), 0);
+	snprintf(path, sizeof(path), "%s/other.db", f->dir);
+	other = open_store(path, STORE_CREATE);
+	put_bare(other, "theirs");
+	store_close(other);
+	assert_non_null(before = read_bytes(path, &nbefore));
+	assert_int_equal(rename(path, f->path), 0);
+	check_file_fails(st, f->path, "the path names another file now");
+	put_bare(st, "ours_too");	/* what a running daemon did */
+	check_file_fails(st, f->path, "the path names another file now");
+	store_close(st);
+	list_dir(f->dir, listing, sizeof(listing));
+	assert_string_equal(listing, "schedd.db");
+	assert_non_null(after = read_bytes(f->path, &nafter));
+	assert_int_equal(nafter, nbefore);
+	assert_memory_equal(after, before, nbefore);
+	free(before);
+	free(after);
+	db = raw_open(f->path);
+	check_rows(db, "PRAGMA integrity_check", "ok\n");
+	check_rows(db, "SELECT name FROM schedules", "theirs\n");
+	raw_close(db);
+}
+
+/* Ours removed: the check says so, closing leaves nothing behind, and a database made at the path starts empty. */
+static void
+test_check_file_removed(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st;
+	struct err	 e = { "", 0 };
+	char		 listing[512];
+	sqlite3		*db;
+
+	st = open_store(f->path, STORE_CREATE);
+	put_bare(st, "ours");
+	assert_int_equal(unlink(f->path), 0);
+	check_file_fails(st, f->path, "No such file or directory");
+	store_close(st);
+	list_dir(f->dir, listing, sizeof(listing));
+	assert_string_equal(listing, "");
+	store_close(open_store(f->path, STORE_CREATE));
+	db = raw_open(f->path);
+	check_rows(db, "SELECT count(*) FROM schedules", "0\n");
+	raw_close(db);
+	/* A database in memory has no path to lose. */
+	st = open_store(":memory:", STORE_CREATE);
+	assert_int_equal(store_check_file(st, &e), 0);
+	store_close(st);
+}
+
+/*
+ * Ours moved away with its WAL, a stranger's file put at the WAL's name:
+ * the moved database is made whole (checkpointed through our own
+ * descriptors), and what is not ours at the path is left alone.
+ */
+static void
+test_check_file_leaves_what_is_not_ours(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st;
+	char		 wal[160], moved[140], moved_wal[160], listing[512];
+	unsigned char	*data;
+	size_t		 len;
+	sqlite3		*db;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(moved, sizeof(moved), "%s/moved.db", f->dir);
+	snprintf(moved_wal, sizeof(moved_wal), "%s-wal", moved);
+	st = open_store(f->path, STORE_CREATE);
+	put_bare(st, "ours");
+	assert_int_equal(rename(f->path, moved), 0);
+	assert_int_equal(rename(wal, moved_wal), 0);
+	write_bytes(wal, "not ours", 8);
+	check_file_fails(st, f->path, "No such file or directory");
+	store_close(st);
+	list_dir(f->dir, listing, sizeof(listing));
+	assert_string_equal(listing, "moved.db moved.db-wal schedd.db-wal");
+	assert_non_null(data = read_bytes(wal, &len));
+	assert_int_equal(len, 8);
+	assert_memory_equal(data, "not ours", 8);
+	free(data);
+	assert_non_null(data = read_bytes(moved_wal, &len));
+	assert_int_equal(len, 0);
+	free(data);
+	db = raw_open(moved);
+	check_rows(db, "PRAGMA integrity_check", "ok\n");
+	check_rows(db, "SELECT name FROM schedules", "ours\n");
+	raw_close(db);
+}
+
 /* A writer holding the lock past the busy timeout: EX_TEMPFAIL, and reads still work. */
 static void
 test_locked_tempfail(void **state)
@@ -2602,6 +2725,9 @@ main(void)
 		TEST(test_concurrent_writers),
 		TEST(test_concurrent_create),
 		TEST(test_locked_tempfail),
+		TEST(test_check_file_replaced),
+		TEST(test_check_file_removed),
+		TEST(test_check_file_leaves_what_is_not_ours),
 		TEST(test_rollback),
 		TEST(test_statements_prepare),
 		TEST(test_statement_cache),

@@ -53,6 +53,8 @@ struct engine_stats {
 };
 
 typedef void	(*engine_idle_cb)(void *arg);
+/* The engine cannot go on; e says why, e->code with what status to exit. */
+typedef void	(*engine_fatal_cb)(const struct err *e, void *arg);
 
 /* Returns 0 and an engine bound to base, or -1 with e. The engine uses, never owns, st, clock and lg. */
 int	engine_new(struct event_base *base, struct store *st,
@@ -70,6 +72,22 @@ int	engine_start(struct engine *eng, engine_idle_cb idle, void *arg,
 
 /* Look at the change feed now (a signal, a test). */
 void	engine_reload(struct engine *eng);
+
+/*
+ * Call cb (once, from the loop) when the engine cannot go on: its database
+ * file was replaced or removed (see engine_check_store). The engine has
+ * stopped by then and writes nothing more; the owner exits, so that the
+ * service manager starts schedd again on the file now at the path.
+ */
+void	engine_on_fatal(struct engine *eng, engine_fatal_cb cb, void *arg);
+
+/*
+ * Is the database file the engine writes still the one at its path? It is
+ * asked before every write transaction, on every look at the change feed
+ * (a change in the database's directory, the fallback check, SIGHUP) and
+ * here (a health check). Returns 0, or -1 with e and the engine stopped.
+ */
+int	engine_check_store(struct engine *eng, struct err *e);
 
 /* Take no new fires; call idle once nothing is in flight (maybe at once). */
 void	engine_stop(struct engine *eng, engine_idle_cb idle, void *arg);

@@ -12,7 +12,7 @@ struct store;			/* opaque: a connection and its prepared statements */
 #define STORE_CREATE	0x01	/* create the file if it does not exist */
 #define STORE_READONLY	0x02	/* open for reading only; never migrates */
 
-#define STORE_BUSY_TIMEOUT_MS	5000
+#define STORE_BUSY_TIMEOUT_MS	5000	/* how long a statement waits for a lock, unless set otherwise */
 #define STORE_HEALTH_TIMEOUT_MS	100	/* store_writable waits no longer for the write lock */
 
 /*
@@ -24,8 +24,32 @@ struct store;			/* opaque: a connection and its prepared statements */
  * (newer schema, foreign file), EX_TEMPFAIL (locked past the busy timeout).
  */
 int	store_open(const char *path, int flags, struct store **st, struct err *e);
-/* Close; a transaction still open is rolled back. NULL is fine. */
+/*
+ * Close; a transaction still open is rolled back. NULL is fine. After
+ * store_check_file found the path naming another file (or none), nothing
+ * of this store is left for whoever opens the path next: its WAL is
+ * checkpointed into its own file (wherever that went) and the WAL and its
+ * index at the path are removed when they are still this store's.
+ */
 void	store_close(struct store *st);
+
+/*
+ * How long a statement waits for another connection's lock before it fails
+ * with EX_TEMPFAIL (store_open sets STORE_BUSY_TIMEOUT_MS). The daemon sets
+ * a few milliseconds once its loop runs: a lock is then waited out by its
+ * timers, not by a loop standing still.
+ */
+void	store_set_busy_timeout(struct store *st, int ms);
+
+/*
+ * Does the path still name the database this store opened (the same device
+ * and inode)? For a long-lived connection (the daemon): after `mv other.db
+ * PATH` or `rm PATH` its writes would go to a file nobody reads, and its WAL
+ * at the path would be read into the new file. Returns 0 (also for a
+ * database in memory), or -1 with e (EX_IOERR) when the path is gone or
+ * names another file; store_close then leaves the path clean.
+ */
+int	store_check_file(struct store *st, struct err *e);
 
 /* The schema version of an open database (PRAGMA user_version). */
 int	store_schema_version(struct store *st);
@@ -262,8 +286,10 @@ int	store_schedule_health_each(struct store *st, store_health_cb cb,
 
 /*
  * Can we write? Takes the write lock (BEGIN IMMEDIATE) and gives it back,
- * waiting at most STORE_HEALTH_TIMEOUT_MS for it. Inside a transaction of
- * our own the answer is yes. Returns 0, or -1 with e saying why not.
+ * waiting for it no longer than the busy timeout nor STORE_HEALTH_TIMEOUT_MS.
+ * Inside a transaction of our own the answer is yes. Returns 0, or -1 with
+ * e saying why not ("database is locked: ..." when another connection holds
+ * the lock).
  */
 int	store_writable(struct store *st, struct err *e);
 
