@@ -517,8 +517,11 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 			first = f;
 	}
 	/* The row goes to the first fire; more fires of one plan (catch-up) read it again. */
-	if (first != NULL)
+	if (first != NULL) {
 		engine__fire_take_row(first, &row);
+		if (engine__fire_prepare(first, e) == -1)
+			goto out;
+	}
 	slot->next = plan.next;
 	rc = 0;
  out:

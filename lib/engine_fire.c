@@ -383,9 +383,14 @@ fire_post(struct engine_fire *f)
 		fire_retry(f, 0, e.msg);
 }
 
-/* Build the request with the launch plan's version and interface, and queue it for its commit. */
-static void
-fire_build(struct engine_fire *f, const char *version, const cJSON *parameters)
+/*
+ * The request of f's row with the launch plan's version and interface,
+ * kept in f (which then holds its request, not its row). Returns 0, or -1
+ * with e: bad inputs (permanent), or out of memory.
+ */
+static int
+fire_make_request(struct engine_fire *f, const char *version,
+    const cJSON *parameters, struct err *e)
 {
 	struct engine		*eng = f->eng;
 	struct template_context	 ctx = {
@@ -394,42 +399,101 @@ fire_build(struct engine_fire *f, const char *version, const cJSON *parameters)
 		.schedule_name = f->schedule_name,
 	};
 	const struct tz_zone	*zone;
-	struct err		 e;
 	cJSON			*inputs = NULL, *literals = NULL;
 	char			*expanded = NULL, *body = NULL;
+	int			 rc = -1;
 
-	if (tz_cache_get(eng->zones, f->row.tz, &zone, &e) == 0)
+	if (tz_cache_get(eng->zones, f->row.tz, &zone, e) == 0)
 		ctx.offset = tz_offset_at(zone, f->instant);
 	if (template_expand(f->row.inputs ? f->row.inputs : "{}", &ctx,
-	    &expanded, &e) == -1 || (inputs = cJSON_Parse(expanded)) == NULL ||
-	    literal_inputs(inputs, parameters, f->row.kickoff_input, f->instant,
-	    &literals, &e) == -1 ||
+	    &expanded, e) == -1)
+		goto out;
+	if ((inputs = cJSON_Parse(expanded)) == NULL) {
+		err_set_code(e, EX_DATAERR, "inputs are not JSON");
+		goto out;
+	}
+	if (literal_inputs(inputs, parameters, f->row.kickoff_input, f->instant,
+	    &literals, e) == -1 ||
 	    execution_create_body(&f->row, version, f->instant, f->name,
-	    literals, &body, &e) == -1) {
-		/* Bad inputs are permanent: recorded, never retried blindly. */
-		fire_done(f, RUN_FAILED, 0, e.msg);
+	    literals, &body, e) == -1)
+		goto out;
+	if ((f->project = strdup(f->row.project)) == NULL ||
+	    (f->domain = strdup(f->row.domain)) == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
 		goto out;
 	}
 	f->request = body;
 	body = NULL;
 	f->pinned = f->row.version != NULL;
-	if ((f->project = strdup(f->row.project)) == NULL ||
-	    (f->domain = strdup(f->row.domain)) == NULL) {
-		fire_done(f, RUN_PENDING, 0, NULL);	/* tried again at the next start */
-		goto out;
-	}
 	/* The row has served: what a fire holds from here on is its request. */
 	schedule_clear(&f->row);
 	f->have_row = 0;
-	fire_set(f, FIRE_RECORD);
-	f->queue_next = eng->to_record;
-	eng->to_record = f;
-	event_active(eng->record_soon, EV_TIMEOUT, 0);
+	rc = 0;
  out:
+	if (rc == -1) {
+		free(f->project);
+		free(f->domain);
+		f->project = f->domain = NULL;
+	}
 	cJSON_Delete(inputs);
 	cJSON_Delete(literals);
 	free(expanded);
 	free(body);
+	return rc;
+}
+
+/* Build the request with the launch plan's version and interface, and queue it for its commit. */
+static void
+fire_build(struct engine_fire *f, const char *version, const cJSON *parameters)
+{
+	struct engine	*eng = f->eng;
+	struct err	 e;
+
+	if (fire_make_request(f, version, parameters, &e) == -1) {
+		/* Bad inputs are permanent: recorded, never retried blindly. */
+		if (e.code == EX_OSERR)
+			fire_done(f, RUN_PENDING, 0, NULL);	/* the next start tries again */
+		else
+			fire_done(f, RUN_FAILED, 0, e.msg);
+		return;
+	}
+	fire_set(f, FIRE_RECORD);
+	f->queue_next = eng->to_record;
+	eng->to_record = f;
+	event_active(eng->record_soon, EV_TIMEOUT, 0);
+}
+
+/* Whether f goes to its launch plan without asking Admin about the previous execution first. */
+static int
+fire_needs_no_overlap_check(const struct engine_fire *f,
+    const struct engine_schedule *sch)
+{
+	/* Triggers and backfills are asked for by hand: no policy stands in their way. */
+	return sch == NULL || sch->overlap == OVERLAP_ALLOW ||
+	    f->eng->cfg.once || (f->kind != FIRE_SCHEDULED &&
+	    f->kind != FIRE_CATCHUP);
+}
+
+int
+engine__fire_prepare(struct engine_fire *f, struct err *e)
+{
+	struct engine		*eng = f->eng;
+	const char		*version;
+	const cJSON		*parameters;
+	struct err		 ignored;
+
+	if (!f->have_row || f->request != NULL ||
+	    !fire_needs_no_overlap_check(f, engine__schedule_find(eng,
+	    f->schedule_id)) ||
+	    !engine__lp_cached(eng, &f->row, &version, &parameters))
+		return 0;
+	/* What cannot be built here is built (and fails, with its message) the usual way. */
+	if (fire_make_request(f, version, parameters, &ignored) == -1)
+		return 0;
+	if (store_run_request_body(eng->st, f->run_id, f->request, e) == -1)
+		return -1;
+	f->prepared = 1;
+	return 0;
 }
 
 static void
@@ -539,6 +603,12 @@ fire_begin(struct engine_fire *f)
 	char			 path[ENGINE_PATH_MAX];
 	struct err		 e;
 
+	if (f->prepared) {
+		/* Recorded with its pending row: sent now. A later round looks it up first. */
+		f->prepared = 0;
+		fire_post(f);
+		return;
+	}
 	if (f->request != NULL) {
 		fire_get(f, FIRE_LOOKUP);
 		return;
@@ -556,9 +626,7 @@ fire_begin(struct engine_fire *f)
 		f->have_row = 1;
 	}
 	sch = engine__schedule_find(eng, f->schedule_id);
-	/* Triggers and backfills are asked for by hand: no policy stands in their way. */
-	if (sch == NULL || sch->overlap == OVERLAP_ALLOW || eng->cfg.once ||
-	    (f->kind != FIRE_SCHEDULED && f->kind != FIRE_CATCHUP)) {
+	if (fire_needs_no_overlap_check(f, sch)) {
 		fire_resolve(f);
 		return;
 	}

@@ -113,6 +113,7 @@ struct engine_fire {
 	double			 started;	/* wall clock, for the latency in the log */
 	int			 attempts;	/* create requests sent this time */
 	int			 have_row;	/* row is read */
+	int			 prepared;	/* its request was recorded with its pending row */
 	int			 pinned;	/* its schedule pins the launch plan version: 1, 0, -1 not known yet */
 	long			 garbled;	/* the 2xx of its last create that was not Admin's answer, 0: none */
 	char			 name[FIRE_NAME_LENGTH + 1];
@@ -134,6 +135,15 @@ void			 engine__fire_take_row(struct engine_fire *f,
 /* The one transition function: every state change of every fire. */
 void			 engine__fire_on(struct engine_fire *f,
 			    enum fire_event ev, const struct fire_input *in);
+/*
+ * Inside the transaction that records f's pending row: when f needs no
+ * look at Admin first (its launch plan is cached and fresh, no overlap
+ * check), build its request and record it in the same transaction, so it
+ * is sent as soon as that commits. Returns -1 with e only when the write
+ * fails; a fire that cannot be prepared takes the usual way.
+ */
+int			 engine__fire_prepare(struct engine_fire *f,
+			    struct err *e);
 /* Retries that are due: from the retry timer. */
 void			 engine__fire_retry_due(struct engine *eng);
 /* Commit the built requests in one transaction, then send them. */
@@ -172,6 +182,9 @@ void	engine__lp_free(struct lpcache *lps);
  * FIRE_EV_PLAN before returning), or after one shared GET.
  */
 void	engine__lp_resolve(struct engine *eng, struct engine_fire *f);
+/* The launch plan's version and interface when cached and fresh (1), without asking Admin; else 0. */
+int	engine__lp_cached(struct engine *eng, const struct schedule *row,
+	    const char **version, const struct cJSON **parameters);
 
 /* --- watching executions (execwatch.c) --- */
 

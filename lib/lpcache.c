@@ -161,6 +161,39 @@ lp_done(const struct admin_response *r, void *arg)
 	}
 }
 
+/* The cache's key for a schedule's launch plan: "p/d/n" (latest) or "p/d/n@v". */
+static void
+lp_key(const struct schedule *row, char key[ENGINE_PATH_MAX])
+{
+	snprintf(key, ENGINE_PATH_MAX, "%s/%s/%s%s%s", row->project,
+	    row->domain, row->launch_plan, row->version ? "@" : "",
+	    row->version ? row->version : "");
+}
+
+/* A pinned version never changes; "latest" is looked up again after lp_ttl. */
+static int
+lp_fresh(const struct engine *eng, const struct lp_entry *lp,
+    const struct schedule *row)
+{
+	return lp->version != NULL && !lp->fetching && (row->version != NULL ||
+	    engine__now(eng) - lp->fetched_at < eng->cfg.lp_ttl);
+}
+
+int
+engine__lp_cached(struct engine *eng, const struct schedule *row,
+    const char **version, const cJSON **parameters)
+{
+	struct lp_entry	*lp;
+	char		 key[ENGINE_PATH_MAX];
+
+	lp_key(row, key);
+	if ((lp = lp_find(eng->lps, key)) == NULL || !lp_fresh(eng, lp, row))
+		return 0;
+	*version = lp->version;
+	*parameters = lp->parameters;
+	return 1;
+}
+
 void
 engine__lp_resolve(struct engine *eng, struct engine_fire *f)
 {
@@ -169,18 +202,14 @@ engine__lp_resolve(struct engine *eng, struct engine_fire *f)
 	char			 key[ENGINE_PATH_MAX], path[ENGINE_PATH_MAX + 100];
 	struct err		 e;
 
-	snprintf(key, sizeof(key), "%s/%s/%s%s%s", f->row.project,
-	    f->row.domain, f->row.launch_plan, f->row.version ? "@" : "",
-	    f->row.version ? f->row.version : "");
+	lp_key(&f->row, key);
 	if ((lp = lp_find(eng->lps, key)) == NULL &&
 	    (lp = lp_make(eng, eng->lps, key)) == NULL) {
 		in.why = "too many launch plans being looked up";
 		engine__fire_on(f, FIRE_EV_PLAN, &in);
 		return;
 	}
-	/* A pinned version never changes; "latest" is looked up again after lp_ttl. */
-	if (lp->version != NULL && !lp->fetching && (f->row.version != NULL ||
-	    engine__now(eng) - lp->fetched_at < eng->cfg.lp_ttl)) {
+	if (lp_fresh(eng, lp, &f->row)) {
 		in.version = lp->version;
 		in.parameters = lp->parameters;
 		engine__fire_on(f, FIRE_EV_PLAN, &in);

@@ -40,7 +40,7 @@ static const char *const state_names[] = { "new", "overlap", "held",
 /* Every transition the engine may take: each must be exercised by some case below. */
 static const int legal[][2] = {
 	{ S_NEW, S_PLAN }, { S_NEW, S_OVERLAP }, { S_NEW, S_HELD },
-	{ S_NEW, S_LOOKUP }, { S_NEW, S_DONE },
+	{ S_NEW, S_LOOKUP }, { S_NEW, S_DONE }, { S_NEW, S_CREATE },
 	{ S_OVERLAP, S_PLAN }, { S_OVERLAP, S_HELD }, { S_OVERLAP, S_DONE },
 	{ S_OVERLAP, S_CANCELLING },
 	{ S_HELD, S_PLAN }, { S_HELD, S_DONE },
@@ -266,6 +266,8 @@ teardown(void **state)
 	clock_free(fx->clock);
 	event_base_free(fx->base);
 	fclose(fx->log.out);
+	if (getenv("TEST_ENGINE_LOG") != NULL)
+		fputs(fx->logbuf, stderr);
 	free(fx->logbuf);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
 	if (system(cmd) != 0)
@@ -863,6 +865,63 @@ created_at(struct fx *fx, const char *schedule, double t)
 	free(ok);
 }
 
+/* The request a run's row holds, as committed (NULL: none). */
+static char *
+recorded_request(struct fx *fx, const char *schedule, const char *at_text)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	char		*out = NULL;
+
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT request FROM runs WHERE "
+	    "schedule_name = ?1 AND scheduled_at = ?2", -1, &stmt, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, schedule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, at_text, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_text(stmt, 0) != NULL)
+		out = copy((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return out;
+}
+
+/* A fire whose launch plan is cached is recorded with its pending row, request and all: one commit, then the POST. */
+static void
+test_a_known_launch_plan_sends_after_one_commit(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		*recorded, name[32], *ok;
+
+	add(fx, "known", "0 * * * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	created_at(fx, "known", T0 + 60);	/* the launch plan is fetched: built, then recorded */
+	assert_int_equal(moved(fx, S_RECORD, S_CREATE), 1);
+	assert_int_equal(moved(fx, S_NEW, S_CREATE), 0);
+	/* The next instant: the timer's slice commits the row and its request, and the POST leaves. */
+	clock_manual_set(fx->clock, T0 + 120);
+	r = expect(fx, "POST", "/api/v1/executions");
+	recorded = recorded_request(fx, "known", "2027-01-01T00:02:00Z");
+	assert_non_null(recorded);
+	assert_string_equal(recorded, r->body);
+	free(recorded);
+	assert_int_equal(moved(fx, S_NEW, S_CREATE), 1);
+	assert_int_equal(moved(fx, S_RECORD, S_CREATE), 1);
+	assert_int_equal(count(fx, NULL), 0);		/* no launch plan GET this time */
+	answer(fx, r, 503, "{}");
+	/* Its retry round looks it up first: it was sent. */
+	at(fx, T0 + 150);
+	answer(fx, expect(fx, "GET", "/api/v1/executions/p/d/"), 404, "{}");
+	name_of("known", T0 + 120, name);
+	ok = created_body(name);
+	answer(fx, expect(fx, "POST", "/api/v1/executions"), 200, ok);
+	free(ok);
+	assert_runs(fx, "known", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n"
+	    "2027-01-01T00:02:00Z scheduled created 200 2 - -\n");
+}
+
 static void
 test_overlap_skip_and_cancel_previous(void **state)
 {
@@ -1023,7 +1082,8 @@ test_stop_leaves_waiting_fires_pending(void **state)
 
 	add(fx, "holding", "0 * * * * *", "buffer-one", NULL);
 	add(fx, "retrying", "30 2 0 * * *", NULL, NULL);
-	add(fx, "recording", "50 2 0 * * *", NULL, NULL);
+	/* Pinned: its launch plan is not cached, so its request is built after the GET. */
+	add(fx, "recording", "50 2 0 * * *", NULL, "p/d/wf@v2");
 	engine_begin(fx, T0 + 5);
 	created_at(fx, "holding", T0 + 60);
 	at(fx, T0 + 120);
@@ -1035,6 +1095,7 @@ test_stop_leaves_waiting_fires_pending(void **state)
 	answer(fx, expect(fx, "POST", "/api/v1/executions"), 503, "");
 	/* recording's request is built and waits for its commit when the stop comes. */
 	clock_manual_set(fx->clock, T0 + 170);
+	reply(expect(fx, "GET", "/api/v1/launch_plans/p/d/wf/v2"), 200, LP_V2);
 	engine_stop(fx->eng, NULL, NULL);
 	settle(fx);
 	assert_int_equal(count(fx, "POST"), 0);
@@ -1471,6 +1532,7 @@ main(void)
 		CASE(test_catch_up_after_downtime),
 		CASE(test_adopted_runs_are_looked_up_or_fail_when_removed),
 		CASE(test_watches_are_asked_for_in_one_batch),
+		CASE(test_a_known_launch_plan_sends_after_one_commit),
 		CASE(test_a_burst_is_planned_in_slices_and_sends_before_the_last),
 		CASE(test_a_slice_that_cannot_be_recorded_is_retried_whole),
 		CASE(test_a_write_lock_delays_fires_and_loses_none),
