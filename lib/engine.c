@@ -276,7 +276,8 @@ engine__result_add(struct engine *eng, const struct engine_fire *f,
 		return -1;
 	r->attempts = f->attempts;
 	r->sent_at = f->sent_at;
-	eng->nresults++;
+	if (eng->nresults++ == 0)
+		eng->results_since = clock_now(eng->clock);
 	return 0;
 }
 
@@ -336,6 +337,7 @@ flush(struct engine *eng)
 	}
 	if (store_commit(eng->st, &e) == -1)
 		goto fail;
+	clock_timer_cancel(eng->flush_wait);
 	for (size_t i = 0; i < eng->nresults; i++) {
 		if (eng->results[i].state != RUN_PENDING)
 			engine__idset_remove(&eng->ours, eng->results[i].run_id);
@@ -363,12 +365,27 @@ flush(struct engine *eng)
 	clock_timer_at(eng->flush_timer, clock_now(eng->clock) + 1);
 }
 
+/*
+ * While creates are in flight their answers come within milliseconds: the
+ * outcomes wait for them (at most ENGINE_FLUSH_WAIT, ENGINE_FLUSH_BATCH
+ * of them), so a second's fires cost one commit, and one fsync, not one
+ * per turn of the loop.
+ */
 static void
 flush_soon_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct engine	*eng = arg;
+
 	(void)fd;
 	(void)what;
-	flush(arg);
+	if (eng->posting > 0 && eng->nresults < ENGINE_FLUSH_BATCH &&
+	    !eng->stopping) {
+		if (!clock_timer_armed(eng->flush_wait))
+			clock_timer_at(eng->flush_wait, eng->results_since +
+			    ENGINE_FLUSH_WAIT);
+		return;
+	}
+	flush(eng);
 }
 
 static void
@@ -412,6 +429,7 @@ retry_timer_cb(void *arg)
 /* One due schedule of a slice, and what planning it made. */
 struct due_slot {
 	struct engine_schedule	*sch;
+	int64_t			 due;		/* the instant it was queued for */
 	int64_t			 saved_last;	/* restored when the slice fails */
 	int64_t			 next;		/* queued once the slice commits; -1: none */
 };
@@ -452,6 +470,8 @@ static int
 plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
     int64_t grace, struct due_slice *slice, struct err *e)
 {
+	/* Planned as at its instant when that is ahead (ENGINE_LEAD); recorded now. */
+	int64_t			 at = slot->due > now ? slot->due : now;
 	struct engine_schedule	*sch = slot->sch;
 	struct fire_plan	 plan;
 	struct schedule		 row;
@@ -469,9 +489,9 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 		return 0;
 	}
 	fire_plan(&sch->expr, sch->zone, sch->catchup, sch->window, grace,
-	    sch->last, now, &plan);
+	    sch->last, at, &plan);
 	for (int i = 0; i < plan.nskip; i++) {
-		if (plan.skip[i] < now - sch->window)
+		if (plan.skip[i] < at - sch->window)
 			snprintf(reason, sizeof(reason), "missed by more than "
 			    "the catch-up window (%" PRId64 " s)", sch->window);
 		else
@@ -490,7 +510,7 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 			sch->last = plan.skip[i];
 	}
 	for (int i = 0; i < plan.nfire; i++) {
-		enum fire_kind		 kind = plan.fire[i] >= now - grace ?
+		enum fire_kind		 kind = plan.fire[i] >= at - grace ?
 					    FIRE_SCHEDULED : FIRE_CATCHUP;
 		char			 exec[FIRE_NAME_LENGTH + 1];
 		struct engine_fire	*f;
@@ -541,7 +561,8 @@ due_arm(struct engine *eng)
 	if (top == NULL || eng->stopping)
 		clock_timer_cancel(eng->due_timer);
 	else
-		clock_timer_at(eng->due_timer, (double)top->due);
+		clock_timer_at(eng->due_timer, (double)top->due -
+		    (eng->cfg.once ? 0 : ENGINE_LEAD));
 }
 
 /*
@@ -565,13 +586,26 @@ due_now(const struct engine *eng)
 	return eng->cfg.once ? eng->once_at : engine__now(eng);
 }
 
-/* Something due at or before now is still in the heap. */
+/*
+ * The newest instant planned now: ENGINE_LEAD ahead, so a second's fires
+ * are recorded (and their requests built) before it and leave at it.
+ * --once plans its one instant only.
+ */
+static int64_t
+due_horizon(const struct engine *eng)
+{
+	if (eng->cfg.once)
+		return eng->once_at;
+	return (int64_t)floor(clock_now(eng->clock) + ENGINE_LEAD);
+}
+
+/* Something due at or before the horizon is still in the heap. */
 static int
-due_left(const struct engine *eng, int64_t now)
+due_left(const struct engine *eng, int64_t horizon)
 {
 	const struct sched_item	*top = sched_peek(&eng->queue);
 
-	return top != NULL && top->due <= now;
+	return top != NULL && top->due <= horizon;
 }
 
 /*
@@ -592,6 +626,7 @@ due_slice(struct engine *eng)
 	struct sched_item	 item;
 	struct err		 e;
 	int64_t			 now = due_now(eng);
+	int64_t			 horizon = due_horizon(eng);
 	int64_t			 grace = eng->cfg.grace;
 
 	eng->last_tick = clock_now(eng->clock);
@@ -599,7 +634,7 @@ due_slice(struct engine *eng)
 		return;
 	if (eng->unsent >= ENGINE_BACKLOG) {
 		/* Resumed by sends (engine_fire.c), not by the timer. */
-		if (!due_left(eng, now))
+		if (!due_left(eng, horizon))
 			due_arm(eng);
 		else {
 			if (eng->owed_since == 0)
@@ -622,10 +657,11 @@ due_slice(struct engine *eng)
 	if (eng->slice_size < ENGINE_SLICE_FIRST)
 		eng->slice_size = ENGINE_SLICE_FIRST;
 	while (slice->n < eng->slice_size &&
-	    sched_pop_due(&eng->queue, now, &item))
+	    sched_pop_due(&eng->queue, horizon, &item))
 		if (item_live(eng, &item)) {
 			struct due_slot	*slot = &slice->slots[slice->n++];
 
+			slot->due = item.due;
 			slot->sch = engine__schedule_find(eng, item.id);
 			slot->saved_last = slot->sch->last;
 			slot->next = -1;
@@ -656,10 +692,11 @@ due_slice(struct engine *eng)
 	}
 	eng->stats.skipped += slice->skipped;
 	for (size_t i = 0; i < slice->nfires; i++)
-		engine__fire_on(slice->fires[i], FIRE_EV_BEGIN, NULL);
+		engine__fire_start(slice->fires[i]);
  done:
-	if (due_left(eng, now)) {
-		if (eng->owed_since == 0)
+	if (due_left(eng, horizon)) {
+		/* More is due, or due within the lead: the next slice at the loop's next turn. */
+		if (due_left(eng, now) && eng->owed_since == 0)
 			eng->owed_since = now;
 		/* Small until the first requests are out, then doubling. */
 		if (eng->slice_size < ENGINE_SLICE && eng->burst_sending)
@@ -688,8 +725,8 @@ due_slice(struct engine *eng)
 		struct due_slot	*slot = &slice->slots[i];
 
 		slot->sch->last = slot->saved_last;
-		sched_push(&eng->queue, now + eng->store_retry, slot->sch->id,
-		    slot->sch->gen, NULL);
+		sched_push(&eng->queue, horizon + eng->store_retry,
+		    slot->sch->id, slot->sch->gen, NULL);
 	}
  out:
 	if (slice != NULL)
@@ -697,7 +734,7 @@ due_slice(struct engine *eng)
 	free(slice);
 	if (eng->cfg.once)
 		engine__maybe_idle(eng);
-	else if (!due_left(eng, now))
+	else if (!due_left(eng, horizon))
 		due_arm(eng);
 }
 
@@ -805,7 +842,7 @@ adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 	if ((f = engine__fire_new(eng, p->run_id, p->schedule_id,
 	    p->schedule_name, p->scheduled_at, kind, p->request,
 	    p->recorded_at)) != NULL)
-		engine__fire_on(f, FIRE_EV_BEGIN, NULL);
+		engine__fire_start(f);		/* recorded ahead of its instant: not before it */
 	return 0;
 }
 
@@ -905,6 +942,7 @@ engine__check_file(struct engine *eng, struct err *e)
 	    "reopened", e->msg);
 	engine_quiet(eng);
 	clock_timer_cancel(eng->flush_timer);
+	clock_timer_cancel(eng->flush_wait);
 	event_active(eng->fatal_ev, EV_TIMEOUT, 0);
 	return -1;
 }
@@ -990,6 +1028,8 @@ engine_new(struct event_base *base, struct store *st, struct engine_admin admin,
 	    NULL ||
 	    (eng->flush_timer = clock_timer_new(clock, flush_timer_cb, eng)) ==
 	    NULL ||
+	    (eng->flush_wait = clock_timer_new(clock, flush_timer_cb, eng)) ==
+	    NULL ||
 	    (eng->reload_timer = clock_timer_new(clock, reload_timer_cb, eng)) ==
 	    NULL ||
 	    (eng->due_soon = event_new(base, -1, 0, due_soon_cb, eng)) == NULL ||
@@ -1072,6 +1112,7 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 		f->queue_next = NULL;
 		engine__fire_on(f, FIRE_EV_STOP, &in);
 	}
+	engine__fire_withdraw_ahead(eng);
 	/* Fires waiting for a retry round or their turn are left pending for the next start. */
 	eng->retries.count = 0;
 	for (f = eng->fires; f != NULL; f = next) {
@@ -1150,6 +1191,7 @@ engine_free(struct engine *eng)
 	clock_timer_free(eng->retry_timer);
 	clock_timer_free(eng->record_timer);
 	clock_timer_free(eng->flush_timer);
+	clock_timer_free(eng->flush_wait);
 	clock_timer_free(eng->reload_timer);
 	if (eng->due_soon != NULL)
 		event_free(eng->due_soon);

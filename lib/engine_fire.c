@@ -62,6 +62,11 @@ static void
 fire_set(struct engine_fire *f, enum fire_state state)
 {
 	f->eng->transitions[f->state][state]++;
+	/* Outcomes wait for the answers of creates in flight (engine.c, flush_soon_cb). */
+	if (f->state == FIRE_CREATE)
+		f->eng->posting--;
+	if (state == FIRE_CREATE)
+		f->eng->posting++;
 	f->state = state;
 }
 
@@ -474,6 +479,60 @@ fire_needs_no_overlap_check(const struct engine_fire *f,
 	    f->kind != FIRE_CATCHUP);
 }
 
+void
+engine__fire_start(struct engine_fire *f)
+{
+	struct engine	*eng = f->eng;
+
+	if ((double)f->instant <= clock_now(eng->clock) || eng->cfg.once) {
+		engine__fire_on(f, FIRE_EV_BEGIN, NULL);
+		return;
+	}
+	/* NEW until its instant: the retry heap's timer begins it then (FIRE_EV_TIMER). */
+	f->retry_at = (double)f->instant;
+	if (heap_push(&eng->retries, f) == -1) {
+		fire_done(f, RUN_PENDING, 0, NULL);	/* the next start sends it */
+		return;
+	}
+	retry_arm(eng);
+}
+
+void
+engine__fire_withdraw_ahead(struct engine *eng)
+{
+	double			 now = clock_now(eng->clock);
+	struct engine_fire	*f, *next;
+	struct err		 e;
+	size_t			 n = 0;
+
+	for (f = eng->fires; f != NULL; f = f->next)
+		n += f->state == FIRE_NEW && (double)f->instant > now;
+	if (n == 0)
+		return;
+	if (engine__begin(eng, &e) == -1)
+		goto fail;
+	for (f = eng->fires; f != NULL; f = f->next)
+		if (f->state == FIRE_NEW && (double)f->instant > now &&
+		    store_run_withdraw(eng->st, f->run_id, &e) == -1) {
+			store_rollback(eng->st);
+			goto fail;
+		}
+	if (store_commit(eng->st, &e) == -1)
+		goto fail;
+	for (f = eng->fires; f != NULL; f = next) {
+		next = f->next;
+		if (f->state == FIRE_NEW && (double)f->instant > now) {
+			engine__idset_remove(&eng->ours, f->run_id);
+			engine__fire_free(f);
+			eng->stats.fires--;
+		}
+	}
+	return;
+ fail:
+	log_event(eng->log, LOG_LEVEL_WARN, "stop", "%zu runs recorded ahead "
+	    "of their instants stay pending: %s", n, e.msg);
+}
+
 int
 engine__fire_prepare(struct engine_fire *f, struct err *e)
 {
@@ -606,7 +665,12 @@ fire_begin(struct engine_fire *f)
 	if (f->prepared) {
 		/* Recorded with its pending row: sent now. A later round looks it up first. */
 		f->prepared = 0;
-		fire_post(f);
+		sch = engine__schedule_find(eng, f->schedule_id);
+		if (sch == NULL || !sch->live)
+			fire_done(f, RUN_FAILED, 0, "the schedule was removed "
+			    "before its run was sent");
+		else
+			fire_post(f);
 		return;
 	}
 	if (f->request != NULL) {
@@ -806,11 +870,13 @@ engine__fire_on(struct engine_fire *f, enum fire_event ev,
 	case FIRE_EV_RESPONSE:		/* CREATE, CONFIRM, LOOKUP */
 		fire_answered(f, in);
 		return;
-	case FIRE_EV_TIMER:		/* RETRY */
+	case FIRE_EV_TIMER:		/* RETRY, or NEW recorded ahead of its instant */
 		if (eng->stopping) {
 			fire_done(f, RUN_PENDING, 0, NULL);
 			return;
 		}
+		if (f->state == FIRE_NEW)
+			f->started = clock_now(eng->clock);
 		fire_begin(f);
 		return;
 	case FIRE_EV_STOP:		/* NEW, HELD, RECORD, RETRY */

@@ -23,8 +23,11 @@ struct event;
 
 #define ENGINE_SLICE		2048	/* due schedules planned per transaction, at most */
 #define ENGINE_SLICE_FIRST	64	/* ...and in a wake-up's first: its requests leave at once */
+#define ENGINE_LEAD		0.5	/* seconds: instants are recorded this far ahead, sent on time */
 #define ENGINE_BACKLOG		8192	/* fires planned and not yet sent: more waits in the heap */
 #define ENGINE_STORE_RETRY_MAX	8	/* seconds: longest wait before a failed write is tried again */
+#define ENGINE_FLUSH_WAIT	0.1	/* seconds an outcome waits for the answers of creates in flight */
+#define ENGINE_FLUSH_BATCH	1024	/* ...or until this many outcomes are gathered */
 #define ENGINE_PATH_MAX		800	/* /api/v1/executions/p/d/name and launch plan paths */
 
 /* --- schedules --- */
@@ -144,6 +147,17 @@ void			 engine__fire_on(struct engine_fire *f,
  */
 int			 engine__fire_prepare(struct engine_fire *f,
 			    struct err *e);
+/*
+ * Start a fire whose pending row is committed: now, or at its instant when
+ * it was recorded ahead (or adopted before it): never sent early.
+ */
+void			 engine__fire_start(struct engine_fire *f);
+/*
+ * Stopping: the fires recorded ahead of an instant that has not come are
+ * taken back (their rows deleted in one transaction), so a stop leaves no
+ * run the daemon was not up for. If the write fails they stay pending.
+ */
+void			 engine__fire_withdraw_ahead(struct engine *eng);
 /* Retries that are due: from the retry timer. */
 void			 engine__fire_retry_due(struct engine *eng);
 /* Commit the built requests in one transaction, then send them. */
@@ -182,7 +196,10 @@ void	engine__lp_free(struct lpcache *lps);
  * FIRE_EV_PLAN before returning), or after one shared GET.
  */
 void	engine__lp_resolve(struct engine *eng, struct engine_fire *f);
-/* The launch plan's version and interface when cached and fresh (1), without asking Admin; else 0. */
+/*
+ * The launch plan's version and interface when cached and fresh (1);
+ * else 0, and Admin is asked for it (once) so that later fires find it.
+ */
 int	engine__lp_cached(struct engine *eng, const struct schedule *row,
 	    const char **version, const struct cJSON **parameters);
 
@@ -284,6 +301,9 @@ struct engine {
 	size_t			 capresults;
 	struct event		*flush_soon;
 	struct clock_timer	*flush_timer;	/* after a failed commit */
+	struct clock_timer	*flush_wait;	/* outcomes waiting for creates in flight */
+	double			 results_since;	/* when the oldest unwritten outcome came */
+	size_t			 posting;	/* fires in FIRE_CREATE */
 	int64_t			 pruned_at;
 
 	struct execwatch	*watches;

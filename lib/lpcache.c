@@ -179,6 +179,30 @@ lp_fresh(const struct engine *eng, const struct lp_entry *lp,
 	    engine__now(eng) - lp->fetched_at < eng->cfg.lp_ttl);
 }
 
+/* Ask Admin for row's launch plan once; lp_done tells the waiters then. */
+static void
+lp_fetch(struct engine *eng, struct lp_entry *lp, const struct schedule *row)
+{
+	char		path[ENGINE_PATH_MAX + 100];
+	struct err	e;
+
+	lp->fetching = 1;
+	if (row->version != NULL)
+		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s/%s",
+		    row->project, row->domain, row->launch_plan, row->version);
+	else
+		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s?"
+		    "limit=1&sort_by.key=created_at&sort_by.direction="
+		    "DESCENDING", row->project, row->domain, row->launch_plan);
+	if (engine__request(eng, ADMIN_LANE_FIRE, "GET", path, NULL, lp_done,
+	    lp, &e) == -1) {
+		struct admin_response	r = { .status = 0, .body = "",
+					    .error = e.msg };
+
+		lp_done(&r, lp);
+	}
+}
+
 int
 engine__lp_cached(struct engine *eng, const struct schedule *row,
     const char **version, const cJSON **parameters)
@@ -187,8 +211,15 @@ engine__lp_cached(struct engine *eng, const struct schedule *row,
 	char		 key[ENGINE_PATH_MAX];
 
 	lp_key(row, key);
-	if ((lp = lp_find(eng->lps, key)) == NULL || !lp_fresh(eng, lp, row))
+	if ((lp = lp_find(eng->lps, key)) == NULL &&
+	    (lp = lp_make(eng, eng->lps, key)) == NULL)
 		return 0;
+	if (!lp_fresh(eng, lp, row)) {
+		/* Asked for now, so that fires recorded after this one find it. */
+		if (!lp->fetching)
+			lp_fetch(eng, lp, row);
+		return 0;
+	}
 	*version = lp->version;
 	*parameters = lp->parameters;
 	return 1;
@@ -199,8 +230,7 @@ engine__lp_resolve(struct engine *eng, struct engine_fire *f)
 {
 	struct lp_entry		*lp;
 	struct fire_input	 in = { 0 };
-	char			 key[ENGINE_PATH_MAX], path[ENGINE_PATH_MAX + 100];
-	struct err		 e;
+	char			 key[ENGINE_PATH_MAX];
 
 	lp_key(&f->row, key);
 	if ((lp = lp_find(eng->lps, key)) == NULL &&
@@ -217,23 +247,6 @@ engine__lp_resolve(struct engine *eng, struct engine_fire *f)
 	}
 	f->queue_next = lp->waiters;
 	lp->waiters = f;
-	if (lp->fetching)
-		return;
-	lp->fetching = 1;
-	if (f->row.version != NULL)
-		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s/%s",
-		    f->row.project, f->row.domain, f->row.launch_plan,
-		    f->row.version);
-	else
-		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s?"
-		    "limit=1&sort_by.key=created_at&sort_by.direction="
-		    "DESCENDING", f->row.project, f->row.domain,
-		    f->row.launch_plan);
-	if (engine__request(eng, ADMIN_LANE_FIRE, "GET", path, NULL, lp_done,
-	    lp, &e) == -1) {
-		struct admin_response	r = { .status = 0, .body = "",
-					    .error = e.msg };
-
-		lp_done(&r, lp);
-	}
+	if (!lp->fetching)
+		lp_fetch(eng, lp, &f->row);
 }

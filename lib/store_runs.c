@@ -52,6 +52,9 @@ const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 	    "execution_name = coalesce(execution_name, ?8) WHERE id = ?1" },
 	SQL(STMT_RUN_REQUEST_BODY) = { "run_request_body",
 	    "UPDATE runs SET request = ?2 WHERE id = ?1" },
+	SQL(STMT_RUN_WITHDRAW) = { "run_withdraw",
+	    "DELETE FROM runs WHERE id = ?1 AND state = 'pending' AND "
+	    "sent_at IS NULL" },
 	SQL(STMT_RUN_PHASE) = { "run_phase",
 	    "UPDATE runs SET phase = ?2, started_at = coalesce(?3, "
 	    "started_at), ended_at = coalesce(?4, ended_at) WHERE id = ?1" },
@@ -285,6 +288,17 @@ store_run_request_body(struct store *st, int64_t run_id, const char *request,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
 	store__bind_text(stmt, 2, request);
+	return store__step_done(st, stmt, "", e);
+}
+
+int
+store_run_withdraw(struct store *st, int64_t run_id, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, STMT_RUN_WITHDRAW, &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
 	return store__step_done(st, stmt, "", e);
 }
 

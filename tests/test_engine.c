@@ -459,7 +459,9 @@ test_fires_on_time_with_the_exact_body(void **state)
 	engine_begin(fx, T0 + 5);
 	assert_int_equal(count(fx, NULL), 0);
 	at(fx, T0 + 9.9);
-	assert_int_equal(count(fx, NULL), 0);		/* not a moment early */
+	/* Recorded 0.5 s ahead, its launch plan asked for then; the create not a moment early. */
+	assert_int_equal(count(fx, "POST"), 0);
+	assert_int_equal(count(fx, "GET"), 1);
 	at(fx, T0 + 10);
 	r = expect(fx, "GET", "/api/v1/launch_plans/p/d/wf?limit=1&sort_by.key="
 	    "created_at&sort_by.direction=DESCENDING");
@@ -922,6 +924,47 @@ test_a_known_launch_plan_sends_after_one_commit(void **state)
 	    "2027-01-01T00:02:00Z scheduled created 200 2 - -\n");
 }
 
+/* A second's fires are recorded ENGINE_LEAD (0.5 s) ahead, request and all, and leave at the instant, not before. */
+static void
+test_fires_are_recorded_ahead_and_sent_on_time(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		*recorded, name[32], *ok;
+
+	add(fx, "ahead", "0 * * * * *", NULL, NULL);
+	engine_begin(fx, T0 + 5);
+	created_at(fx, "ahead", T0 + 60);
+	at(fx, T0 + 119.4);
+	assert_null(recorded_request(fx, "ahead", "2027-01-01T00:02:00Z"));
+	at(fx, T0 + 119.5);
+	recorded = recorded_request(fx, "ahead", "2027-01-01T00:02:00Z");
+	assert_non_null(recorded);
+	assert_runs(fx, "ahead", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n"
+	    "2027-01-01T00:02:00Z scheduled pending 0 0 - -\n");
+	at(fx, T0 + 119.999);
+	assert_int_equal(count(fx, NULL), 0);
+	clock_manual_set(fx->clock, T0 + 120);
+	r = expect(fx, "POST", "/api/v1/executions");
+	assert_string_equal(r->body, recorded);
+	free(recorded);
+	name_of("ahead", T0 + 120, name);
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	/* Stopped within the lead: the run recorded ahead is taken back, never sent. */
+	at(fx, T0 + 179.6);
+	recorded = runs(fx, "ahead");
+	assert_non_null(strstr(recorded, "00:03:00Z scheduled pending"));
+	free(recorded);
+	engine_stop(fx->eng, NULL, NULL);
+	settle(fx);
+	at(fx, T0 + 180);
+	assert_int_equal(count(fx, "POST"), 0);
+	assert_runs(fx, "ahead", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n"
+	    "2027-01-01T00:02:00Z scheduled created 200 1 - -\n");
+}
+
 static void
 test_overlap_skip_and_cancel_previous(void **state)
 {
@@ -1066,7 +1109,11 @@ test_a_fire_being_created_counts_as_running(void **state)
 	at(fx, T0 + 120);
 	assert_int_equal(moved(fx, S_NEW, S_DONE), 1);
 	assert_int_equal(moved(fx, S_NEW, S_HELD), 1);
+	/* The skip's outcome waits for the two creates in flight, 0.1 s at most. */
 	name_of("skip_fast", T0 + 60, e1);
+	assert_runs(fx, "skip_fast", "2027-01-01T00:01:00Z scheduled pending 0 0 - -\n"
+	    "2027-01-01T00:02:00Z scheduled pending 0 0 - -\n");
+	at(fx, T0 + 120.1);
 	body = format("2027-01-01T00:01:00Z scheduled pending 0 0 - -\n"
 	    "2027-01-01T00:02:00Z scheduled skipped 0 0 - overlap skip: the "
 	    "previous execution %s is being created\n", e1);
@@ -1304,12 +1351,12 @@ test_a_slice_that_cannot_be_recorded_is_retried_whole(void **state)
 		snprintf(name, sizeof(name), "f%d", i);
 		add(fx, name, "* * * * * *", NULL, "p/d/wf@v2");
 	}
-	engine_begin(fx, T0 + 0.5);
+	engine_begin(fx, T0 + 0.2);	/* before 00:00:01 comes within the lead */
 	sql(fx, "CREATE TRIGGER inject BEFORE INSERT ON runs WHEN "
 	    "NEW.schedule_name = 'f3' BEGIN SELECT RAISE(ABORT, 'injected'); END");
 	for (int t = 1; t <= 12; t++)
 		at(fx, T0 + t);
-	assert_int_equal(count_on(fx, -1, NULL), 0);
+	assert_int_equal(count(fx, "POST"), 0);
 	assert_non_null(strstr(fx->logbuf, "recording 5 due schedules"));
 	assert_null(strstr(fx->logbuf, "recording 6 due schedules"));
 	sql(fx, "DROP TRIGGER inject");
@@ -1533,6 +1580,7 @@ main(void)
 		CASE(test_adopted_runs_are_looked_up_or_fail_when_removed),
 		CASE(test_watches_are_asked_for_in_one_batch),
 		CASE(test_a_known_launch_plan_sends_after_one_commit),
+		CASE(test_fires_are_recorded_ahead_and_sent_on_time),
 		CASE(test_a_burst_is_planned_in_slices_and_sends_before_the_last),
 		CASE(test_a_slice_that_cannot_be_recorded_is_retried_whole),
 		CASE(test_a_write_lock_delays_fires_and_loses_none),

@@ -2657,6 +2657,7 @@ test_hot_statements_use_indexes(void **state)
 		{ "run_skip", NULL },
 		{ "run_result", NULL },
 		{ "run_request_body", NULL },
+		{ "run_withdraw", NULL },
 		{ "run_phase", NULL },
 		{ "runs_prune", "runs_scheduled_at" },
 		{ "heartbeat_touch", NULL },

@@ -201,6 +201,12 @@ int	store_run_result(struct store *st, int64_t run_id, enum run_state state,
 int	store_run_request_body(struct store *st, int64_t run_id,
 	    const char *request, struct err *e);
 
+/*
+ * Take back a pending run that was never sent (recorded ahead of an instant
+ * the daemon stops before): as if it had not been recorded. The caller commits.
+ */
+int	store_run_withdraw(struct store *st, int64_t run_id, struct err *e);
+
 /* What Admin says of a created run's execution: its phase, and start and end once known (0: not). */
 int	store_run_phase(struct store *st, int64_t run_id, const char *phase,
 	    int64_t started_at, int64_t ended_at, struct err *e);
