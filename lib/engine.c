@@ -526,7 +526,7 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 		if (!inserted)
 			continue;
 		if ((f = engine__fire_new(eng, run_id, sch->id, row.name,
-		    plan.fire[i], kind, NULL, now)) == NULL ||
+		    plan.fire[i], kind, NULL, now, sch->gen)) == NULL ||
 		    slice_add_fire(slice, f) == -1) {
 			if (f != NULL)
 				engine__fire_free(f);
@@ -829,6 +829,7 @@ static int
 adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 {
 	struct engine		*eng = arg;
+	struct engine_schedule	*sch;
 	struct engine_fire	*f;
 	enum fire_kind		 kind = FIRE_TRIGGER;
 
@@ -839,9 +840,10 @@ adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 		return 0;
 	engine__fire_kind_parse(p->kind, &kind);
 	/* A recorded request may have been sent before: the fire asks Admin first. */
+	sch = engine__schedule_find(eng, p->schedule_id);
 	if ((f = engine__fire_new(eng, p->run_id, p->schedule_id,
 	    p->schedule_name, p->scheduled_at, kind, p->request,
-	    p->recorded_at)) != NULL)
+	    p->recorded_at, sch != NULL ? sch->gen : 0)) != NULL)
 		engine__fire_start(f);		/* recorded ahead of its instant: not before it */
 	return 0;
 }
@@ -879,6 +881,8 @@ engine__reload(struct engine *eng)
 	eng->last_change_id = last;
 	eng->reload_retry = 0;
 	clock_timer_cancel(eng->reload_timer);
+	/* A change applies to the instants still to come, those recorded ahead too. */
+	engine__fire_withdraw_ahead(eng, 0);
 	due_slice(eng);
 }
 
@@ -1112,7 +1116,7 @@ engine_stop(struct engine *eng, engine_idle_cb idle, void *arg)
 		f->queue_next = NULL;
 		engine__fire_on(f, FIRE_EV_STOP, &in);
 	}
-	engine__fire_withdraw_ahead(eng);
+	engine__fire_withdraw_ahead(eng, 1);
 	/* Fires waiting for a retry round or their turn are left pending for the next start. */
 	eng->retries.count = 0;
 	for (f = eng->fires; f != NULL; f = next) {

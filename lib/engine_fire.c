@@ -98,7 +98,7 @@ fire_where_recorded(struct engine_fire *f)
 struct engine_fire *
 engine__fire_new(struct engine *eng, int64_t run_id, int64_t schedule_id,
     const char *schedule_name, int64_t instant, enum fire_kind kind,
-    const char *request, int64_t since)
+    const char *request, int64_t since, uint32_t gen)
 {
 	struct engine_fire	*f;
 
@@ -121,6 +121,7 @@ engine__fire_new(struct engine *eng, int64_t run_id, int64_t schedule_id,
 	f->run_id = run_id;
 	f->schedule_id = schedule_id;
 	f->instant = instant;
+	f->gen = gen;
 	f->kind = kind;
 	f->since = since;
 	fire_execution_name(schedule_name, instant, f->name, sizeof(f->name));
@@ -497,8 +498,22 @@ engine__fire_start(struct engine_fire *f)
 	retry_arm(eng);
 }
 
+/* A fire recorded ahead that a stop or a change takes back. */
+static int
+fire_ahead(const struct engine_fire *f, double now, int all)
+{
+	struct engine_schedule	*sch;
+
+	if (f->state != FIRE_NEW || f->withdrawn || (double)f->instant <= now)
+		return 0;
+	if (all)
+		return 1;
+	sch = engine__schedule_find(f->eng, f->schedule_id);
+	return sch == NULL || !sch->live || sch->gen != f->gen;
+}
+
 void
-engine__fire_withdraw_ahead(struct engine *eng)
+engine__fire_withdraw_ahead(struct engine *eng, int all)
 {
 	double			 now = clock_now(eng->clock);
 	struct engine_fire	*f, *next;
@@ -506,13 +521,13 @@ engine__fire_withdraw_ahead(struct engine *eng)
 	size_t			 n = 0;
 
 	for (f = eng->fires; f != NULL; f = f->next)
-		n += f->state == FIRE_NEW && (double)f->instant > now;
+		n += fire_ahead(f, now, all);
 	if (n == 0)
 		return;
 	if (engine__begin(eng, &e) == -1)
 		goto fail;
 	for (f = eng->fires; f != NULL; f = f->next)
-		if (f->state == FIRE_NEW && (double)f->instant > now &&
+		if (fire_ahead(f, now, all) &&
 		    store_run_withdraw(eng->st, f->run_id, &e) == -1) {
 			store_rollback(eng->st);
 			goto fail;
@@ -521,16 +536,19 @@ engine__fire_withdraw_ahead(struct engine *eng)
 		goto fail;
 	for (f = eng->fires; f != NULL; f = next) {
 		next = f->next;
-		if (f->state == FIRE_NEW && (double)f->instant > now) {
-			engine__idset_remove(&eng->ours, f->run_id);
+		if (!fire_ahead(f, now, all))
+			continue;
+		engine__idset_remove(&eng->ours, f->run_id);
+		eng->stats.fires--;
+		if (all)
 			engine__fire_free(f);
-			eng->stats.fires--;
-		}
+		else
+			f->withdrawn = 1;	/* freed when the timer heap gives it back */
 	}
 	return;
  fail:
-	log_event(eng->log, LOG_LEVEL_WARN, "stop", "%zu runs recorded ahead "
-	    "of their instants stay pending: %s", n, e.msg);
+	log_event(eng->log, LOG_LEVEL_WARN, "reload", "%zu runs recorded ahead "
+	    "of their instants stay as recorded: %s", n, e.msg);
 }
 
 int
@@ -873,6 +891,10 @@ engine__fire_on(struct engine_fire *f, enum fire_event ev,
 	case FIRE_EV_TIMER:		/* RETRY, or NEW recorded ahead of its instant */
 		if (eng->stopping) {
 			fire_done(f, RUN_PENDING, 0, NULL);
+			return;
+		}
+		if (f->withdrawn) {
+			engine__fire_free(f);
 			return;
 		}
 		if (f->state == FIRE_NEW)

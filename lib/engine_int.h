@@ -117,6 +117,8 @@ struct engine_fire {
 	int			 attempts;	/* create requests sent this time */
 	int			 have_row;	/* row is read */
 	int			 prepared;	/* its request was recorded with its pending row */
+	int			 withdrawn;	/* recorded ahead, then its row taken back: never begun */
+	uint32_t		 gen;		/* its schedule's generation when it was recorded */
 	int			 pinned;	/* its schedule pins the launch plan version: 1, 0, -1 not known yet */
 	long			 garbled;	/* the 2xx of its last create that was not Admin's answer, 0: none */
 	char			 name[FIRE_NAME_LENGTH + 1];
@@ -131,7 +133,7 @@ struct engine_fire {
 struct engine_fire	*engine__fire_new(struct engine *eng, int64_t run_id,
 			    int64_t schedule_id, const char *schedule_name,
 			    int64_t instant, enum fire_kind kind,
-			    const char *request, int64_t since);
+			    const char *request, int64_t since, uint32_t gen);
 /* Take the schedule row read by the planner (moved: *row is cleared). */
 void			 engine__fire_take_row(struct engine_fire *f,
 			    struct schedule *row);
@@ -153,11 +155,15 @@ int			 engine__fire_prepare(struct engine_fire *f,
  */
 void			 engine__fire_start(struct engine_fire *f);
 /*
- * Stopping: the fires recorded ahead of an instant that has not come are
- * taken back (their rows deleted in one transaction), so a stop leaves no
- * run the daemon was not up for. If the write fails they stay pending.
+ * Take back the fires recorded ahead of an instant that has not come (their
+ * rows deleted in one transaction): all of them when stopping, so a stop
+ * leaves no run the daemon was not up for; else those whose schedule
+ * changed since (paused, edited, removed: a new generation), which then
+ * plans that instant afresh.
+ * If the write fails they stay, and go as recorded.
  */
-void			 engine__fire_withdraw_ahead(struct engine *eng);
+void			 engine__fire_withdraw_ahead(struct engine *eng,
+			    int all);
 /* Retries that are due: from the retry timer. */
 void			 engine__fire_retry_due(struct engine *eng);
 /* Commit the built requests in one transaction, then send them. */

@@ -952,14 +952,31 @@ test_fires_are_recorded_ahead_and_sent_on_time(void **state)
 	ok = created_body(name);
 	answer(fx, r, 200, ok);
 	free(ok);
-	/* Stopped within the lead: the run recorded ahead is taken back, never sent. */
+	/* Paused within the lead: the run recorded ahead is taken back. */
 	at(fx, T0 + 179.6);
 	recorded = runs(fx, "ahead");
 	assert_non_null(strstr(recorded, "00:03:00Z scheduled pending"));
 	free(recorded);
+	sql(fx, "UPDATE schedules SET paused = 1 WHERE name = 'ahead'");
+	sql(fx, "INSERT INTO changes (at, os_user, command, schedule_name) "
+	    "VALUES ('2027-01-01T00:02:59Z', 'test', 'pause', 'ahead')");
+	engine_reload(fx->eng);
+	at(fx, T0 + 180);
+	assert_int_equal(count(fx, "POST"), 0);
+	assert_runs(fx, "ahead", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n"
+	    "2027-01-01T00:02:00Z scheduled created 200 1 - -\n");
+	/* Resumed, then stopped within the lead: taken back again, never sent. */
+	sql(fx, "UPDATE schedules SET paused = 0 WHERE name = 'ahead'");
+	sql(fx, "INSERT INTO changes (at, os_user, command, schedule_name) "
+	    "VALUES ('2027-01-01T00:03:00Z', 'test', 'resume', 'ahead')");
+	engine_reload(fx->eng);
+	at(fx, T0 + 239.6);
+	recorded = runs(fx, "ahead");
+	assert_non_null(strstr(recorded, "00:04:00Z scheduled pending"));
+	free(recorded);
 	engine_stop(fx->eng, NULL, NULL);
 	settle(fx);
-	at(fx, T0 + 180);
+	at(fx, T0 + 240);
 	assert_int_equal(count(fx, "POST"), 0);
 	assert_runs(fx, "ahead", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n"
 	    "2027-01-01T00:02:00Z scheduled created 200 1 - -\n");
