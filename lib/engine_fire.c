@@ -902,6 +902,10 @@ engine__fire_on(struct engine_fire *f, enum fire_event ev,
 		fire_begin(f);
 		return;
 	case FIRE_EV_STOP:		/* NEW, HELD, RECORD, RETRY */
+		if (f->withdrawn) {
+			engine__fire_free(f);	/* its row is gone already */
+			return;
+		}
 		snprintf(msg, sizeof(msg), "%s", in && in->why ? in->why : "");
 		if (f->state == FIRE_RECORD) {
 			/* Built, never recorded: the run stays pending, unsent. */

@@ -149,10 +149,9 @@ lp_done(const struct admin_response *r, void *arg)
 		    "no response");
 	else
 		execution_error_message(r->body, r->status, msg, sizeof(msg));
-	if (in.version == NULL) {
-		lp->fetched_at = 0;
+	/* A failed look-up leaves what was known: fresh until its time, when refreshed ahead of it. */
+	if (in.version == NULL)
 		in.why = msg;
-	}
 	cJSON_Delete(doc);
 	while ((f = waiters) != NULL) {
 		waiters = f->queue_next;
@@ -175,8 +174,18 @@ static int
 lp_fresh(const struct engine *eng, const struct lp_entry *lp,
     const struct schedule *row)
 {
-	return lp->version != NULL && !lp->fetching && (row->version != NULL ||
+	return lp->version != NULL && (row->version != NULL ||
 	    engine__now(eng) - lp->fetched_at < eng->cfg.lp_ttl);
+}
+
+/* "Latest" in its last sixth: looked up again while still used, so no fire waits for it. */
+static int
+lp_ageing(const struct engine *eng, const struct lp_entry *lp,
+    const struct schedule *row)
+{
+	return row->version == NULL && !lp->fetching &&
+	    engine__now(eng) - lp->fetched_at >= eng->cfg.lp_ttl -
+	    eng->cfg.lp_ttl / 6;
 }
 
 /* Ask Admin for row's launch plan once; lp_done tells the waiters then. */
@@ -220,6 +229,8 @@ engine__lp_cached(struct engine *eng, const struct schedule *row,
 			lp_fetch(eng, lp, row);
 		return 0;
 	}
+	if (lp_ageing(eng, lp, row))
+		lp_fetch(eng, lp, row);
 	*version = lp->version;
 	*parameters = lp->parameters;
 	return 1;
