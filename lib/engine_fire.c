@@ -480,6 +480,19 @@ fire_needs_no_overlap_check(const struct engine_fire *f,
 	    f->kind != FIRE_CATCHUP);
 }
 
+double
+engine__fire_quiet_at(struct engine *eng)
+{
+	double	now = clock_now(eng->clock), next;
+
+	if (eng->posting > 0)
+		return now + 0.05;
+	if (eng->retries.count > 0 &&
+	    (next = eng->retries.items[0]->retry_at) - now < 0.2)
+		return next + 0.1;
+	return 0;
+}
+
 void
 engine__fire_start(struct engine_fire *f)
 {

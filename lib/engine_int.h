@@ -164,6 +164,12 @@ void			 engine__fire_start(struct engine_fire *f);
  */
 void			 engine__fire_withdraw_ahead(struct engine *eng,
 			    int all);
+/*
+ * Until when phase look-ups should wait (0: they need not): while creates
+ * are in flight, and from just before fires recorded ahead are due until
+ * just after, a page of executions to parse would make them late.
+ */
+double			 engine__fire_quiet_at(struct engine *eng);
 /* Retries that are due: from the retry timer. */
 void			 engine__fire_retry_due(struct engine *eng);
 /* Commit the built requests in one transaction, then send them. */

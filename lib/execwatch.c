@@ -16,6 +16,7 @@
 #define WATCH_HELD_S	5	/* ...or of one a buffered fire waits for */
 #define WATCH_BATCH	100	/* executions per ListExecutions request (names of 20 characters) */
 #define WATCH_ASKING	4	/* look-up requests outstanding at once */
+#define WATCH_QUIET_MAX_S 1	/* longest a due look-up waits for fires to leave */
 
 struct execwatch {
 	struct engine		 *eng;
@@ -435,6 +436,17 @@ static void
 watch_pump(struct execwatch *xw)
 {
 	double	now = clock_now(xw->eng->clock);
+	double	quiet = engine__fire_quiet_at(xw->eng);
+
+	/*
+	 * Creates come first, in time as in slots: look-ups wait while fires
+	 * leave, a second at most (Admin may be slow enough to be always busy).
+	 */
+	if (quiet > now && xw->count > 0 && xw->heap[0]->due <= now &&
+	    xw->heap[0]->due > now - WATCH_QUIET_MAX_S && !xw->eng->stopping) {
+		clock_timer_at(xw->timer, quiet);
+		return;
+	}
 
 	while (!xw->eng->stopping && xw->asking < WATCH_ASKING &&
 	    xw->count > 0 && xw->heap[0]->due <= now) {
