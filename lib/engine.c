@@ -529,7 +529,7 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 		    plan.fire[i], kind, NULL, now, sch->gen)) == NULL ||
 		    slice_add_fire(slice, f) == -1) {
 			if (f != NULL)
-				engine__fire_free(f);
+				engine__fire_forget(f);	/* the slice rolls back */
 			err_set_code(e, EX_OSERR, "out of memory");
 			goto out;
 		}
@@ -716,11 +716,8 @@ due_slice(struct engine *eng)
 		log_event(eng->log, LOG_LEVEL_ERROR, "store", "recording %zu "
 		    "due schedules: %s; retrying in %d s", slice ? slice->n : 0,
 		    e.msg, eng->store_retry);
-	for (size_t i = 0; slice != NULL && i < slice->nfires; i++) {
-		engine__idset_remove(&eng->ours, slice->fires[i]->run_id);
-		engine__fire_free(slice->fires[i]);
-		eng->stats.fires--;
-	}
+	for (size_t i = 0; slice != NULL && i < slice->nfires; i++)
+		engine__fire_forget(slice->fires[i]);
 	for (size_t i = 0; slice != NULL && i < slice->n; i++) {
 		struct due_slot	*slot = &slice->slots[i];
 

@@ -171,6 +171,14 @@ engine__fire_free(struct engine_fire *f)
 	free(f);
 }
 
+void
+engine__fire_forget(struct engine_fire *f)
+{
+	engine__idset_remove(&f->eng->ours, f->run_id);
+	f->eng->stats.fires--;
+	engine__fire_free(f);
+}
+
 /* --- the retry heap --- */
 
 static int
@@ -551,12 +559,10 @@ engine__fire_withdraw_ahead(struct engine *eng, int all)
 		next = f->next;
 		if (!fire_ahead(f, now, all))
 			continue;
-		engine__idset_remove(&eng->ours, f->run_id);
-		eng->stats.fires--;
 		if (all)
-			engine__fire_free(f);
+			engine__fire_forget(f);
 		else
-			f->withdrawn = 1;	/* freed when the timer heap gives it back */
+			f->withdrawn = 1;	/* forgotten when the timer heap gives it back */
 	}
 	return;
  fail:
@@ -907,7 +913,7 @@ engine__fire_on(struct engine_fire *f, enum fire_event ev,
 			return;
 		}
 		if (f->withdrawn) {
-			engine__fire_free(f);
+			engine__fire_forget(f);
 			return;
 		}
 		if (f->state == FIRE_NEW)
@@ -916,7 +922,7 @@ engine__fire_on(struct engine_fire *f, enum fire_event ev,
 		return;
 	case FIRE_EV_STOP:		/* NEW, HELD, RECORD, RETRY */
 		if (f->withdrawn) {
-			engine__fire_free(f);	/* its row is gone already */
+			engine__fire_forget(f);	/* its row is gone already */
 			return;
 		}
 		snprintf(msg, sizeof(msg), "%s", in && in->why ? in->why : "");
