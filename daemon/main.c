@@ -55,7 +55,8 @@ struct schedd {
 static const char usage_text[] =
     "usage: schedd [--config FILE] [--db PATH] [--admin-endpoint URL] "
     "[--insecure]\n"
-    "              [--once] [--log-format text|json] [--log-level LEVEL]\n"
+    "              [--once] [--shard I/N] [--standby-delay DURATION]\n"
+    "              [--log-format text|json] [--log-level LEVEL]\n"
     "\n"
     "Fire Flyte executions for the schedules in the database.\n"
     "  --config FILE          flytectl-style YAML (default " CONFIG_DEFAULT_PATH
@@ -67,6 +68,12 @@ static const char usage_text[] =
     "  --insecure             plain http to Admin\n"
     "  --once                 fire what is due now (and runs left pending), "
     "then exit\n"
+    "  --shard I/N            fire shard I of N now and stand by for the "
+    "others\n"
+    "                         (scheduler.ha; default 0/1: this host fires "
+    "everything)\n"
+    "  --standby-delay D      how long a peer's instant is left to it "
+    "(default 30s)\n"
     "  --log-format FORMAT    text (default, for journald) or json\n"
     "  --log-level LEVEL      error, warn, info (default) or debug\n";
 
@@ -152,10 +159,12 @@ reload_config(struct schedd *sd)
 	    CHANGED(auth_header) || CHANGED(auth_type) || CHANGED(client_id) ||
 	    CHANGED(secret_location) || CHANGED(secret_env) ||
 	    CHANGED(token_url) || CHANGED(scopes) || CHANGED(audience) ||
-	    CHANGED(db) || CHANGED(metrics))
+	    CHANGED(db) || CHANGED(metrics) || c.ha_shard != sd->file.ha_shard ||
+	    c.ha_shards != sd->file.ha_shards ||
+	    c.standby_delay != sd->file.standby_delay)
 		log_event(&sd->log, LOG_LEVEL_WARN, "reload", "%s: admin, auth, "
-		    "database or metrics settings changed; restart schedd to "
-		    "apply them", sd->config_path);
+		    "database, metrics or ha settings changed; restart schedd "
+		    "to apply them", sd->config_path);
 #undef CHANGED
 	admin_set_limits(sd->admin, c.max_inflight, c.rate_limit,
 	    c.watch_rate);
@@ -232,6 +241,36 @@ startup_error(struct schedd *sd, const struct err *e, int fallback)
 }
 
 /* Arguments and config: flags win over the file. Returns 0 or an exit code. */
+/* --shard I/N and --standby-delay D over scheduler.ha. Returns 0, or -1 with e (EX_USAGE, EX_CONFIG). */
+static int
+ha_flags(struct config *c, const char *shard, const char *standby,
+    struct err *e)
+{
+	char	*end;
+	long	 i, n;
+
+	if (shard != NULL) {
+		errno = 0;
+		i = strtol(shard, &end, 10);
+		if (end == shard || *end != '/' || errno != 0 ||
+		    (n = strtol(end + 1, &end, 10), *end != '\0') || errno != 0 ||
+		    i < 0 || n < 1 || n > 100000 || i >= n) {
+			err_set_code(e, EX_USAGE, "--shard: \"%s\" is not I/N "
+			    "with 0 <= I < N <= 100000", shard);
+			return -1;
+		}
+		c->ha_shard = (int)i;
+		c->ha_shards = (int)n;
+	}
+	if (standby != NULL && (civil_parse_duration(standby, 86400,
+	    &c->standby_delay) == -1 || c->standby_delay < 1)) {
+		err_set_code(e, EX_USAGE, "--standby-delay: \"%s\" is not a "
+		    "duration from 1s to 1d, like 30s or 2m", standby);
+		return -1;
+	}
+	return config_ha_valid(c, "--shard", e);
+}
+
 static int
 configure(struct schedd *sd, int argc, char **argv)
 {
@@ -241,12 +280,15 @@ configure(struct schedd *sd, int argc, char **argv)
 		{ "admin-endpoint",	required_argument,	NULL,	'a' },
 		{ "insecure",		no_argument,		NULL,	'i' },
 		{ "once",		no_argument,		NULL,	'1' },
+		{ "shard",		required_argument,	NULL,	's' },
+		{ "standby-delay",	required_argument,	NULL,	'w' },
 		{ "log-format",		required_argument,	NULL,	'f' },
 		{ "log-level",		required_argument,	NULL,	'l' },
 		{ "help",		no_argument,		NULL,	'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*config = NULL, *db = NULL, *endpoint = NULL, *fake;
+	const char	*shard = NULL, *standby = NULL;
 	const char	*key = "--admin-endpoint";	/* where the endpoint came from */
 	int		 insecure = -1, opt, auth;
 	struct err	 e;
@@ -260,6 +302,8 @@ configure(struct schedd *sd, int argc, char **argv)
 		case 'a':	endpoint = optarg;	break;
 		case 'i':	insecure = 1;		break;
 		case '1':	sd->once = 1;		break;
+		case 's':	shard = optarg;		break;
+		case 'w':	standby = optarg;	break;
 		case 'f':
 			if (strcmp(optarg, "json") != 0 &&
 			    strcmp(optarg, "text") != 0) {
@@ -304,6 +348,8 @@ configure(struct schedd *sd, int argc, char **argv)
 		goto fail;
 	if (insecure != -1)
 		sd->conf.insecure = insecure;
+	if (ha_flags(&sd->conf, shard, standby, &e) == -1)
+		goto fail;
 	if (db != NULL) {
 		free(sd->conf.db);
 		if ((sd->conf.db = strdup(db)) == NULL)
@@ -371,6 +417,9 @@ run(struct schedd *sd)
 		.fallback = 300,
 		.retention = sd->conf.retention,
 		.once = sd->once,
+		.shard = sd->conf.ha_shard,
+		.shards = sd->conf.ha_shards,
+		.standby_delay = sd->conf.standby_delay,
 	};
 	struct err		 e;
 	uint64_t		 watchdog_usec = 0;

@@ -26,6 +26,8 @@ config_defaults(struct config *c, struct err *e)
 	c->rate_limit = 100;
 	c->watch_rate = ADMIN_WATCH_RATE;
 	c->retention = 90 * 86400;
+	c->ha_shards = 1;
+	c->standby_delay = CONFIG_DEFAULT_STANDBY;
 	if ((c->db = strdup(CONFIG_DEFAULT_DB)) == NULL ||
 	    (c->metrics = strdup(CONFIG_DEFAULT_METRICS)) == NULL) {
 		config_clear(c);
@@ -151,7 +153,7 @@ config_check_admin(struct config *c, struct err *e)
 }
 
 /* One known key: where it goes and what type it must be. */
-enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_NUMBER, CT_POSITIVE, CT_DURATION, CT_WORDS, CT_ANY };
+enum config_type { CT_STRING, CT_BOOL, CT_INT, CT_INDEX, CT_NUMBER, CT_POSITIVE, CT_DURATION, CT_DELAY, CT_WORDS, CT_ANY };
 
 struct config_key {
 	const char		*name;
@@ -190,12 +192,22 @@ static const struct config_key scheduler_keys[] = {
 	{ "watchRate",			CT_POSITIVE,	offsetof(struct config, watch_rate) },
 	{ "metrics",			CT_STRING,	offsetof(struct config, metrics) },
 	{ "historyRetention",		CT_DURATION,	offsetof(struct config, retention) },
+	{ "ha",				CT_ANY,		UNUSED_KEY },	/* its own section, below */
+	{ NULL, 0, 0 }
+};
+
+static const struct config_key ha_keys[] = {
+	{ "shard",			CT_INDEX,	offsetof(struct config, ha_shard) },
+	{ "shards",			CT_INT,		offsetof(struct config, ha_shards) },
+	{ "standbyDelay",		CT_DELAY,	offsetof(struct config, standby_delay) },
 	{ NULL, 0, 0 }
 };
 
 static const char *const type_names[] = {
-	"a string", "true or false", "a whole number", "a number", "a number",
+	"a string", "true or false", "a whole number", "a whole number",
+	"a number", "a number",
 	"a duration like 90d or 12h (0 keeps everything)",
+	"a duration from 1s to 1d, like 30s or 2m",
 	"a list of strings", "anything"
 };
 
@@ -265,9 +277,11 @@ take_section(const char *path, const char *section, const cJSON *obj,
 		if ((k->type == CT_STRING && !cJSON_IsString(item)) ||
 		    (k->type == CT_WORDS && !words_valid(item)) ||
 		    (k->type == CT_BOOL && !cJSON_IsBool(item)) ||
-		    ((k->type == CT_INT || k->type == CT_NUMBER ||
-		    k->type == CT_POSITIVE) && !cJSON_IsNumber(item)) ||
-		    (k->type == CT_INT && (item->valuedouble < 1 ||
+		    ((k->type == CT_INT || k->type == CT_INDEX ||
+		    k->type == CT_NUMBER || k->type == CT_POSITIVE) &&
+		    !cJSON_IsNumber(item)) ||
+		    ((k->type == CT_INT || k->type == CT_INDEX) &&
+		    (item->valuedouble < (k->type == CT_INT ? 1 : 0) ||
 		    item->valuedouble > 100000 ||
 		    item->valuedouble != (int)item->valuedouble)) ||
 		    (k->type == CT_NUMBER && item->valuedouble < 0) ||
@@ -275,10 +289,14 @@ take_section(const char *path, const char *section, const cJSON *obj,
 		    (k->type == CT_DURATION && (!cJSON_IsString(item) ||
 		    (strcmp(item->valuestring, "0") != 0 &&
 		    civil_parse_duration(item->valuestring, 36500LL * 86400,
-		    &duration) == -1)))) {
+		    &duration) == -1))) ||
+		    (k->type == CT_DELAY && (!cJSON_IsString(item) ||
+		    civil_parse_duration(item->valuestring, 86400,
+		    &duration) == -1 || duration < 1))) {
 			err_set_code(e, EX_CONFIG, "%s: %s.%s must be %s%s", path,
 			    section, item->string, type_names[k->type],
 			    k->type == CT_INT ? " from 1 to 100000" :
+			    k->type == CT_INDEX ? " from 0 to 100000" :
 			    k->type == CT_NUMBER ? " >= 0" :
 			    k->type == CT_POSITIVE ? " > 0" : "");
 			return -1;
@@ -302,6 +320,7 @@ take_section(const char *path, const char *section, const cJSON *obj,
 			*(int *)(void *)field = cJSON_IsTrue(item);
 			break;
 		case CT_INT:
+		case CT_INDEX:
 			*(int *)(void *)field = (int)item->valuedouble;
 			break;
 		case CT_NUMBER:
@@ -311,6 +330,9 @@ take_section(const char *path, const char *section, const cJSON *obj,
 		case CT_DURATION:
 			*(int64_t *)(void *)field = strcmp(item->valuestring,
 			    "0") == 0 ? 0 : duration;
+			break;
+		case CT_DELAY:
+			*(int64_t *)(void *)field = duration;
 			break;
 		case CT_WORDS: {
 			char	**words = (char **)(void *)field, *joined;
@@ -326,6 +348,18 @@ take_section(const char *path, const char *section, const cJSON *obj,
 		case CT_ANY:
 			break;
 		}
+	}
+	return 0;
+}
+
+int
+config_ha_valid(const struct config *c, const char *path, struct err *e)
+{
+	if (c->ha_shard >= c->ha_shards) {
+		err_set_code(e, EX_CONFIG, "%s: scheduler.ha.shard %d must be "
+		    "below scheduler.ha.shards %d (shards are numbered from 0)",
+		    path, c->ha_shard, c->ha_shards);
+		return -1;
 	}
 	return 0;
 }
@@ -355,7 +389,10 @@ config_load(const char *path, struct config *c, const struct log *lg,
 	if (take_section(path, "admin", cJSON_GetObjectItemCaseSensitive(doc,
 	    "admin"), admin_keys, c, lg, e) == -1 ||
 	    take_section(path, "scheduler", cJSON_GetObjectItemCaseSensitive(doc,
-	    "scheduler"), scheduler_keys, c, lg, e) == -1)
+	    "scheduler"), scheduler_keys, c, lg, e) == -1 ||
+	    take_section(path, "scheduler.ha", cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(doc, "scheduler"), "ha"), ha_keys,
+	    c, lg, e) == -1 || config_ha_valid(c, path, e) == -1)
 		goto out;
 	rc = 0;
  out:

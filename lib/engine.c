@@ -142,6 +142,13 @@ engine__schedule_find(const struct engine *eng, int64_t id)
 	    NULL;
 }
 
+int64_t
+engine__schedule_delay(const struct engine *eng,
+    const struct engine_schedule *sch)
+{
+	return sch->foreign ? eng->cfg.standby_delay : 0;
+}
+
 /* A slot for id, kept sorted; ids mostly arrive in increasing order. */
 static struct engine_schedule *
 schedule_slot(struct engine *eng, int64_t id)
@@ -213,6 +220,8 @@ schedule_take(struct engine *eng, const struct store_timing *t, int64_t from,
 	sch->window = t->catchup_window;
 	sch->paused = t->paused != 0;
 	sch->overlap = overlap;
+	sch->foreign = eng->cfg.shards > 1 &&
+	    fire_shard(t->name, eng->cfg.shards) != eng->cfg.shard;
 	sch->live = 1;
 	if (t->last_instant > sch->last)
 		sch->last = t->last_instant;
@@ -220,8 +229,10 @@ schedule_take(struct engine *eng, const struct store_timing *t, int64_t from,
 		sch->last = from;
 	if (sch->paused)
 		return 0;
+	/* Another host's instant is queued for when this one stands in for it. */
 	if (cron_next(&sch->expr, sch->zone, sch->last, &next) == 0 &&
-	    sched_push(&eng->queue, next, sch->id, sch->gen, e) == -1)
+	    sched_push(&eng->queue, next + engine__schedule_delay(eng, sch),
+	    sch->id, sch->gen, e) == -1)
 		return -1;
 	return 0;
 }
@@ -276,6 +287,7 @@ engine__result_add(struct engine *eng, const struct engine_fire *f,
 		return -1;
 	r->attempts = f->attempts;
 	r->sent_at = f->sent_at;
+	r->peer = state == RUN_CREATED && f->look_first && f->sent_at == 0;
 	if (eng->nresults++ == 0)
 		eng->results_since = clock_now(eng->clock);
 	return 0;
@@ -330,7 +342,8 @@ flush(struct engine *eng)
 		struct engine_result	*r = &eng->results[i];
 
 		if (store_run_result(eng->st, r->run_id, r->state, r->name,
-		    r->status, r->error, r->attempts, r->sent_at, now, &e) == -1) {
+		    r->status, r->error, r->attempts, r->sent_at, now, &e) == -1 ||
+		    (r->peer && store_run_peer(eng->st, r->run_id, &e) == -1)) {
 			store_rollback(eng->st);
 			goto fail;
 		}
@@ -470,9 +483,13 @@ static int
 plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
     int64_t grace, struct due_slice *slice, struct err *e)
 {
-	/* Planned as at its instant when that is ahead (ENGINE_LEAD); recorded now. */
-	int64_t			 at = slot->due > now ? slot->due : now;
+	/*
+	 * Planned as at its instant when that is ahead (ENGINE_LEAD); recorded
+	 * now. Another host's schedule is planned standby_delay behind.
+	 */
 	struct engine_schedule	*sch = slot->sch;
+	int64_t			 delay = engine__schedule_delay(eng, sch);
+	int64_t			 at = (slot->due > now ? slot->due : now) - delay;
 	struct fire_plan	 plan;
 	struct schedule		 row;
 	struct engine_fire	*first = NULL;
@@ -533,6 +550,13 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 			err_set_code(e, EX_OSERR, "out of memory");
 			goto out;
 		}
+		/*
+		 * Another host's: looked up before it is created. A catch-up
+		 * among several hosts too: a peer may have stood in for it.
+		 */
+		f->standby = sch->foreign;
+		f->look_first = sch->foreign || (kind == FIRE_CATCHUP &&
+		    eng->cfg.shards > 1);
 		if (first == NULL)
 			first = f;
 	}
@@ -542,7 +566,7 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 		if (engine__fire_prepare(first, e) == -1)
 			goto out;
 	}
-	slot->next = plan.next;
+	slot->next = plan.next == -1 ? -1 : plan.next + delay;
 	rc = 0;
  out:
 	schedule_clear(&row);
@@ -840,8 +864,12 @@ adopt_pending(const struct store_pending *p, void *arg, struct err *e)
 	sch = engine__schedule_find(eng, p->schedule_id);
 	if ((f = engine__fire_new(eng, p->run_id, p->schedule_id,
 	    p->schedule_name, p->scheduled_at, kind, p->request,
-	    p->recorded_at, sch != NULL ? sch->gen : 0)) != NULL)
-		engine__fire_start(f);		/* recorded ahead of its instant: not before it */
+	    p->recorded_at, sch != NULL ? sch->gen : 0)) == NULL)
+		return 0;
+	if (sch != NULL && sch->foreign && (kind == FIRE_SCHEDULED ||
+	    kind == FIRE_CATCHUP))
+		f->standby = f->look_first = 1;
+	engine__fire_start(f);		/* recorded ahead of its instant: not before it */
 	return 0;
 }
 
@@ -1143,11 +1171,15 @@ void
 engine_state(const struct engine *eng, struct engine_state *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->shard = eng->cfg.shards > 1 ? eng->cfg.shard : 0;
+	out->shards = eng->cfg.shards > 1 ? eng->cfg.shards : 1;
 	for (size_t i = 0; i < eng->nsched; i++)
 		if (eng->sched[i].live) {
 			out->schedules++;
 			if (eng->sched[i].paused)
 				out->paused++;
+			if (eng->sched[i].foreign)
+				out->foreign++;
 		}
 	for (size_t i = 0; i < eng->queue.count; i++) {
 		const struct sched_item	*it = &eng->queue.items[i];

@@ -274,6 +274,10 @@ fire_done(struct engine_fire *f, enum run_state state, long status,
 	    error ? " error=" : "", error ? error : "");
 	if (state == RUN_CREATED) {
 		eng->stats.created++;
+		if (f->look_first && f->sent_at == 0)
+			eng->stats.peer_created++;
+		else if (f->standby)
+			eng->stats.standby_created++;
 		/* Watched until its phase is final: history, and overlap policies. */
 		if (!eng->cfg.once && !eng->stopping && f->project != NULL &&
 		    f->domain != NULL)
@@ -383,7 +387,7 @@ fire_post(struct engine_fire *f)
 		eng->unsent--;
 		eng->burst_sending = 1;
 		/* Lateness: the instant to its first hand-over (a resend is not a new fire). */
-		if (f->kind == FIRE_SCHEDULED) {
+		if (f->kind == FIRE_SCHEDULED && !f->standby) {
 			double	late = clock_now(eng->clock) - (double)f->instant;
 
 			histogram_observe(&eng->lateness, late > 0 ? late : 0);
@@ -395,6 +399,20 @@ fire_post(struct engine_fire *f)
 	if (engine__request(eng, ADMIN_LANE_FIRE, "POST", "/api/v1/executions",
 	    f->request, response_cb, f, &e) == -1)
 		fire_retry(f, 0, e.msg);
+}
+
+/*
+ * Send the committed request; one that may be at Admin already (another
+ * host's instant, a catch-up among hosts) is looked up first, and sent
+ * only if Admin lacks it (FIRE_LOOKUP's 404).
+ */
+static void
+fire_send(struct engine_fire *f)
+{
+	if (f->look_first && f->sent_at == 0)
+		fire_get(f, FIRE_LOOKUP);
+	else
+		fire_post(f);
 }
 
 /*
@@ -505,13 +523,15 @@ void
 engine__fire_start(struct engine_fire *f)
 {
 	struct engine	*eng = f->eng;
+	double		 at = (double)f->instant +
+			    (f->standby ? (double)eng->cfg.standby_delay : 0);
 
-	if ((double)f->instant <= clock_now(eng->clock) || eng->cfg.once) {
+	if (at <= clock_now(eng->clock) || eng->cfg.once) {
 		engine__fire_on(f, FIRE_EV_BEGIN, NULL);
 		return;
 	}
-	/* NEW until its instant: the retry heap's timer begins it then (FIRE_EV_TIMER). */
-	f->retry_at = (double)f->instant;
+	/* NEW until its instant (or its standby's): the retry heap's timer begins it then (FIRE_EV_TIMER). */
+	f->retry_at = at;
 	if (heap_push(&eng->retries, f) == -1) {
 		fire_done(f, RUN_PENDING, 0, NULL);	/* the next start sends it */
 		return;
@@ -525,7 +545,8 @@ fire_ahead(const struct engine_fire *f, double now, int all)
 {
 	struct engine_schedule	*sch;
 
-	if (f->state != FIRE_NEW || f->withdrawn || (double)f->instant <= now)
+	if (f->state != FIRE_NEW || f->withdrawn || (double)f->instant +
+	    (f->standby ? (double)f->eng->cfg.standby_delay : 0) <= now)
 		return 0;
 	if (all)
 		return 1;
@@ -707,7 +728,7 @@ fire_begin(struct engine_fire *f)
 			fire_done(f, RUN_FAILED, 0, "the schedule was removed "
 			    "before its run was sent");
 		else
-			fire_post(f);
+			fire_send(f);
 		return;
 	}
 	if (f->request != NULL) {
@@ -902,7 +923,7 @@ engine__fire_on(struct engine_fire *f, enum fire_event ev,
 			fire_done(f, RUN_FAILED, in->status, in->why);
 		return;
 	case FIRE_EV_RECORDED:		/* RECORD */
-		fire_post(f);
+		fire_send(f);
 		return;
 	case FIRE_EV_RESPONSE:		/* CREATE, CONFIRM, LOOKUP */
 		fire_answered(f, in);

@@ -38,6 +38,7 @@ struct engine_schedule {
 	uint32_t		 gen;		/* bumped on change: older heap items are stale */
 	unsigned		 live:1;	/* 0 once removed or not loadable */
 	unsigned		 paused:1;
+	unsigned		 foreign:1;	/* another host's shard: this one stands by */
 	enum fire_catchup	 catchup;
 	enum overlap_policy	 overlap;
 	int64_t			 window;
@@ -51,6 +52,9 @@ struct engine_schedule {
 
 struct engine_schedule	*engine__schedule_find(const struct engine *eng,
 			    int64_t id);
+/* Seconds a schedule's instants wait before this host handles them: standby_delay when another host's. */
+int64_t			 engine__schedule_delay(const struct engine *eng,
+			    const struct engine_schedule *sch);
 
 /* --- fires --- */
 
@@ -118,6 +122,8 @@ struct engine_fire {
 	int			 have_row;	/* row is read */
 	int			 prepared;	/* its request was recorded with its pending row */
 	int			 withdrawn;	/* recorded ahead, then its row taken back: never begun */
+	int			 standby;	/* another host's instant: begun standby_delay after it */
+	int			 look_first;	/* ask Admin for the execution before creating it */
 	uint32_t		 gen;		/* its schedule's generation when it was recorded */
 	int			 pinned;	/* its schedule pins the launch plan version: 1, 0, -1 not known yet */
 	long			 garbled;	/* the 2xx of its last create that was not Admin's answer, 0: none */
@@ -192,6 +198,7 @@ struct engine_result {
 	char		*error;
 	int		 attempts;
 	int64_t		 sent_at;
+	int		 peer;		/* created by another host: found at Admin, never sent */
 };
 
 /* Queue an outcome for the next batch commit. Returns 0, or -1 when out of memory. */

@@ -95,3 +95,19 @@ fire_execution_name(const char *schedule_name, int64_t instant, char *buf,
 	name[FIRE_NAME_LENGTH] = '\0';
 	snprintf(buf, len, "%s", name);
 }
+
+int
+fire_shard(const char *schedule_name, int shards)
+{
+	/* FNV-1a, 64 bits: offset basis and prime from the FNV specification. */
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	if (shards <= 1)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)schedule_name;
+	    *p != '\0'; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return (int)(h % (uint64_t)shards);
+}

@@ -257,6 +257,11 @@ render_engine(struct engine *eng, struct metrics_text *t)
 	const char		*created[] = { "outcome", "created", NULL };
 	const char		*failed[] = { "outcome", "failed", NULL };
 	const char		*skipped[] = { "outcome", "skipped", NULL };
+	const char		*by_peer[] = { "by", "peer", NULL };
+	const char		*by_standby[] = { "by", "standby", NULL };
+	char			 shard[16], shards[16];
+	const char		*shard_labels[] = { "shard", shard, "shards",
+				    shards, NULL };
 
 	engine_stats(eng, &st);
 	engine_state(eng, &now);
@@ -282,6 +287,20 @@ render_engine(struct engine *eng, struct metrics_text *t)
 	    "look-up requests sent to Admin (one ListExecutions covers many "
 	    "executions); divide by created fires for look-ups per execution.");
 	metrics_sample(t, "schedd_phase_lookups_total", NULL, (double)st.lookups);
+	metrics_family(t, "schedd_ha_fires_total", "counter", "Runs of other "
+	    "hosts' work (scheduler.ha): by=\"peer\": found at Admin, created by "
+	    "another host; by=\"standby\": another shard's instants this host "
+	    "created in its host's place.");
+	metrics_sample(t, "schedd_ha_fires_total", by_peer,
+	    (double)st.peer_created);
+	metrics_sample(t, "schedd_ha_fires_total", by_standby,
+	    (double)st.standby_created);
+	snprintf(shard, sizeof(shard), "%d", now.shard);
+	snprintf(shards, sizeof(shards), "%d", now.shards);
+	metrics_family(t, "schedd_ha_shard", "gauge", "This host's shard of "
+	    "the schedules and how many there are (scheduler.ha); the value is "
+	    "how many schedules belong to other shards.");
+	metrics_sample(t, "schedd_ha_shard", shard_labels, (double)now.foreign);
 	metrics_family(t, "schedd_queue_length", "gauge", "Schedules waiting in "
 	    "the timer heap for their next instant.");
 	metrics_sample(t, "schedd_queue_length", NULL, (double)now.queued);

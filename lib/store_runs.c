@@ -55,6 +55,8 @@ const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 	SQL(STMT_RUN_WITHDRAW) = { "run_withdraw",
 	    "DELETE FROM runs WHERE id = ?1 AND state = 'pending' AND "
 	    "sent_at IS NULL" },
+	SQL(STMT_RUN_PEER) = { "run_peer",
+	    "UPDATE runs SET peer = 1 WHERE id = ?1" },
 	SQL(STMT_RUN_PHASE) = { "run_phase",
 	    "UPDATE runs SET phase = ?2, started_at = coalesce(?3, "
 	    "started_at), ended_at = coalesce(?4, ended_at) WHERE id = ?1" },
@@ -297,6 +299,17 @@ store_run_withdraw(struct store *st, int64_t run_id, struct err *e)
 	sqlite3_stmt	*stmt;
 
 	if (store__statement(st, STMT_RUN_WITHDRAW, &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	return store__step_done(st, stmt, "", e);
+}
+
+int
+store_run_peer(struct store *st, int64_t run_id, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, STMT_RUN_PEER, &stmt, e) == -1)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
 	return store__step_done(st, stmt, "", e);

@@ -46,7 +46,7 @@ static const int legal[][2] = {
 	{ S_HELD, S_PLAN }, { S_HELD, S_DONE },
 	{ S_CANCELLING, S_PLAN },
 	{ S_PLAN, S_RECORD }, { S_PLAN, S_RETRY }, { S_PLAN, S_DONE },
-	{ S_RECORD, S_CREATE }, { S_RECORD, S_DONE },
+	{ S_RECORD, S_CREATE }, { S_RECORD, S_DONE }, { S_RECORD, S_LOOKUP },
 	{ S_CREATE, S_DONE }, { S_CREATE, S_CONFIRM }, { S_CREATE, S_LOOKUP },
 	{ S_CREATE, S_RETRY },
 	{ S_CONFIRM, S_DONE }, { S_CONFIRM, S_RETRY },
@@ -1553,6 +1553,163 @@ test_a_replaced_database_stops_the_engine(void **state)
 	assert_int_equal(e.code, EX_IOERR);
 }
 
+/* runs.peer of a schedule's runs, oldest first, as "0 1 ...". */
+static char *
+peers(struct fx *fx, const char *name)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	char		*out = NULL;
+	size_t		 len = 0;
+	FILE		*f = open_memstream(&out, &len);
+
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT peer FROM runs WHERE "
+	    "schedule_name = ?1 ORDER BY scheduled_at", -1, &stmt, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		fprintf(f, "%s%d", len > 0 || ftell(f) > 0 ? " " : "",
+		    sqlite3_column_int(stmt, 0));
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	fclose(f);
+	return out;
+}
+
+#define assert_peers(fx, name, want) do {				\
+	char	*got_ = peers(fx, name);				\
+	assert_string_equal(got_, want);				\
+	free(got_);							\
+} while (0)
+
+/* The GET of the execution schedule's fire at t, answered status with that fire's execution (or 404). */
+static void
+answer_lookup(struct fx *fx, const char *schedule, int64_t t, long status)
+{
+	struct request	*r;
+	char		 name[32], *body;
+
+	name_of(schedule, t, name);
+	for (r = fx->requests; r != NULL; r = r->next)
+		if (strcmp(r->method, "GET") == 0 &&
+		    strncmp(r->path, "/api/v1/executions/p/d/", 23) == 0 &&
+		    strcmp(r->path + 23, name) == 0)
+			break;
+	if (r == NULL)
+		fail_msg("no GET of %s's execution at %lld", schedule,
+		    (long long)t);
+	body = status == 200 ? execution_body(name, "wf", t, "RUNNING") :
+	    strdup("{\"code\":5,\"message\":\"not found\"}");
+	for (struct request **p = &fx->requests; *p != NULL; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	answer(fx, r, status, body);
+	free(body);
+}
+
+/*
+ * Two hosts, shard 0 of 2 here: its own schedule fires at its instant; another
+ * shard's (site_b, site_d) is left to its host for standby_delay, then looked
+ * up: found, it is recorded as the peer's (no create); absent, this host
+ * creates it. Neither counts in the lateness of this host's own fires.
+ */
+static void
+test_a_standby_host_creates_only_what_admin_lacks(void **state)
+{
+	struct fx		*fx = *state;
+	struct engine_stats	 st;
+	struct request		*r;
+	char			 name[32], *ok;
+
+	fx->cfg.shards = 2;
+	fx->cfg.shard = 0;
+	fx->cfg.standby_delay = 30;
+	add(fx, "site_a", "0 1 0 * * *", NULL, NULL);	/* shard 0: this host's */
+	add(fx, "site_b", "0 1 0 * * *", NULL, NULL);	/* shard 1 */
+	add(fx, "site_d", "0 1 0 * * *", NULL, NULL);	/* shard 1 */
+	engine_begin(fx, T0 + 5);
+	r = to_post(fx, T0 + 60);
+	name_of("site_a", T0 + 60, name);
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	assert_int_equal(count(fx, NULL), 0);
+	assert_runs(fx, "site_b", "");
+	at(fx, T0 + 89);
+	assert_int_equal(count(fx, NULL), 0);
+	/* Recorded ahead at +89.5, asked at +90, never before. */
+	at(fx, T0 + 89.6);
+	assert_runs(fx, "site_b", "2027-01-01T00:01:00Z scheduled pending 0 0 - -\n");
+	assert_int_equal(count(fx, NULL), 0);
+	at(fx, T0 + 90);
+	assert_int_equal(count(fx, "GET"), 2);
+	assert_int_equal(count(fx, "POST"), 0);
+	answer_lookup(fx, "site_b", T0 + 60, 200);
+	answer_lookup(fx, "site_d", T0 + 60, 404);
+	name_of("site_d", T0 + 60, name);
+	r = expect(fx, "POST", "/api/v1/executions");
+	assert_non_null(strstr(r->body, name));
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	at(fx, T0 + 91);
+	assert_runs(fx, "site_a", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n");
+	assert_runs(fx, "site_b", "2027-01-01T00:01:00Z scheduled created 200 0 - -\n");
+	assert_runs(fx, "site_d", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n");
+	assert_peers(fx, "site_a", "0");
+	assert_peers(fx, "site_b", "1");
+	assert_peers(fx, "site_d", "0");
+	engine_stats(fx->eng, &st);
+	assert_int_equal(st.peer_created, 1);
+	assert_int_equal(st.standby_created, 1);
+	assert_int_equal(engine_lateness(fx->eng)->count, 1);
+}
+
+/*
+ * A standby fire whose launch plan is not known yet takes the long way
+ * (look-up of the launch plan, commit of the request) and is then looked up
+ * like any other; and a host's catch-up among several hosts asks Admin before
+ * creating (the peer stood in while it was down).
+ */
+static void
+test_standby_and_catch_up_look_up_before_creating(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *ok;
+
+	fx->cfg.shards = 2;
+	fx->cfg.shard = 0;
+	fx->cfg.standby_delay = 30;
+	add(fx, "site_b", "0 2 1 * * *", NULL, NULL);	/* shard 1: 01:02 daily */
+	add(fx, "site_c", "0 * * * *", NULL, NULL);	/* shard 0: hourly */
+	/* Down from T0 to 01:02: site_c's 01:00 is two minutes old, caught up. */
+	engine_begin(fx, T0 + 3720);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	assert_int_equal(count(fx, "POST"), 0);
+	answer_lookup(fx, "site_c", T0 + 3600, 200);
+	assert_runs(fx, "site_c", "2027-01-01T01:00:00Z catchup created 200 0 - -\n");
+	assert_peers(fx, "site_c", "1");
+	assert_int_equal(count(fx, NULL), 0);
+	at(fx, T0 + 3749);
+	assert_int_equal(count(fx, NULL), 0);
+	at(fx, T0 + 3750);
+	answer_lookup(fx, "site_b", T0 + 3720, 404);
+	name_of("site_b", T0 + 3720, name);
+	r = expect(fx, "POST", "/api/v1/executions");
+	ok = created_body(name);
+	answer(fx, r, 200, ok);
+	free(ok);
+	at(fx, T0 + 3751);
+	assert_runs(fx, "site_b", "2027-01-01T01:02:00Z scheduled created 200 1 - -\n");
+	assert_peers(fx, "site_b", "0");
+	assert_int_equal(count(fx, NULL), 0);
+}
+
 static void
 test_every_transition_is_exercised(void **state)
 {
@@ -1603,6 +1760,8 @@ main(void)
 		CASE(test_a_write_lock_delays_fires_and_loses_none),
 		CASE(test_a_failed_reload_is_tried_again),
 		CASE(test_a_replaced_database_stops_the_engine),
+		CASE(test_a_standby_host_creates_only_what_admin_lacks),
+		CASE(test_standby_and_catch_up_look_up_before_creating),
 		cmocka_unit_test(test_every_transition_is_exercised),
 	};
 

@@ -206,6 +206,39 @@ test_names_distinct(void **state)
 	free(names);
 }
 
+/* Shards: fixed values (every host of a group must agree, across versions too) and an even split. */
+static void
+test_shards(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 shards;
+		int		 shard;
+	} cases[] = {
+		{ "data_sync_site_a",	2,	1 },
+		{ "data_sync_site_b",	2,	0 },
+		{ "data_sync_site_a",	3,	2 },
+		{ "b1",			2,	0 },
+		{ "b2",			2,	1 },
+		{ "x",			1,	0 },
+		{ "x",			0,	0 },
+		{ "",			5,	2 },
+	};
+	int	count[3] = { 0, 0, 0 };
+	char	name[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(fire_shard(cases[i].name, cases[i].shards),
+		    cases[i].shard);
+	for (int i = 0; i < 30000; i++) {
+		snprintf(name, sizeof(name), "data_sync_%05d", i);
+		count[fire_shard(name, 3)]++;
+	}
+	for (int s = 0; s < 3; s++)
+		assert_in_range(count[s], 9500, 10500);
+}
+
 int
 main(void)
 {
@@ -214,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_plan_counts),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_distinct),
+		cmocka_unit_test(test_shards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #define CONFIG_DEFAULT_PATH	"/etc/schedd/config.yaml"
 #define CONFIG_DEFAULT_DB	"/var/lib/schedd/schedd.db"
 #define CONFIG_DEFAULT_METRICS	"127.0.0.1:9464"
+#define CONFIG_DEFAULT_STANDBY	30	/* seconds: scheduler.ha.standbyDelay */
 
 struct config {
 	char	*endpoint;		/* normalized base URL: "https://host:port" */
@@ -23,6 +24,10 @@ struct config {
 	double	 watch_rate;		/* scheduler.watchRate: execution look-ups per second, > 0 */
 	char	*metrics;		/* scheduler.metrics, "" = off */
 	int64_t	 retention;		/* scheduler.historyRetention, seconds; 0 keeps all */
+	/* scheduler.ha: several hosts, each firing its own shard and standing by for the others. */
+	int	 ha_shard;		/* shard: this host's, 0 .. ha_shards - 1 */
+	int	 ha_shards;		/* shards: 1 (default) is one host alone */
+	int64_t	 standby_delay;		/* standbyDelay, seconds a peer's instant is left to it */
 	/* OAuth2 client credentials (admin.authType: ClientSecret). */
 	char	*auth_type;		/* NULL or "none": no auth */
 	char	*client_id;
@@ -43,7 +48,7 @@ char	*config_client_secret(const struct config *c, struct err *e);
 /* 1 when the config asks for OAuth2 client credentials; -1 with e for an unknown authType. */
 int	config_uses_client_secret(const struct config *c, struct err *e);
 
-/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, look-ups ADMIN_WATCH_RATE/s, metrics on CONFIG_DEFAULT_METRICS, runs kept 90 days. Returns 0 or -1 (out of memory). */
+/* Defaults: no endpoint, db CONFIG_DEFAULT_DB, 32 in flight, 100/s, look-ups ADMIN_WATCH_RATE/s, metrics on CONFIG_DEFAULT_METRICS, runs kept 90 days, one shard (standby delay CONFIG_DEFAULT_STANDBY s). Returns 0 or -1 (out of memory). */
 int	config_defaults(struct config *c, struct err *e);
 
 /*
@@ -51,6 +56,9 @@ int	config_defaults(struct config *c, struct err *e);
  * name as warnings; a wrong type is an error naming the key; YAML errors
  * name the line. A missing file is EX_NOINPUT. Returns 0, or -1 with e.
  */
+/* The shard is one of the shards; path names where they were set, in e. */
+int	config_ha_valid(const struct config *c, const char *path, struct err *e);
+
 int	config_load(const char *path, struct config *c, const struct log *lg,
 	    struct err *e);
 

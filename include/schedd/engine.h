@@ -37,6 +37,9 @@ struct engine_config {
 	int64_t		 fallback;	/* seconds between change checks inotify may have missed */
 	int64_t		 retention;	/* seconds runs are kept; 0 keeps all */
 	int		 once;		/* fire what is due now, then stop */
+	int		 shard;		/* this host's shard of the schedules, 0 .. shards - 1 */
+	int		 shards;	/* 0 or 1: one host fires everything */
+	int64_t		 standby_delay;	/* seconds another shard's instant is left to its host */
 };
 
 /* Counters for logs, status and metrics. */
@@ -50,6 +53,8 @@ struct engine_stats {
 	int64_t	watching;		/* executions whose phase is looked up until final */
 	int64_t	lookups;		/* phase look-up requests sent to Admin */
 	int64_t	unknown;		/* created executions Admin turned out not to have (phase UNKNOWN) */
+	int64_t	peer_created;		/* runs another host had created: found at Admin (scheduler.ha) */
+	int64_t	standby_created;	/* another host's instants this host created in its place */
 };
 
 typedef void	(*engine_idle_cb)(void *arg);
@@ -102,6 +107,9 @@ struct engine_state {
 	int64_t	next_due;		/* the earliest of those instants, 0 when none */
 	double	last_tick;		/* wall clock (s) of the last look at what is due, 0: none yet */
 	int	stopping;		/* engine_stop was called */
+	int	shard;			/* scheduler.ha: this host's shard, of shards */
+	int	shards;			/* 1: one host fires everything */
+	int64_t	foreign;		/* schedules of other shards: this host stands by for them */
 };
 
 void	engine_state(const struct engine *eng, struct engine_state *out);

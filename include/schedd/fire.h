@@ -55,4 +55,11 @@ void	fire_plan(const struct cron_expr *expr, const struct tz_zone *zone,
 void	fire_execution_name(const char *schedule_name, int64_t instant,
 	    char *buf, size_t len);
 
+/*
+ * The shard a schedule belongs to, of shards (>= 1): a 64-bit FNV-1a hash
+ * of its name, mod shards. Every host computes the same, whatever else it
+ * holds, so hosts of one group split the schedules without talking.
+ */
+int	fire_shard(const char *schedule_name, int shards);
+
 #endif

@@ -207,6 +207,9 @@ int	store_run_request_body(struct store *st, int64_t run_id,
  */
 int	store_run_withdraw(struct store *st, int64_t run_id, struct err *e);
 
+/* Mark a run as created by another host (scheduler.ha): its execution was found at Admin. The caller commits. */
+int	store_run_peer(struct store *st, int64_t run_id, struct err *e);
+
 /* What Admin says of a created run's execution: its phase, and start and end once known (0: not). */
 int	store_run_phase(struct store *st, int64_t run_id, const char *phase,
 	    int64_t started_at, int64_t ended_at, struct err *e);

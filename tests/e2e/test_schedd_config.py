@@ -434,6 +434,21 @@ class TestConfigForms(ConfigTest):
             ('scheduler', 'watchRate', '"fast"', 'scheduler.watchRate must be a number > 0'),
             ('admin', 'endpoint', '[a, b]', 'admin.endpoint must be a string'),
             ('admin', 'scopes', '{a: b}', 'admin.scopes must be a list of strings'),
+            ('scheduler', 'ha', 'yes', 'scheduler.ha: not a mapping'),
+            ('scheduler', 'ha', '{shard: 2, shards: 2}', 'scheduler.ha.shard 2 must be below '
+             'scheduler.ha.shards 2 (shards are numbered from 0)'),
+            ('scheduler', 'ha', '{shard: 1}', 'scheduler.ha.shard 1 must be below '
+             'scheduler.ha.shards 1 (shards are numbered from 0)'),
+            ('scheduler', 'ha', '{shard: -1, shards: 2}',
+             'scheduler.ha.shard must be a whole number from 0 to 100000'),
+            ('scheduler', 'ha', '{shards: 0}',
+             'scheduler.ha.shards must be a whole number from 1 to 100000'),
+            ('scheduler', 'ha', '{shards: 2, standbyDelay: 0s}',
+             'scheduler.ha.standbyDelay must be a duration from 1s to 1d, like 30s or 2m'),
+            ('scheduler', 'ha', '{shards: 2, standbyDelay: 2d}',
+             'scheduler.ha.standbyDelay must be a duration from 1s to 1d, like 30s or 2m'),
+            ('scheduler', 'ha', '{shards: 2, standbyDelay: 30}',
+             'scheduler.ha.standbyDelay must be a duration from 1s to 1d, like 30s or 2m'),
         ]
         db = os.path.join(self.dir, 'never.db')
         for section, key, value, message in cases:
@@ -459,6 +474,22 @@ class TestConfigForms(ConfigTest):
                 conf = self.conf(text)
                 rc, err = self.schedd('--config', conf, '--db', self.db, '--once')
                 self.assertEqual((rc, err), (78, 'schedd: %s:%s\n' % (conf, where)))
+
+    def test_bad_shard_flags(self):
+        db = os.path.join(self.dir, 'never.db')
+        for args, message in [
+                (['--shard', '2/2'], '--shard: "2/2" is not I/N with 0 <= I < N <= 100000'),
+                (['--shard', '1'], '--shard: "1" is not I/N with 0 <= I < N <= 100000'),
+                (['--shard', '0/2x'], '--shard: "0/2x" is not I/N with 0 <= I < N <= 100000'),
+                (['--standby-delay', 'soon'], '--standby-delay: "soon" is not a duration from '
+                 '1s to 1d, like 30s or 2m'),
+                (['--shard', '0/2', '--standby-delay', '0s'], '--standby-delay: "0s" is not a '
+                 'duration from 1s to 1d, like 30s or 2m')]:
+            with self.subTest(args=args):
+                rc, err = self.schedd('--admin-endpoint', 'http://127.0.0.1:1', '--db', db,
+                                      '--once', *args)
+                self.assertEqual((rc, err), (64, 'schedd: %s\n' % message))
+        self.assertFalse(os.path.exists(db), 'a refused flag still created the database')
 
     def test_missing_config_file(self):
         conf = os.path.join(self.dir, 'nope.yaml')
@@ -819,7 +850,7 @@ class TestReload(ConfigTest):
         self.assertEqual(self.hup(d, conf, '<6>reload: %s:' % conf), [
             RELOAD,
             '<4>config: %s: unknown key admin.typo ignored' % conf,
-            '<4>reload: %s: admin, auth, database or metrics settings changed; restart schedd to apply '
+            '<4>reload: %s: admin, auth, database, metrics or ha settings changed; restart schedd to apply '
             'them' % conf,
             self.limits(conf, 8, '2.5', 30 * 86400, '0.5')])
         # A bad file: logged, the config in use kept.
@@ -847,7 +878,7 @@ class TestReload(ConfigTest):
         conf = self.conf(config_text(admin, sched))
         d = Loop(self, ['--config', conf])
         d.wait_ready()
-        changed = '<4>reload: %s: admin, auth, database or metrics settings changed; restart schedd to ' \
+        changed = '<4>reload: %s: admin, auth, database, metrics or ha settings changed; restart schedd to ' \
                   'apply them' % conf
         for key, value in [('clientSecretLocation', self.secret_file('new\n', 'rotated')),
                            ('tokenUrl', stub.url + '/oauth2/token'),
