@@ -473,6 +473,76 @@ slice_add_fire(struct due_slice *s, struct engine_fire *f)
 	return 0;
 }
 
+/* Why the plan skips instant (oldest first: i == 0 says so when older ones went unlisted). */
+static void
+skip_reason(const struct engine_schedule *sch, const struct fire_plan *plan,
+    int i, int64_t at, char *buf, size_t len)
+{
+	if (plan->skip[i] < at - sch->window)
+		snprintf(buf, len, "missed by more than the catch-up window "
+		    "(%" PRId64 " s)", sch->window);
+	else
+		snprintf(buf, len, "catch-up policy %s",
+		    sch->catchup == FIRE_CATCHUP_NONE ? "none" :
+		    sch->catchup == FIRE_CATCHUP_LATEST ? "latest: a newer "
+		    "instant fired" : "all: more than 100 missed");
+	if (i == 0 && plan->more_skipped)
+		snprintf(buf + strlen(buf), len - strlen(buf), "; older "
+		    "instants not listed");
+}
+
+/*
+ * Record one fire of a plan as pending (inside the slice's transaction) and
+ * add it to the slice; *first gets the plan's first. An existing row is
+ * someone else's (or handled): left alone. skip: the plan skips this
+ * instant unless Admin has it already (another host created it): looked up,
+ * and recorded skipped with this reason when absent.
+ */
+static int
+plan_fire(struct engine *eng, struct engine_schedule *sch, const char *name,
+    int64_t instant, enum fire_kind kind, const char *skip, int64_t now,
+    struct due_slice *slice, struct engine_fire **first, struct err *e)
+{
+	char			 exec[FIRE_NAME_LENGTH + 1], *reason = NULL;
+	struct engine_fire	*f;
+	enum run_state		 state;
+	int64_t			 run_id;
+	int			 inserted;
+
+	fire_execution_name(name, instant, exec, sizeof(exec));
+	if (store_run_fire(eng->st, sch->id, name, instant,
+	    engine__fire_kind_name(kind), exec, now, &run_id, &inserted, &state,
+	    e) == -1)
+		return -1;
+	if (instant > sch->last)
+		sch->last = instant;
+	if (!inserted)
+		return 0;
+	if ((skip != NULL && (reason = strdup(skip)) == NULL) ||
+	    (f = engine__fire_new(eng, run_id, sch->id, name, instant, kind,
+	    NULL, now, sch->gen)) == NULL) {
+		free(reason);
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	f->skip_reason = reason;
+	if (slice_add_fire(slice, f) == -1) {
+		engine__fire_forget(f);		/* the slice rolls back */
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	/*
+	 * Another host's: looked up before it is created. A catch-up among
+	 * several hosts too: a peer may have stood in for it.
+	 */
+	f->standby = sch->foreign;
+	f->look_first = sch->foreign || (kind == FIRE_CATCHUP &&
+	    eng->cfg.shards > 1);
+	if (*first == NULL)
+		*first = f;
+	return 0;
+}
+
 /*
  * Record one schedule's owed instants (inside the slice's transaction): its
  * row is read by primary key once and handed to its first fire. Nothing is
@@ -493,10 +563,8 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 	struct fire_plan	 plan;
 	struct schedule		 row;
 	struct engine_fire	*first = NULL;
-	enum run_state		 state;
 	char			 reason[160];
-	int64_t			 run_id;
-	int			 inserted, rc = -1;
+	int			 rc = -1;
 
 	memset(&row, 0, sizeof(row));
 	if (store_schedule_get_id(eng->st, sch->id, &row, e) == -1) {
@@ -508,17 +576,14 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 	fire_plan(&sch->expr, sch->zone, sch->catchup, sch->window, grace,
 	    sch->last, at, &plan);
 	for (int i = 0; i < plan.nskip; i++) {
-		if (plan.skip[i] < at - sch->window)
-			snprintf(reason, sizeof(reason), "missed by more than "
-			    "the catch-up window (%" PRId64 " s)", sch->window);
-		else
-			snprintf(reason, sizeof(reason), "catch-up policy %s",
-			    sch->catchup == FIRE_CATCHUP_NONE ? "none" :
-			    sch->catchup == FIRE_CATCHUP_LATEST ? "latest: a "
-			    "newer instant fired" : "all: more than 100 missed");
-		if (i == 0 && plan.more_skipped)
-			snprintf(reason + strlen(reason), sizeof(reason) -
-			    strlen(reason), "; older instants not listed");
+		skip_reason(sch, &plan, i, at, reason, sizeof(reason));
+		/* Among hosts, one within the window may have been created by a peer: Admin says. */
+		if (eng->cfg.shards > 1 && plan.skip[i] >= at - sch->window) {
+			if (plan_fire(eng, sch, row.name, plan.skip[i],
+			    FIRE_CATCHUP, reason, now, slice, &first, e) == -1)
+				goto out;
+			continue;
+		}
 		if (store_run_skip(eng->st, sch->id, row.name, plan.skip[i],
 		    reason, now, e) == -1)
 			goto out;
@@ -526,40 +591,11 @@ plan_schedule(struct engine *eng, struct due_slot *slot, int64_t now,
 		if (plan.skip[i] > sch->last)
 			sch->last = plan.skip[i];
 	}
-	for (int i = 0; i < plan.nfire; i++) {
-		enum fire_kind		 kind = plan.fire[i] >= at - grace ?
-					    FIRE_SCHEDULED : FIRE_CATCHUP;
-		char			 exec[FIRE_NAME_LENGTH + 1];
-		struct engine_fire	*f;
-
-		fire_execution_name(row.name, plan.fire[i], exec, sizeof(exec));
-		if (store_run_fire(eng->st, sch->id, row.name, plan.fire[i],
-		    engine__fire_kind_name(kind), exec, now, &run_id,
-		    &inserted, &state, e) == -1)
+	for (int i = 0; i < plan.nfire; i++)
+		if (plan_fire(eng, sch, row.name, plan.fire[i],
+		    plan.fire[i] >= at - grace ? FIRE_SCHEDULED : FIRE_CATCHUP,
+		    NULL, now, slice, &first, e) == -1)
 			goto out;
-		if (plan.fire[i] > sch->last)
-			sch->last = plan.fire[i];
-		/* An existing row is someone else's (or handled): leave it. */
-		if (!inserted)
-			continue;
-		if ((f = engine__fire_new(eng, run_id, sch->id, row.name,
-		    plan.fire[i], kind, NULL, now, sch->gen)) == NULL ||
-		    slice_add_fire(slice, f) == -1) {
-			if (f != NULL)
-				engine__fire_forget(f);	/* the slice rolls back */
-			err_set_code(e, EX_OSERR, "out of memory");
-			goto out;
-		}
-		/*
-		 * Another host's: looked up before it is created. A catch-up
-		 * among several hosts too: a peer may have stood in for it.
-		 */
-		f->standby = sch->foreign;
-		f->look_first = sch->foreign || (kind == FIRE_CATCHUP &&
-		    eng->cfg.shards > 1);
-		if (first == NULL)
-			first = f;
-	}
 	/* The row goes to the first fire; more fires of one plan (catch-up) read it again. */
 	if (first != NULL) {
 		engine__fire_take_row(first, &row);

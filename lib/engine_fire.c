@@ -168,6 +168,7 @@ engine__fire_free(struct engine_fire *f)
 	free(f->project);
 	free(f->domain);
 	free(f->previous);
+	free(f->skip_reason);
 	free(f);
 }
 
@@ -262,8 +263,23 @@ fire_done(struct engine_fire *f, enum run_state state, long status,
 {
 	struct engine		*eng = f->eng;
 	struct engine_schedule	*sch = engine__schedule_find(eng, f->schedule_id);
-	char			 at[32];
+	char			 at[32], why[400];
 
+	if (f->skip_reason != NULL && f->sent_at == 0 &&
+	    (state == RUN_PENDING || state == RUN_FAILED)) {
+		/*
+		 * The policy skips it unless another host created it; left
+		 * pending, the next start would send it. Not knowing, the
+		 * policy has its way.
+		 */
+		snprintf(why, sizeof(why), "%s; Admin was not asked whether "
+		    "another host created it (%s)", f->skip_reason,
+		    state == RUN_PENDING ? "stopped first" : error ? error :
+		    "it failed");
+		state = RUN_SKIPPED;
+		status = 0;
+		error = why;
+	}
 	fire_set(f, FIRE_DONE);
 	log_event(eng->log, state == RUN_CREATED ? LOG_LEVEL_INFO :
 	    LOG_LEVEL_WARN, "fire", "schedule=%s instant=%s kind=%s "
@@ -502,8 +518,8 @@ fire_needs_no_overlap_check(const struct engine_fire *f,
 {
 	/* Triggers and backfills are asked for by hand: no policy stands in their way. */
 	return sch == NULL || sch->overlap == OVERLAP_ALLOW ||
-	    f->eng->cfg.once || (f->kind != FIRE_SCHEDULED &&
-	    f->kind != FIRE_CATCHUP);
+	    f->eng->cfg.once || f->skip_reason != NULL ||
+	    (f->kind != FIRE_SCHEDULED && f->kind != FIRE_CATCHUP);
 }
 
 double
@@ -853,6 +869,12 @@ fire_answered(struct engine_fire *f, const struct fire_input *in)
 			    "not Admin's answer, and Admin has no such execution",
 			    f->garbled);
 			fire_retry(f, in->status, msg);
+			return;
+		}
+		if (in->status == 404 && f->state == FIRE_LOOKUP &&
+		    f->skip_reason != NULL && f->sent_at == 0) {
+			/* No host created it: the catch-up policy skips it. */
+			fire_done(f, RUN_SKIPPED, 0, f->skip_reason);
 			return;
 		}
 		if (in->status == 404 && f->state == FIRE_LOOKUP) {

@@ -133,6 +133,7 @@ struct engine_fire {
 	char			*project;	/* where the request goes (or went): kept apart so */
 	char			*domain;	/* look-ups never parse the body again */
 	char			*previous;	/* cancel-previous: the execution path to terminate */
+	char			*skip_reason;	/* a catch-up among hosts: skipped for this unless Admin has it */
 	struct schedule		 row;		/* the schedule, read when the fire is planned or begins */
 };
 

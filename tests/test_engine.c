@@ -1685,16 +1685,29 @@ test_standby_and_catch_up_look_up_before_creating(void **state)
 	fx->cfg.shard = 0;
 	fx->cfg.standby_delay = 30;
 	add(fx, "site_b", "0 2 1 * * *", NULL, NULL);	/* shard 1: 01:02 daily */
-	add(fx, "site_c", "0 * * * *", NULL, NULL);	/* shard 0: hourly */
-	/* Down from T0 to 01:02: site_c's 01:00 is two minutes old, caught up. */
+	add(fx, "site_c", "*/15 * * * *", NULL, NULL);	/* shard 0 */
+	/*
+	 * Down from T0 to 01:02: site_c's 01:00 is two minutes old, caught up
+	 * (latest); the policy skips 00:15 to 00:45 unless a peer created them.
+	 */
 	engine_begin(fx, T0 + 3720);
 	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
 	    "{\"launch_plans\":[" LP_V2 "]}");
 	assert_int_equal(count(fx, "POST"), 0);
+	assert_int_equal(count(fx, "GET"), 4);
+	answer_lookup(fx, "site_c", T0 + 900, 200);
+	answer_lookup(fx, "site_c", T0 + 1800, 404);
+	answer_lookup(fx, "site_c", T0 + 2700, 200);
 	answer_lookup(fx, "site_c", T0 + 3600, 200);
-	assert_runs(fx, "site_c", "2027-01-01T01:00:00Z catchup created 200 0 - -\n");
-	assert_peers(fx, "site_c", "1");
+	assert_runs(fx, "site_c",
+	    "2027-01-01T00:15:00Z catchup created 200 0 - -\n"
+	    "2027-01-01T00:30:00Z catchup skipped 0 0 - catch-up policy latest: "
+	    "a newer instant fired\n"
+	    "2027-01-01T00:45:00Z catchup created 200 0 - -\n"
+	    "2027-01-01T01:00:00Z catchup created 200 0 - -\n");
+	assert_peers(fx, "site_c", "1 0 1 1");
 	assert_int_equal(count(fx, NULL), 0);
+	assert_int_equal(moved(fx, S_RECORD, S_LOOKUP), 4);
 	at(fx, T0 + 3749);
 	assert_int_equal(count(fx, NULL), 0);
 	at(fx, T0 + 3750);
@@ -1708,6 +1721,31 @@ test_standby_and_catch_up_look_up_before_creating(void **state)
 	assert_runs(fx, "site_b", "2027-01-01T01:02:00Z scheduled created 200 1 - -\n");
 	assert_peers(fx, "site_b", "0");
 	assert_int_equal(count(fx, NULL), 0);
+}
+
+/* A skip candidate never asked about (Admin down, then a stop) is skipped, not left to be sent. */
+static void
+test_a_catch_up_candidate_not_looked_up_by_the_stop_is_skipped(void **state)
+{
+	struct fx	*fx = *state;
+
+	fx->cfg.shards = 2;
+	fx->cfg.shard = 0;
+	fx->cfg.standby_delay = 30;
+	add(fx, "site_c", "*/30 * * * *", NULL, NULL);	/* shard 0 */
+	engine_begin(fx, T0 + 3720);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	answer_lookup(fx, "site_c", T0 + 1800, 503);
+	answer_lookup(fx, "site_c", T0 + 3600, 200);
+	engine_stop(fx->eng, NULL, NULL);
+	settle(fx);
+	assert_int_equal(count(fx, NULL), 0);
+	assert_runs(fx, "site_c",
+	    "2027-01-01T00:30:00Z catchup skipped 0 0 - catch-up policy latest: "
+	    "a newer instant fired; Admin was not asked whether another host "
+	    "created it (stopped first)\n"
+	    "2027-01-01T01:00:00Z catchup created 200 0 - -\n");
 }
 
 static void
@@ -1762,6 +1800,7 @@ main(void)
 		CASE(test_a_replaced_database_stops_the_engine),
 		CASE(test_a_standby_host_creates_only_what_admin_lacks),
 		CASE(test_standby_and_catch_up_look_up_before_creating),
+		CASE(test_a_catch_up_candidate_not_looked_up_by_the_stop_is_skipped),
 		cmocka_unit_test(test_every_transition_is_exercised),
 	};
 
