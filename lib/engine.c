@@ -532,12 +532,14 @@ plan_fire(struct engine *eng, struct engine_schedule *sch, const char *name,
 		return -1;
 	}
 	/*
-	 * Another host's: looked up before it is created. A catch-up among
-	 * several hosts too: a peer may have stood in for it.
+	 * Another host's: looked up before it is created. This host's own
+	 * among several hosts too, when it comes so late (a restart, an
+	 * outage) that a peer may have stood in for it: half the standby
+	 * delay, so clocks may disagree by less than that.
 	 */
 	f->standby = sch->foreign;
-	f->look_first = sch->foreign || (kind == FIRE_CATCHUP &&
-	    eng->cfg.shards > 1);
+	f->look_first = sch->foreign || (eng->cfg.shards > 1 && now -
+	    instant >= (eng->cfg.standby_delay + 1) / 2);
 	if (*first == NULL)
 		*first = f;
 	return 0;

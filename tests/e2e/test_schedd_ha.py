@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""End-to-end tests of several schedd hosts in one group (scheduler.ha, SPEC
+section 5.1): two or three daemons, each with its own database holding the
+same schedules, one stub Flyte Admin, schedules firing every second.
+
+usage: /usr/bin/python3 tests/e2e/test_schedd_ha.py SCHEDD SCHEDCTL STUB_ADMIN [unittest args]
+
+What is asserted: every instant of every schedule in the measured window is
+created exactly once at Admin (the stub refuses a second create of a name,
+and a missing one is counted), every host's runs table lists every fire as
+created whoever created it (runs.peer = 1 where another host did), a host's
+own shard is created by itself while it is up, a host killed with SIGKILL or
+cut off from Admin has its shard created by a peer within standbyDelay + 1 s,
+and a restarted host's history is complete again. Admin's load is reported as
+requests per fire.
+
+SCHEDD_E2E_HA_SECONDS sets how long the steady run lasts (default 30) and
+SCHEDD_E2E_HA_KILLS how many times a host is killed (default 3), for longer
+runs by hand.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_schedd as base                                  # noqa: E402
+from test_schedd import arrival, execution_name, iso, ts, wait_for    # noqa: E402
+
+STANDBY = 2                      # seconds: --standby-delay of every host here
+EVERY_SECOND = '* * * * * *'
+SCHEDULES = ['site_%02d' % i for i in range(8)]
+SECONDS = int(os.environ.get('SCHEDD_E2E_HA_SECONDS', '30'))
+KILLS = int(os.environ.get('SCHEDD_E2E_HA_KILLS', '3'))
+
+
+def shard_of(name, shards):
+    """lib/fire.c fire_shard: FNV-1a 64 of the name, mod shards."""
+    h = 0xcbf29ce484222325
+    for byte in name.encode():
+        h = ((h ^ byte) * 0x100000001b3) & ((1 << 64) - 1)
+    return h % shards if shards > 1 else 0
+
+
+def p99(values):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(0.99 * len(values)))] if values else 0
+
+
+class Host(base.Daemon):
+    """schedd as shard I of N, with its own database."""
+
+    def __init__(self, case, endpoint, db, shard, shards):
+        base.Daemon.count += 1
+        self.case = case
+        self.db = db
+        self.shard = shard
+        self.errpath = os.path.join(case.dir, 'schedd.%d.stderr' % base.Daemon.count)
+        self.errf = open(self.errpath, 'w')
+        env = dict(os.environ)
+        env.pop('SCHEDD_NOW', None)
+        self.proc = subprocess.Popen(
+            [base.SCHEDD, '--db', db, '--admin-endpoint', endpoint, '--shard',
+             '%d/%d' % (shard, shards), '--standby-delay', '%ds' % STANDBY],
+            stderr=self.errf, stdin=subprocess.DEVNULL, env=env)
+        self.errf.close()
+        case.daemons.append(self)
+
+
+class HaTest(base.ScheddTest):
+
+    def hosts_db(self, n):
+        """n databases with the same schedules (as a schedules directory would make them)."""
+        dbs = []
+        group = tempfile.mkdtemp(prefix='group%d.' % n, dir=self.dir)
+        for i in range(n):
+            db = os.path.join(group, 'host%d.db' % i)
+            for s in SCHEDULES:
+                p = subprocess.run([base.SCHEDCTL, '--db', db, 'add', s, '--lp',
+                                    '%s/%s/data_sync_wf' % (base.P, base.D), '--cron',
+                                    EVERY_SECOND, '--input', 'site_id=%s' % s],
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(p.returncode, 0, p.stderr)
+            dbs.append(db)
+        return dbs
+
+    def rows(self, db, since, until):
+        """{(schedule, instant): (state, peer)} of the runs in [since, until]."""
+        self.db = db
+        return {(s, ts(at)): (state, peer) for s, at, state, peer in self.query(
+            "SELECT schedule_name, scheduled_at, state, peer FROM runs WHERE "
+            "scheduled_at BETWEEN ? AND ?", (iso(since), iso(until)))}
+
+    def check_complete(self, stub, dbs, since, until, shards):
+        """Admin has each owed instant once; every host lists each as created.
+        Returns (owed, {name: arrival}) for the lateness of whoever created it."""
+        owed = {execution_name(s, t): (s, t) for s in SCHEDULES
+                for t in range(since, until + 1)}
+
+        def everywhere():
+            for db in dbs:
+                got = self.rows(db, since, until)
+                if sum(1 for v in got.values() if v[0] == 'created') < len(owed):
+                    return False
+            return True
+        wait_for(everywhere, 20 * base.SLOW, 'every host to list every fire as created')
+        creates = stub.creates()
+        names = [r['body']['name'] for r in creates]
+        self.assertEqual(len(names), len(set(names)), 'an execution was created twice')
+        at = {r['body']['name']: arrival(r) for r in creates}
+        missing = sorted(owed[n] for n in owed if n not in at)
+        self.assertEqual(missing, [], 'instants never created at Admin')
+        for db in dbs:
+            got = self.rows(db, since, until)
+            self.assertEqual(sorted(k for k, v in got.items() if v[0] != 'created'), [],
+                             '%s: runs not created' % db)
+        return owed, at
+
+    def standby_latency(self, owed, at, covered):
+        """Seconds from each instant to its create, for the (schedule, instant) in covered."""
+        return [at[n] - owed[n][1] for n in owed if owed[n] in covered]
+
+    def test_two_and_three_hosts_share_the_schedules(self):
+        for shards in (2, 3):
+            with self.subTest(hosts=shards):
+                self.run_group(shards, SECONDS if shards == 2 else max(10, SECONDS // 3))
+
+    def run_group(self, shards, seconds):
+        stub = self.stub()
+        dbs = self.hosts_db(shards)
+        hosts = [Host(self, stub.url, db, i, shards) for i, db in enumerate(dbs)]
+        for h in hosts:
+            h.wait_ready()
+        since = int(time.time()) + 2
+        time.sleep(seconds)
+        until = int(time.time()) - STANDBY - 2
+        owed, at = self.check_complete(stub, dbs, since, until, shards)
+        for h in hosts:
+            rc, took = h.stop()
+            self.assertEqual(rc, 0, h.stderr())
+        # Each host created its own shard (peer 0) and found the others' (peer 1).
+        own_peer = foreign_found = foreign = 0
+        for h in hosts:
+            for (s, t), (state, peer) in self.rows(h.db, since, until).items():
+                if shard_of(s, shards) == h.shard:
+                    own_peer += peer
+                else:
+                    foreign += 1
+                    foreign_found += peer
+        self.assertEqual(own_peer, 0, 'a host recorded its own shard as a peer\'s')
+        # A standby creates only what its owner had not created STANDBY s after the instant.
+        self.assertGreaterEqual(foreign_found, foreign * 0.95,
+                                '%d of %d foreign fires found at Admin' % (foreign_found,
+                                                                          foreign))
+        late = [at[n] - owed[n][1] for n in owed]
+        # Admin's load over the whole run, per execution created.
+        calls = [(m, p, st) for m, p, st in stub.calls() if p.startswith(base.EXECUTIONS)]
+        created = len(stub.creates())
+        posts = sum(1 for m, _, _ in calls if m == 'POST')
+        conflicts = sum(1 for m, _, st in calls if m == 'POST' and st == 409)
+        gets = sum(1 for m, p, _ in calls if m == 'GET' and p.count('/') == 6)
+        lists = sum(1 for m, p, _ in calls if m == 'GET' and p.count('/') == 5)
+        print('\n%d hosts, %d s, %d schedules every second: %d fires in the window, each '
+              'created once, missing 0; lateness p99 %.3f s; each host created its own '
+              'shard, %d of %d fires of other shards were found at Admin; Admin load per '
+              'execution created (%d): %.2f creates (%d answered 409), %.2f execution GETs, '
+              '%.3f ListExecutions'
+              % (shards, seconds, len(SCHEDULES), len(owed), p99(late), foreign_found,
+                 foreign, created, posts / created, conflicts, gets / created,
+                 lists / created))
+
+    def test_a_killed_host_is_covered_by_its_peer(self):
+        stub = self.stub()
+        dbs = self.hosts_db(2)
+        a = Host(self, stub.url, dbs[0], 0, 2)
+        b = Host(self, stub.url, dbs[1], 1, 2)
+        a.wait_ready()
+        b.wait_ready()
+        since = int(time.time()) + 2
+        rng = random.Random(os.environ.get('SCHEDD_E2E_SEED', 'ha'))
+        down = []                       # (from, to) seconds b was dead
+        for _ in range(KILLS):
+            time.sleep(2 + rng.random() * 2)
+            killed = time.time()
+            b.kill9()
+            time.sleep(4 + rng.random() * 2)
+            b = Host(self, stub.url, dbs[1], 1, 2)
+            b.wait_ready()
+            down.append((killed, time.time()))
+        time.sleep(STANDBY + 2)
+        until = int(time.time()) - STANDBY - 2
+        owed, at = self.check_complete(stub, dbs, since, until, 2)
+        # b's shard while b was dead: created by a, within STANDBY + 1 s of the instant.
+        covered = {(s, t) for s in SCHEDULES if shard_of(s, 2) == 1
+                   for t in range(since, until + 1)
+                   if any(k + 1 <= t and t + STANDBY + 1 <= r for k, r in down)}
+        self.assertGreater(len(covered), 0)
+        latency = self.standby_latency(owed, at, covered)
+        self.assertLessEqual(max(latency), STANDBY + 1, sorted(latency)[-5:])
+        self.rows(dbs[1], since, until)         # b's history: complete (check_complete)
+        peer = sum(1 for k, v in self.rows(dbs[1], since, until).items()
+                   if k in covered and v == ('created', 1))
+        self.assertEqual(peer, len(covered), 'b lists what a created for it as the peer\'s')
+        for h in (a, b):
+            rc, _ = h.stop()
+            self.assertEqual(rc, 0, h.stderr())
+        print('\nb killed %d times for %.1f s in all: fires %d, created once each, missing 0; '
+              '%d of b\'s instants created by a, p50/p99/max %.2f/%.2f/%.2f s after the '
+              'instant (standbyDelay %d s); b lists all of them as the peer\'s'
+              % (len(down), sum(r - k for k, r in down), len(owed), len(covered),
+                 sorted(latency)[len(latency) // 2], p99(latency), max(latency), STANDBY))
+
+    def test_a_host_cut_off_from_admin_is_covered(self):
+        stub = self.stub()
+        dbs = self.hosts_db(2)
+        a = Host(self, stub.url, dbs[0], 0, 2)
+        cut = Host(self, 'http://127.0.0.1:1', dbs[1], 1, 2)     # nothing listens there
+        a.wait_ready()
+        cut.wait_ready()
+        since = int(time.time()) + 2
+        time.sleep(8)
+        until = int(time.time()) - STANDBY - 2
+        owed = {execution_name(s, t): (s, t) for s in SCHEDULES
+                for t in range(since, until + 1)}
+        wait_for(lambda: all(n in {r['body']['name'] for r in stub.creates()} for n in owed),
+                 10 * base.SLOW, 'a to create every instant')
+        creates = stub.creates()
+        at = {r['body']['name']: arrival(r) for r in creates}
+        self.assertEqual(len(at), len(creates), 'an execution was created twice')
+        theirs = {(s, t) for s, t in owed.values() if shard_of(s, 2) == 1}
+        latency = self.standby_latency(owed, at, theirs)
+        self.assertLessEqual(max(latency), STANDBY + 1, sorted(latency)[-5:])
+        for h in (a, cut):
+            rc, _ = h.stop()
+            self.assertEqual(rc, 0, h.stderr())
+        print('\na host cut off from Admin: its %d instants created by the other, p99 %.2f s '
+              'after the instant' % (len(theirs), p99(latency)))
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.stderr.write(__doc__)
+        return 64
+    base.SCHEDD, base.SCHEDCTL, base.STUB = sys.argv[1:4]
+    with open(base.SCHEDD, 'rb') as f:
+        if b'__asan_init' in f.read():
+            base.SLOW = 3
+    prog = unittest.main(argv=[sys.argv[0]] + sys.argv[4:], exit=False, verbosity=2)
+    return 0 if prog.result.wasSuccessful() else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
