@@ -47,10 +47,14 @@ struct engine_schedule {
 	struct engine_fire	*held;		/* buffer-one: the fire waiting for the previous execution */
 	struct cron_expr	 expr;
 	const struct tz_zone	*zone;
+	uint32_t		 ended[ENGINE_PHASES];	/* its executions that ended, by final phase */
 };
 
 struct engine_schedule	*engine__schedule_find(const struct engine *eng,
 			    int64_t id);
+/* Count an execution of schedule id that ended in phase (not final: nothing). */
+void			 engine__schedule_ended(struct engine *eng, int64_t id,
+			    const char *phase);
 
 /* --- fires --- */
 

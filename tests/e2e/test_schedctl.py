@@ -2389,6 +2389,39 @@ class TestStatus(SchedctlTest):
             'late_fires_24h': 1, 'unknown_executions_24h': 0, 'failing': self.FAILING_JSON},
             now=LATER)
 
+    def test_failed_executions(self):
+        # Created runs whose executions ended FAILED or TIMED_OUT in Flyte are
+        # failures; one still RUNNING and an overlap skip are passed over, and
+        # a success before them ends the streak.
+        self.add('c')
+        for at, state, phase in (('00:00', 'created', 'SUCCEEDED'),
+                                 ('01:00', 'created', 'FAILED'),
+                                 ('01:10', 'skipped', None),
+                                 ('01:20', 'created', 'TIMED_OUT'),
+                                 ('01:30', 'created', 'RUNNING')):
+            self.insert_run('c', '2026-11-26T%s:00Z' % at, state, http_status=200,
+                            attempts=1, sent_at='2026-11-26T%s:01Z' % at,
+                            execution_name='c%s' % at.replace(':', ''), phase=phase)
+        want = ('failing:    1 schedules\n'
+                '  c                                2 in a row, last 2026-11-26T01:20:00Z: '
+                'execution c0120 ended TIMED_OUT\n')
+        self.check(['status'], 0, 'daemon:     never seen\nschedules:  1 (0 paused)\n'
+                   'pending:    0 runs\nlate (24h): 0 fires\n' + NO_UNKNOWN + want, now=LATER)
+        rc, o, e = self.run_ctl('status', '--check', '--max-failures', '2', now=LATER)
+        self.assertEqual((rc, e), (1, ''))
+        self.assertIn('CHECK: 1 schedules failed 2 or more times in a row\n', o)
+        # The default is 3 in a row.
+        rc, o, e = self.run_ctl('status', '--check', now=LATER)
+        self.assertNotIn('in a row\nCHECK', o)
+        self.assertEqual([l for l in o.splitlines() if l.startswith('CHECK:')],
+                         ['CHECK: the daemon is never seen'])
+        # The running one ends SUCCEEDED: c is well again.
+        self.execute("UPDATE runs SET phase = 'SUCCEEDED' WHERE execution_name = 'c0130'")
+        self.check_json(['status'], {
+            'daemon': 'never seen', 'daemon_heartbeat_at': None, 'schedules': 1,
+            'paused': 0, 'pending': 0, 'oldest_pending_at': None, 'late_fires_24h': 0,
+            'unknown_executions_24h': 0, 'failing': []}, now=LATER)
+
     def test_daemon_heartbeat(self):
         self.failing()
         self.execute("INSERT INTO daemon VALUES (1, 4242, 'host1', '0.1.0', "

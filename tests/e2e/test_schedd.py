@@ -124,6 +124,13 @@ def simple(t, required=True, default=None):
     return p
 
 
+# Its executions end FAILED at a stub run with --phase-after (the name ends in _fails).
+FAILS_WF = {
+    'name': 'data_sync_fails', 'version': 'f1',
+    'expected_inputs': {'parameters': {
+        'site_id': {'var': {'type': {'simple': 'STRING'}}, 'required': True}}}}
+
+
 def write_catalog(path, extra):
     """catalog.json (data_sync_wf v1, v2) plus the launch plans in extra."""
     with open(CATALOG) as f:
