@@ -48,7 +48,7 @@ const struct store__sql	store__status_sql[STMT_COUNT -
 	/* Repeats runs_succeeded's WHERE clause, so it is one probe of that index. */
 	SQL(STMT_LAST_SUCCESS) = { "last_success",
 	    "SELECT max(scheduled_at) FROM runs WHERE schedule_name = ?1 AND "
-	    "phase = 'SUCCEEDED'" },
+	    "scheduled_at < ?2 AND phase = 'SUCCEEDED'" },
 };
 
 int
@@ -161,8 +161,8 @@ store_schedule_health_each(struct store *st, store_health_cb cb, void *arg,
 }
 
 int
-store_last_success(struct store *st, const char *name, int64_t *at,
-    struct err *e)
+store_last_success(struct store *st, const char *name, int64_t before,
+    int64_t *at, struct err *e)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
@@ -171,6 +171,7 @@ store_last_success(struct store *st, const char *name, int64_t *at,
 	if (store__statement(st, STMT_LAST_SUCCESS, &stmt, e) == -1)
 		return -1;
 	store__bind_text(stmt, 1, name);
+	store__bind_time(stmt, 2, before);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
 		store__fail(st, rc, "", e);
 		store__reset(stmt);

@@ -1738,11 +1738,21 @@ test_view_schedule_health(void **state)
 
 	/* The fire path's look-up: the newest SUCCEEDED, none for g. */
 	st = open_store(f->path, 0);
-	assert_int_equal(store_last_success(st, "a", &at, &e), 0);
+	assert_int_equal(store_last_success(st, "a", T("2026-11-27T00:00:00Z"),
+	    &at, &e), 0);
 	assert_int_equal(at, T("2026-11-26T05:00:00Z"));
-	assert_int_equal(store_last_success(st, "g", &at, &e), 0);
+	/* Before an instant: a backfill of the past sees the past. */
+	assert_int_equal(store_last_success(st, "a", T("2026-11-26T05:00:00Z"),
+	    &at, &e), 0);
+	assert_int_equal(at, T("2026-11-26T01:00:00Z"));
+	assert_int_equal(store_last_success(st, "a", T("2026-11-26T01:00:00Z"),
+	    &at, &e), 0);
 	assert_int_equal(at, 0);
-	assert_int_equal(store_last_success(st, "nosuch", &at, &e), 0);
+	assert_int_equal(store_last_success(st, "g", T("2026-11-27T00:00:00Z"),
+	    &at, &e), 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_last_success(st, "nosuch",
+	    T("2026-11-27T00:00:00Z"), &at, &e), 0);
 	assert_int_equal(at, 0);
 	store_close(st);
 }

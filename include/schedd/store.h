@@ -303,11 +303,12 @@ int	store_schedule_health_each(struct store *st, store_health_cb cb,
 	    void *arg, struct err *e);
 
 /*
- * The scheduled_at of schedule name's last run whose execution SUCCEEDED
- * in *at (0: none), in one index probe ({{last_success_time}} at fire time).
+ * The scheduled_at of schedule name's last run before `before` whose
+ * execution SUCCEEDED in *at (0: none), in one index probe
+ * ({{last_success_time}} at fire time).
  */
-int	store_last_success(struct store *st, const char *name, int64_t *at,
-	    struct err *e);
+int	store_last_success(struct store *st, const char *name, int64_t before,
+	    int64_t *at, struct err *e);
 
 /*
  * Can we write? Takes the write lock (BEGIN IMMEDIATE) and gives it back,

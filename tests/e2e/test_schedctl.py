@@ -727,8 +727,12 @@ class TestBadInput(SchedctlTest):
             # templates
             (base + ['--input', 'x={{kickof}}'], 65,
              'input x: unknown template "{{kickof}}" (use kickoff_time, '
-             'kickoff_time:FORMAT or schedule_name)'),
+             'prev_kickoff_time or last_success_time|DEFAULT, each with :FORMAT, or '
+             'schedule_name)'),
             (base + ['--input', 'x={{kickoff_time'], 65, 'input x: "{{" without "}}"'),
+            (base + ['--input', 'since={{last_success_time}}'], 65,
+             'input since: "{{last_success_time}}" needs a default for while no run has '
+             'succeeded, e.g. {{last_success_time|1970-01-01T00:00:00Z}}'),
             # duplicates and required options
             (['add', 'data_sync_site_a', '--lp', 'p/d/l', '--cron', '0 * * * *'], 65,
              'schedule "data_sync_site_a" already exists (use schedctl update)'),
@@ -761,7 +765,8 @@ class TestBadInput(SchedctlTest):
              '(at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)'),
             (['update', 'data_sync_site_a', '--input', 'since={{kickof}}'], 65,
              'input since: unknown template "{{kickof}}" (use kickoff_time, '
-             'kickoff_time:FORMAT or schedule_name)'),
+             'prev_kickoff_time or last_success_time|DEFAULT, each with :FORMAT, or '
+             'schedule_name)'),
             # selectors, repin, history options
             (['pause', '--selector', 'team in (a'], 65,
              'selector "team in (a": expected key=value, key!=value, key in (a,b), '
