@@ -398,11 +398,6 @@ fire_post(struct engine_fire *f)
 }
 
 /*
- * The request of f's row with the launch plan's version and interface,
- * kept in f (which then holds its request, not its row). Returns 0, or -1
- * with e: bad inputs (permanent), or out of memory.
- */
-/*
  * The context of f's templates: its instant and, only when its inputs use
  * them, the cron's instant before it (from the schedule as the engine
  * holds it) and the last success (one index probe). Returns 0, or -1 with e.

@@ -367,8 +367,7 @@ ask_done(const struct admin_response *r, void *arg)
 				engine__schedule_ended(eng, w->schedule_id,
 				    phase);
 				watch_end(xw, w);
-			}
-			else
+			} else
 				/* No answer (Admin unavailable) is no reason to ask less often. */
 				watch_again(xw, w, phase != NULL);
 		}
