@@ -1199,6 +1199,40 @@ engine_set_retention(struct engine *eng, int64_t seconds)
 	eng->pruned_at = 0;
 }
 
+static const char *const engine_phases[ENGINE_PHASES] = {
+	[ENGINE_PHASE_SUCCEEDED] = "SUCCEEDED",
+	[ENGINE_PHASE_FAILED] = "FAILED",
+	[ENGINE_PHASE_ABORTED] = "ABORTED",
+	[ENGINE_PHASE_TIMED_OUT] = "TIMED_OUT",
+};
+
+const char *
+engine_phase_name(enum engine_phase phase)
+{
+	return (size_t)phase < ENGINE_PHASES ? engine_phases[phase] : NULL;
+}
+
+void
+engine__schedule_ended(struct engine *eng, int64_t id, const char *phase)
+{
+	struct engine_schedule	*sch = engine__schedule_find(eng, id);
+
+	for (int i = 0; sch != NULL && phase != NULL && i < ENGINE_PHASES; i++)
+		if (strcmp(phase, engine_phases[i]) == 0)
+			sch->ended[i]++;
+}
+
+int
+engine_schedule_executions(const struct engine *eng, int64_t id,
+    uint64_t counts[ENGINE_PHASES])
+{
+	const struct engine_schedule	*sch = engine__schedule_find(eng, id);
+
+	for (int i = 0; i < ENGINE_PHASES; i++)
+		counts[i] = sch != NULL ? sch->ended[i] : 0;
+	return sch != NULL;
+}
+
 void
 engine_stats(const struct engine *eng, struct engine_stats *out)
 {

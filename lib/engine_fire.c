@@ -432,28 +432,62 @@ fire_send(struct engine_fire *f)
 }
 
 /*
+ * The context of f's templates: its instant and, only when its inputs use
+ * them, the cron's instant before it (from the schedule as the engine
+ * holds it) and the last success (one index probe). Returns 0, or -1 with e.
+ */
+static int
+fire_template_context(struct engine_fire *f, struct template_context *ctx,
+    struct err *e)
+{
+	struct engine			*eng = f->eng;
+	const struct engine_schedule	*sch;
+	const struct tz_zone		*zone = NULL;
+	unsigned			 needs;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->schedule_name = f->schedule_name;
+	ctx->kickoff.at = f->instant;
+	ctx->kickoff.known = 1;
+	if (tz_cache_get(eng->zones, f->row.tz, &zone, e) == 0)
+		ctx->kickoff.offset = tz_offset_at(zone, f->instant);
+	needs = template_needs(f->row.inputs ? f->row.inputs : "{}");
+	if ((needs & TEMPLATE_PREV_KICKOFF) &&
+	    (sch = engine__schedule_find(eng, f->schedule_id)) != NULL &&
+	    cron_prev(&sch->expr, sch->zone, f->instant,
+	    &ctx->prev_kickoff.at) == 0) {
+		ctx->prev_kickoff.known = 1;
+		ctx->prev_kickoff.offset = zone != NULL ?
+		    tz_offset_at(zone, ctx->prev_kickoff.at) : 0;
+	}
+	if (needs & TEMPLATE_LAST_SUCCESS) {
+		if (store_last_success(eng->st, f->schedule_name, f->instant,
+		    &ctx->last_success.at, e) == -1)
+			return -1;
+		ctx->last_success.known = ctx->last_success.at != 0;
+		ctx->last_success.offset = zone != NULL ?
+		    tz_offset_at(zone, ctx->last_success.at) : 0;
+	}
+	return 0;
+}
+
+/*
  * The request of f's row with the launch plan's version and interface,
  * kept in f (which then holds its request, not its row). Returns 0, or -1
- * with e: bad inputs (permanent), or out of memory.
+ * with e: bad inputs (permanent), out of memory or a failed read of the
+ * store (EX_OSERR, EX_IOERR, EX_TEMPFAIL: not the fire's fault).
  */
 static int
 fire_make_request(struct engine_fire *f, const char *version,
     const cJSON *parameters, struct err *e)
 {
-	struct engine		*eng = f->eng;
-	struct template_context	 ctx = {
-		.kickoff = f->instant,
-		.offset = 0,
-		.schedule_name = f->schedule_name,
-	};
-	const struct tz_zone	*zone;
+	struct template_context	 ctx;
 	cJSON			*inputs = NULL, *literals = NULL;
 	char			*expanded = NULL, *body = NULL;
 	int			 rc = -1;
 
-	if (tz_cache_get(eng->zones, f->row.tz, &zone, e) == 0)
-		ctx.offset = tz_offset_at(zone, f->instant);
-	if (template_expand(f->row.inputs ? f->row.inputs : "{}", &ctx,
+	if (fire_template_context(f, &ctx, e) == -1 ||
+	    template_expand(f->row.inputs ? f->row.inputs : "{}", &ctx,
 	    &expanded, e) == -1)
 		goto out;
 	if ((inputs = cJSON_Parse(expanded)) == NULL) {
@@ -499,7 +533,8 @@ fire_build(struct engine_fire *f, const char *version, const cJSON *parameters)
 
 	if (fire_make_request(f, version, parameters, &e) == -1) {
 		/* Bad inputs are permanent: recorded, never retried blindly. */
-		if (e.code == EX_OSERR)
+		if (e.code == EX_OSERR || e.code == EX_IOERR ||
+		    e.code == EX_TEMPFAIL)
 			fire_done(f, RUN_PENDING, 0, NULL);	/* the next start tries again */
 		else
 			fire_done(f, RUN_FAILED, 0, e.msg);

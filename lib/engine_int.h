@@ -48,6 +48,7 @@ struct engine_schedule {
 	struct engine_fire	*held;		/* buffer-one: the fire waiting for the previous execution */
 	struct cron_expr	 expr;
 	const struct tz_zone	*zone;
+	uint32_t		 ended[ENGINE_PHASES];	/* its executions that ended, by final phase */
 };
 
 struct engine_schedule	*engine__schedule_find(const struct engine *eng,
@@ -55,6 +56,9 @@ struct engine_schedule	*engine__schedule_find(const struct engine *eng,
 /* Seconds a schedule's instants wait before this host handles them: standby_delay when another host's. */
 int64_t			 engine__schedule_delay(const struct engine *eng,
 			    const struct engine_schedule *sch);
+/* Count an execution of schedule id that ended in phase (not final: nothing). */
+void			 engine__schedule_ended(struct engine *eng, int64_t id,
+			    const char *phase);
 
 /* --- fires --- */
 

@@ -363,9 +363,11 @@ ask_done(const struct admin_response *r, void *arg)
 			if (phase != NULL)
 				snprintf(w->phase, sizeof(w->phase), "%s",
 				    phase);
-			if (execution_phase_final(phase))
+			if (execution_phase_final(phase)) {
+				engine__schedule_ended(eng, w->schedule_id,
+				    phase);
 				watch_end(xw, w);
-			else
+			} else
 				/* No answer (Admin unavailable) is no reason to ask less often. */
 				watch_again(xw, w, phase != NULL);
 		}

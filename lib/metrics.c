@@ -15,6 +15,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include <cjson/cJSON.h>
+
 #include "schedd/admin.h"
 #include "schedd/engine.h"
 #include "schedd/log.h"
@@ -198,27 +200,128 @@ metrics_histogram_render(struct metrics_text *t, const char *name,
 
 /* --- the page --- */
 
-/* The two per-schedule families, filled by one walk of the store. */
+/* The per-schedule families, filled by one walk of the store. */
 struct health_walk {
-	struct metrics_text	success;
-	struct metrics_text	failures;
+	struct engine		*engine;	/* executions by phase; NULL: left out */
+	struct metrics_text	 success;
+	struct metrics_text	 failures;
+	struct metrics_text	 executions;
+	struct metrics_text	 info;
 };
 
+/*
+ * The label a schedule label `key` becomes on schedd_schedule_info:
+ * "label_" and the key with every character outside [a-zA-Z0-9_] made '_'
+ * (Kubernetes keys have '.', '/' and '-'). New text (caller frees), NULL
+ * when out of memory.
+ */
+static char *
+label_name(const char *key)
+{
+	size_t	 n = strlen(key);
+	char	*name;
+
+	if ((name = malloc(sizeof("label_") + n)) == NULL)
+		return NULL;
+	memcpy(name, "label_", sizeof("label_") - 1);
+	for (size_t i = 0; i <= n; i++) {
+		char	c = key[i];
+
+		name[sizeof("label_") - 1 + i] = c == '\0' || c == '_' ||
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') ? c : '_';
+	}
+	return name;
+}
+
+/*
+ * schedd_schedule_info{schedule,project,domain,launch_plan,label_<key>...} 1:
+ * the schedule's labels to join on. Two keys that become the same label
+ * name: the first in the labels object wins. Returns -1 when out of memory.
+ */
 static int
-health_one(const char *name, int64_t last_success, int64_t failures,
-    void *arg, struct err *e)
+info_sample(struct metrics_text *t, const struct store_health *h)
+{
+	cJSON		 *labels = cJSON_Parse(h->labels ? h->labels : "{}");
+	const cJSON	 *item;
+	const char	**pairs = NULL;
+	int		  n = 8, ret = -1;
+
+	if (labels == NULL)
+		return -1;
+	/* label_ names are owned: freed below from index 8 on, every other entry. */
+	if ((pairs = calloc((size_t)cJSON_GetArraySize(labels) * 2 + 9,
+	    sizeof(*pairs))) == NULL)
+		goto out;
+	pairs[0] = "schedule";
+	pairs[1] = h->name;
+	pairs[2] = "project";
+	pairs[3] = h->project;
+	pairs[4] = "domain";
+	pairs[5] = h->domain;
+	pairs[6] = "launch_plan";
+	pairs[7] = h->launch_plan;
+	cJSON_ArrayForEach(item, labels) {
+		char	*name;
+		int	 taken = 0;
+
+		if (!cJSON_IsString(item))
+			continue;
+		if ((name = label_name(item->string)) == NULL)
+			goto out;
+		for (int i = 8; i < n && !taken; i += 2)
+			taken = strcmp(pairs[i], name) == 0;
+		if (taken) {
+			free(name);
+			continue;
+		}
+		pairs[n++] = name;
+		pairs[n++] = item->valuestring;
+	}
+	metrics_sample(t, "schedd_schedule_info", pairs, 1);
+	ret = 0;
+ out:
+	for (int i = 8; pairs != NULL && i < n; i += 2)
+		free((char *)pairs[i]);
+	free(pairs);
+	cJSON_Delete(labels);
+	return ret;
+}
+
+static int
+health_one(const struct store_health *h, void *arg, struct err *e)
 {
 	struct health_walk	*w = arg;
-	const char		*labels[] = { "schedule", name, NULL };
+	const char		*labels[] = { "schedule", h->name, NULL };
+	uint64_t		 counts[ENGINE_PHASES];
+	int			 ended = 0;
 
-	(void)e;
 	/* A schedule that never succeeded has no such time: no sample, rather than 1970. */
-	if (last_success > 0)
+	if (h->last_success > 0)
 		metrics_sample(&w->success,
 		    "schedd_schedule_last_success_timestamp_seconds", labels,
-		    (double)last_success);
+		    (double)h->last_success);
 	metrics_sample(&w->failures, "schedd_schedule_consecutive_failures",
-	    labels, (double)failures);
+	    labels, (double)h->consecutive_failures);
+	if (info_sample(&w->info, h) == -1) {
+		err_set_code(e, EX_OSERR, "schedule %s: its labels are not a "
+		    "JSON object, or out of memory", h->name);
+		return -1;
+	}
+	if (w->engine == NULL ||
+	    !engine_schedule_executions(w->engine, h->schedule_id, counts))
+		return 0;
+	for (int i = 0; i < ENGINE_PHASES; i++)
+		ended |= counts[i] > 0;
+	/* Schedules none of whose executions ended (yet) are left out: a million idle ones cost nothing. */
+	for (int i = 0; ended && i < ENGINE_PHASES; i++) {
+		const char	*by_phase[] = { "schedule", h->name, "phase",
+				    engine_phase_name((enum engine_phase)i),
+				    NULL };
+
+		metrics_sample(&w->executions, "schedd_schedule_executions_total",
+		    by_phase, (double)counts[i]);
+	}
 	return 0;
 }
 
@@ -229,11 +332,20 @@ render_store(const struct metrics_sources *src, struct metrics_text *t)
 	struct err		e;
 
 	memset(&w, 0, sizeof(w));
+	w.engine = src->engine;
 	metrics_family(&w.success, "schedd_schedule_last_success_timestamp_seconds",
-	    "gauge", "When the latest created run of the schedule was created "
-	    "(Unix seconds); absent until one is.");
+	    "gauge", "The scheduled instant of the schedule's last run whose "
+	    "execution SUCCEEDED (Unix seconds); absent until one has.");
 	metrics_family(&w.failures, "schedd_schedule_consecutive_failures",
-	    "gauge", "Failed runs of the schedule since its latest created one.");
+	    "gauge", "Finished runs of the schedule since its last successful "
+	    "execution that failed: not created, or the execution ended FAILED, "
+	    "ABORTED or TIMED_OUT. 0: not failing.");
+	metrics_family(&w.executions, "schedd_schedule_executions_total",
+	    "counter", "Executions of the schedule this process saw end, by "
+	    "final phase.");
+	metrics_family(&w.info, "schedd_schedule_info", "gauge", "Always 1: "
+	    "the schedule's launch plan and labels (label_<key>), to join other "
+	    "series on.");
 	if (store_schedule_health_each(src->store, health_one, &w, &e) == -1) {
 		/* Leave the families out rather than half of them; say why. */
 		text_str(t, "# schedd: per-schedule metrics left out: ");
@@ -244,9 +356,14 @@ render_store(const struct metrics_sources *src, struct metrics_text *t)
 	} else {
 		metrics_text_append(t, &w.success);
 		metrics_text_append(t, &w.failures);
+		if (src->engine != NULL)
+			metrics_text_append(t, &w.executions);
+		metrics_text_append(t, &w.info);
 	}
 	metrics_text_free(&w.success);
 	metrics_text_free(&w.failures);
+	metrics_text_free(&w.executions);
+	metrics_text_free(&w.info);
 }
 
 static void

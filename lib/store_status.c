@@ -37,20 +37,18 @@ const struct store__sql	store__status_sql[STMT_COUNT -
 	    "FROM failing_schedules ORDER BY consecutive_failures DESC, "
 	    "name" },
 	/*
-	 * failing_schedules' counts, computed so that a scrape stays cheap:
-	 * the view scans every run (2 s for a million, in the loop), this
-	 * walks the (schedule_name, scheduled_at) index back from the newest
-	 * run to the latest created one, then counts the failed runs after it.
+	 * schedule_health with what /metrics labels a schedule with: one
+	 * walk of schedules by name, a few index probes per schedule.
 	 */
 	SQL(STMT_HEALTH_EACH) = { "health_each",
-	    "SELECT x.name, (SELECT r.finished_at FROM runs r WHERE "
-	    "r.schedule_name = x.name AND r.scheduled_at = x.created), "
-	    "(SELECT count(*) FROM runs r WHERE r.schedule_name = x.name "
-	    "AND r.scheduled_at > coalesce(x.created, '') AND r.state = "
-	    "'failed') FROM (SELECT s.name, (SELECT r.scheduled_at FROM "
-	    "runs r WHERE r.schedule_name = s.name AND r.state = 'created' "
-	    "ORDER BY r.scheduled_at DESC LIMIT 1) AS created FROM "
-	    "schedules s) x ORDER BY x.name" },
+	    "SELECT h.schedule_id, h.name, h.last_success_at, "
+	    "h.consecutive_failures, h.last_failure_at, s.project, s.domain, "
+	    "s.launch_plan, s.labels FROM schedule_health h JOIN schedules s "
+	    "ON s.id = h.schedule_id ORDER BY h.name" },
+	/* Repeats runs_succeeded's WHERE clause, so it is one probe of that index. */
+	SQL(STMT_LAST_SUCCESS) = { "last_success",
+	    "SELECT max(scheduled_at) FROM runs WHERE schedule_name = ?1 AND "
+	    "scheduled_at < ?2 AND phase = 'SUCCEEDED'" },
 };
 
 int
@@ -140,17 +138,48 @@ int
 store_schedule_health_each(struct store *st, store_health_cb cb, void *arg,
     struct err *e)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc, ret = 0;
+	sqlite3_stmt		*stmt;
+	struct store_health	 h;
+	int			 rc, ret = 0;
 
 	if (store__statement(st, STMT_HEALTH_EACH, &stmt, e) == -1)
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		if ((ret = cb((const char *)sqlite3_column_text(stmt, 0),
-		    store__column_time(stmt, 1), sqlite3_column_int64(stmt, 2),
-		    arg, e)) == -1)
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		h.schedule_id = sqlite3_column_int64(stmt, 0);
+		h.name = (const char *)sqlite3_column_text(stmt, 1);
+		h.last_success = store__column_time(stmt, 2);
+		h.consecutive_failures = sqlite3_column_int64(stmt, 3);
+		h.last_failure = store__column_time(stmt, 4);
+		h.project = (const char *)sqlite3_column_text(stmt, 5);
+		h.domain = (const char *)sqlite3_column_text(stmt, 6);
+		h.launch_plan = (const char *)sqlite3_column_text(stmt, 7);
+		h.labels = (const char *)sqlite3_column_text(stmt, 8);
+		if ((ret = cb(&h, arg, e)) == -1)
 			break;
+	}
 	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_last_success(struct store *st, const char *name, int64_t before,
+    int64_t *at, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*at = 0;
+	if (store__statement(st, STMT_LAST_SUCCESS, &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, name);
+	store__bind_time(stmt, 2, before);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		store__fail(st, rc, "", e);
+		store__reset(stmt);
+		return -1;
+	}
+	*at = store__column_time(stmt, 0);
+	store__reset(stmt);
+	return 0;
 }
 
 int

@@ -1,4 +1,4 @@
-/* template.c: {{kickoff_time}}, {{kickoff_time:FORMAT}} and {{schedule_name}} in string inputs. */
+/* template.c: {{kickoff_time}}, {{prev_kickoff_time}}, {{last_success_time|DEFAULT}} (each with :FORMAT) and {{schedule_name}} in string inputs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +15,41 @@
 /* strftime conversions that depend only on the fields we set. */
 static const char	format_conversions[] = "aAbBcCdDeFgGhHIjmMnpRStTuUVwWyYzZ%";
 
+/* What a template may name. */
+enum template_name {
+	NAME_KICKOFF,
+	NAME_PREV_KICKOFF,
+	NAME_LAST_SUCCESS,
+	NAME_SCHEDULE
+};
+
+static const char *const template_names[] = {
+	[NAME_KICKOFF] = "kickoff_time",
+	[NAME_PREV_KICKOFF] = "prev_kickoff_time",
+	[NAME_LAST_SUCCESS] = "last_success_time",
+	[NAME_SCHEDULE] = "schedule_name",
+};
+
+#define TEMPLATE_USE	"use kickoff_time, prev_kickoff_time or "	\
+			"last_success_time|DEFAULT, each with :FORMAT, or "	\
+			"schedule_name"
+
+/* One "{{...}}" body, parsed: NAME[:FORMAT][|DEFAULT]. */
+struct template_ref {
+	enum template_name	 name;
+	const char		*format;	/* NULL: RFC 3339, UTC */
+	size_t			 format_len;
+	const char		*fallback;	/* the DEFAULT; NULL: none given */
+	size_t			 fallback_len;
+};
+
 /*
- * strftime for the kickoff instant in the schedule's zone, with struct tm
- * filled from our own calendar: no TZ, no localtime. The format was checked
- * by check_body against format_conversions.
+ * strftime for an instant in the schedule's zone, with struct tm filled
+ * from our own calendar: no TZ, no localtime. The format was checked by
+ * ref_parse against format_conversions.
  */
 static void
-format_kickoff(const struct template_context *ctx, const char *format,
+format_instant(const struct template_instant *at, const char *format,
     size_t len, char *out, size_t outlen)
 {
 	struct civil_time	ct;
@@ -29,7 +57,7 @@ format_kickoff(const struct template_context *ctx, const char *format,
 	char			fmt[256];
 	int64_t			day;
 
-	civil_from_seconds(ctx->kickoff + ctx->offset, &ct);
+	civil_from_seconds(at->at + at->offset, &ct);
 	day = civil_days_from_date(ct.year, ct.month, ct.day);
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = ct.year - 1900;
@@ -40,7 +68,7 @@ format_kickoff(const struct template_context *ctx, const char *format,
 	tm.tm_sec = ct.second;
 	tm.tm_wday = civil_weekday(day);
 	tm.tm_yday = (int)(day - civil_days_from_date(ct.year, 1, 1));
-	tm.tm_gmtoff = ctx->offset;
+	tm.tm_gmtoff = at->offset;
 	tm.tm_zone = "";
 	snprintf(fmt, sizeof(fmt), "%.*s", (int)len, format);
 #pragma GCC diagnostic push
@@ -50,22 +78,104 @@ format_kickoff(const struct template_context *ctx, const char *format,
 #pragma GCC diagnostic pop
 }
 
-/* Check one "{{...}}" body (between the braces). */
+/*
+ * Parse one "{{...}}" body (between the braces, blanks trimmed): the
+ * DEFAULT begins at the first '|', the FORMAT at the first ':' before it.
+ * Returns 0, or -1 with e naming the input.
+ */
 static int
-check_body(const char *body, size_t len)
+ref_parse(const char *body, size_t len, struct template_ref *ref,
+    const char *input, struct err *e)
 {
-	if (len == 12 && strncmp(body, "kickoff_time", 12) == 0)
+	const char	*bar = memchr(body, '|', len), *colon;
+	size_t		 head = bar ? (size_t)(bar - body) : len, name_len;
+	size_t		 i;
+
+	memset(ref, 0, sizeof(*ref));
+	if (bar != NULL) {
+		ref->fallback = bar + 1;
+		ref->fallback_len = len - head - 1;
+		while (ref->fallback_len > 0 && *ref->fallback == ' ') {
+			ref->fallback++;
+			ref->fallback_len--;
+		}
+		while (head > 0 && body[head - 1] == ' ')
+			head--;
+	}
+	colon = memchr(body, ':', head);
+	name_len = colon ? (size_t)(colon - body) : head;
+	for (i = 0; i < sizeof(template_names) / sizeof(template_names[0]); i++)
+		if (strlen(template_names[i]) == name_len &&
+		    strncmp(body, template_names[i], name_len) == 0)
+			break;
+	if (i == sizeof(template_names) / sizeof(template_names[0]) ||
+	    (i == NAME_SCHEDULE && (colon != NULL || bar != NULL)) ||
+	    (colon != NULL && colon + 1 == body + head))
+		goto unknown;
+	ref->name = (enum template_name)i;
+	if (colon != NULL) {
+		ref->format = colon + 1;
+		ref->format_len = head - name_len - 1;
+		for (i = 0; i < ref->format_len; i++)
+			if (ref->format[i] == '%' && (i + 1 == ref->format_len ||
+			    strchr(format_conversions, ref->format[++i]) == NULL))
+				goto unknown;
+	}
+	if (ref->name == NAME_LAST_SUCCESS && bar == NULL) {
+		err_set_code(e, EX_DATAERR, "input %s: \"{{%.*s}}\" needs a "
+		    "default for while no run has succeeded, e.g. "
+		    "{{last_success_time|1970-01-01T00:00:00Z}}", input,
+		    (int)len, body);
+		return -1;
+	}
+	if (ref->name != NAME_LAST_SUCCESS && bar != NULL) {
+		err_set_code(e, EX_DATAERR, "input %s: \"{{%.*s}}\": only "
+		    "last_success_time takes a |DEFAULT", input, (int)len, body);
+		return -1;
+	}
+	return 0;
+ unknown:
+	err_set_code(e, EX_DATAERR, "input %s: unknown template \"{{%.*s}}\" "
+	    "(" TEMPLATE_USE ")", input, (int)len, body);
+	return -1;
+}
+
+/* The text ref stands for in ctx, into piece. Returns 0, or -1 with e. */
+static int
+ref_expand(const struct template_ref *ref, const struct template_context *ctx,
+    char *piece, size_t len, const char *input, struct err *e)
+{
+	const struct template_instant	*at;
+
+	switch (ref->name) {
+	case NAME_SCHEDULE:
+		snprintf(piece, len, "%s", ctx->schedule_name);
 		return 0;
-	if (len == 13 && strncmp(body, "schedule_name", 13) == 0)
-		return 0;
-	if (len > 13 && strncmp(body, "kickoff_time:", 13) == 0) {
-		for (size_t i = 13; i < len; i++)
-			if (body[i] == '%' && (i + 1 == len ||
-			    strchr(format_conversions, body[++i]) == NULL))
-				return -1;
+	case NAME_KICKOFF:
+		at = &ctx->kickoff;
+		break;
+	case NAME_PREV_KICKOFF:
+		at = &ctx->prev_kickoff;
+		break;
+	default:
+		at = &ctx->last_success;
+		break;
+	}
+	if (!at->known && ref->fallback != NULL) {
+		snprintf(piece, len, "%.*s", (int)ref->fallback_len,
+		    ref->fallback);
 		return 0;
 	}
-	return -1;
+	if (!at->known) {
+		err_set_code(e, EX_DATAERR, "input %s: {{%s}}: the schedule has "
+		    "no such instant", input, template_names[ref->name]);
+		return -1;
+	}
+	if (ref->format == NULL)
+		civil_format_rfc3339(at->at, 0, piece, len);
+	else
+		format_instant(at, ref->format, ref->format_len, piece, len);
+	return 0;
 }
 
 /*
@@ -76,7 +186,8 @@ static int
 walk(const char *s, const struct template_context *ctx, char *out,
     size_t outlen, const char *input, struct err *e)
 {
-	size_t	used = 0;
+	struct template_ref	ref;
+	size_t			used = 0;
 
 	while (*s != '\0') {
 		const char	*open = strstr(s, "{{"), *close, *body;
@@ -105,22 +216,12 @@ walk(const char *s, const struct template_context *ctx, char *out,
 		}
 		while (blen > 0 && body[blen - 1] == ' ')
 			blen--;
-		if (check_body(body, blen) == -1) {
-			err_set_code(e, EX_DATAERR, "input %s: unknown template "
-			    "\"{{%.*s}}\" (use kickoff_time, kickoff_time:FORMAT "
-			    "or schedule_name)", input, (int)blen, body);
+		if (ref_parse(body, blen, &ref, input, e) == -1)
 			return -1;
-		}
 		if (out != NULL) {
-			if (blen == 13 && strncmp(body, "schedule_name", 13) == 0)
-				snprintf(piece, sizeof(piece), "%s",
-				    ctx->schedule_name);
-			else if (blen == 12)
-				civil_format_rfc3339(ctx->kickoff, 0, piece,
-				    sizeof(piece));
-			else
-				format_kickoff(ctx, body + 13, blen - 13, piece,
-				    sizeof(piece));
+			if (ref_expand(&ref, ctx, piece, sizeof(piece), input,
+			    e) == -1)
+				return -1;
 			n = strlen(piece);
 			if (used + n >= outlen)
 				goto toolong;
@@ -178,6 +279,18 @@ template_check(const char *inputs_json, struct err *e)
 	rc = walk_json(doc, NULL, NULL, e);
 	cJSON_Delete(doc);
 	return rc;
+}
+
+unsigned
+template_needs(const char *inputs_json)
+{
+	unsigned	needs = 0;
+
+	if (strstr(inputs_json, template_names[NAME_PREV_KICKOFF]) != NULL)
+		needs |= TEMPLATE_PREV_KICKOFF;
+	if (strstr(inputs_json, template_names[NAME_LAST_SUCCESS]) != NULL)
+		needs |= TEMPLATE_LAST_SUCCESS;
+	return needs;
 }
 
 int

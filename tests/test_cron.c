@@ -356,6 +356,96 @@ test_parse_fields(void **state)
 	assert_int_equal(x.flags, y.flags);
 }
 
+/*
+ * cron_prev by hand, as {{prev_kickoff_time}} uses it: the instant before a
+ * scheduled one, in the schedule's zone, across DST and for sparse
+ * expressions (a year, four years back).
+ */
+static void
+test_prev_table(void **state)
+{
+	static const struct {
+		const char	*expr;
+		const char	*zone;
+		const char	*before;	/* RFC 3339 with the zone's offset */
+		const char	*prev;		/* NULL: none */
+	} table[] = {
+		/* The first example: every 6 hours in Shanghai. */
+		{ "0 */6 * * *", "Asia/Shanghai", "2026-11-26T12:00:00+08:00",
+		  "2026-11-26T06:00:00+08:00" },
+		{ "0 */6 * * *", "Asia/Shanghai", "2026-11-26T00:00:00+08:00",
+		  "2026-11-25T18:00:00+08:00" },
+		/* Not on an instant: the last one before. */
+		{ "0 */6 * * *", "Asia/Shanghai", "2026-11-26T05:59:59+08:00",
+		  "2026-11-26T00:00:00+08:00" },
+		{ "*/5 * * * * *", "UTC", "2026-11-26T06:00:00Z",
+		  "2026-11-26T05:59:55Z" },
+		/* Weekly, monthly, yearly, and Feb 29 four years back. */
+		{ "0 9 * * 1", "Europe/Berlin", "2026-11-30T09:00:00+01:00",
+		  "2026-11-23T09:00:00+01:00" },
+		{ "0 0 L * *", "UTC", "2026-03-31T00:00:00Z",
+		  "2026-02-28T00:00:00Z" },
+		{ "0 0 1 1 *", "UTC", "2026-01-01T00:00:00Z",
+		  "2025-01-01T00:00:00Z" },
+		{ "0 0 29 2 *", "UTC", "2028-02-29T00:00:00Z",
+		  "2024-02-29T00:00:00Z" },
+		{ "0 12 29 2 *", "America/New_York", "2028-03-01T00:00:00-05:00",
+		  "2028-02-29T12:00:00-05:00" },
+		/* Spring forward: 02:30 does not exist on 2026-03-08, it fired at 03:00 EDT. */
+		{ "30 2 * * *", "America/New_York", "2026-03-09T02:30:00-04:00",
+		  "2026-03-08T03:00:00-04:00" },
+		{ "0 1 * * *", "Europe/London", "2026-03-30T01:00:00+01:00",
+		  "2026-03-29T02:00:00+01:00" },
+		/* Fall back: 01:30 happens twice on 2026-11-01 and fired the first time. */
+		{ "30 1 * * *", "America/New_York", "2026-11-02T01:30:00-05:00",
+		  "2026-11-01T01:30:00-04:00" },
+		/* ...while a wildcard schedule follows real time through both. */
+		{ "*/30 * * * *", "America/New_York", "2026-11-01T01:00:00-05:00",
+		  "2026-11-01T01:30:00-04:00" },
+		{ "*/30 * * * *", "America/New_York", "2026-11-01T01:30:00-05:00",
+		  "2026-11-01T01:00:00-05:00" },
+		/* Half-hour DST (Lord Howe): 02:00 to 02:30 is skipped on 2026-10-04. */
+		{ "15 2 * * *", "Australia/Lord_Howe", "2026-10-05T02:15:00+11:00",
+		  "2026-10-04T02:30:00+11:00" },
+		/* A fixed interval: the anchor's grid. */
+		{ "@every 90m", "UTC", "2026-11-26T03:00:00Z",
+		  "2026-11-26T01:30:00Z" },
+		/* Nothing before year 1. */
+		{ "0 0 1 1 *", "UTC", "0001-01-01T00:00:00Z", NULL },
+	};
+	struct tz_cache		*cache;
+	const struct tz_zone	*zone;
+	struct cron_expr	 x;
+	struct err		 e;
+	char			 got[64];
+	int64_t			 prev;
+	int			 bad = 0;
+
+	(void)state;
+	assert_non_null(cache = tz_cache_new(NULL));
+	for (size_t i = 0; i < NELEM(table); i++) {
+		memset(&e, 0, sizeof(e));
+		if (cron_parse(table[i].expr, &x, &e) != 0 ||
+		    tz_cache_get(cache, table[i].zone, &zone, &e) != 0)
+			fail_msg("%s %s: %s", table[i].expr, table[i].zone, e.msg);
+		x.anchor = ts("2026-11-26T00:00:00Z");
+		if (cron_prev(&x, zone, ts(table[i].before), &prev) != 0)
+			snprintf(got, sizeof(got), "none");
+		else
+			fmt(zone, prev, got, sizeof(got));
+		if (strcmp(got, table[i].prev ? table[i].prev : "none") != 0) {
+			print_message("FAIL cron_prev(\"%s\", %s, %s): got %s, "
+			    "expected %s\n", table[i].expr, table[i].zone,
+			    table[i].before, got,
+			    table[i].prev ? table[i].prev : "none");
+			bad++;
+		}
+	}
+	tz_cache_free(cache);
+	if (bad != 0)
+		fail_msg("%d of %zu cron_prev cases failed", bad, NELEM(table));
+}
+
 /* The ends of the civil range. */
 static void
 test_limits(void **state)
@@ -385,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_parse_fields),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_prev_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,9 @@ check_text_at(const struct metrics_text *t, const char *want, const char *file,
 	if (t->oom)
 		_fail(file, line);
 	if (strcmp(got, want) != 0) {
-		print_error("%s:%d: --- got:\n%s--- want:\n%s---\n", file, line,
-		    got, want);
+		/* stderr, not print_error: its buffer cuts long pages short. */
+		fprintf(stderr, "%s:%d: --- got:\n%s--- want:\n%s---\n", file,
+		    line, got, want);
 		_fail(file, line);
 	}
 }
@@ -285,7 +286,7 @@ teardown(void **state)
 #define T0	1764136800	/* 2026-11-26T06:00:00Z */
 
 static int64_t
-add_schedule(struct store *st, const char *name)
+add_schedule(struct store *st, const char *name, const char *labels)
 {
 	struct schedule	s;
 	struct err	e;
@@ -297,7 +298,8 @@ add_schedule(struct store *st, const char *name)
 	s.launch_plan = (char *)"data_sync_wf";
 	s.cron = (char *)"0 * * * *";
 	s.tz = (char *)"UTC";
-	s.inputs = s.labels = s.annotations = (char *)"{}";
+	s.inputs = s.annotations = (char *)"{}";
+	s.labels = (char *)labels;
 	s.catchup = (char *)"latest";
 	s.catchup_window = 3600;
 	s.overlap = (char *)"allow";
@@ -307,10 +309,10 @@ add_schedule(struct store *st, const char *name)
 	return s.id;
 }
 
-/* A run of schedule id at instant, finished at `at` in state. */
+/* A run of schedule id at instant, finished at `at` in state; its execution's phase when not NULL. */
 static void
 add_run(struct store *st, int64_t id, const char *name, int64_t instant,
-    const char *state, int64_t at)
+    const char *state, int64_t at, const char *phase)
 {
 	struct err	e;
 	int64_t		run_id;
@@ -323,7 +325,9 @@ add_run(struct store *st, int64_t id, const char *name, int64_t instant,
 	if (store_run_fire(st, id, name, instant, "scheduled", exec, instant,
 	    &run_id, &inserted, &got, &e) == -1 ||
 	    store_run_result(st, run_id, want, exec, want == RUN_CREATED ?
-	    200 : 400, NULL, 1, instant, at, &e) == -1)
+	    200 : 400, NULL, 1, instant, at, &e) == -1 ||
+	    (phase != NULL && store_run_phase(st, run_id, phase, 0, 0,
+	    &e) == -1))
 		fail_msg("run of %s: %s", name, e.msg);
 }
 
@@ -334,43 +338,76 @@ test_render_store(void **state)
 	struct metrics_sources	 src = { NULL, NULL, f->st, NULL };
 	struct metrics_text	 t = { 0 };
 	struct err		 e;
-	int64_t			 a, b, g, p;
+	int64_t			 a, b, g, d, p;
 
-	/* alpha: created, then 2 failed; beta: only failed; gamma: failed then created; zeta: nothing. */
-	a = add_schedule(f->st, "alpha");
-	b = add_schedule(f->st, "beta");
-	g = add_schedule(f->st, "gamma");
-	add_schedule(f->st, "zeta");
-	add_run(f->st, a, "alpha", T0, "created", T0 + 5);
-	add_run(f->st, a, "alpha", T0 + 3600, "failed", T0 + 3601);
-	add_run(f->st, a, "alpha", T0 + 7200, "failed", T0 + 7201);
-	add_run(f->st, b, "beta", T0, "failed", T0 + 1);
-	add_run(f->st, g, "gamma", T0, "failed", T0 + 1);
-	add_run(f->st, g, "gamma", T0 + 3600, "created", T0 + 3630);
-	/* A pending or skipped run after the last success is not a failure. */
-	add_run(f->st, g, "gamma", T0 + 7200, "skipped", T0 + 7200);
+	/*
+	 * alpha: succeeded, then one not created and one ended FAILED; beta:
+	 * not created; gamma: not created, then succeeded, then an overlap
+	 * skip and an execution still running; delta: its executions ended
+	 * TIMED_OUT and ABORTED, and one ended SUCCEEDED before them; zeta:
+	 * nothing.
+	 */
+	a = add_schedule(f->st, "alpha", "{\"team\":\"data\","
+	    "\"app.kubernetes.io/name\":\"sync \\\"eu\\\"\\\\1\","
+	    "\"app-kubernetes-io-name\":\"shadowed\"}");
+	b = add_schedule(f->st, "beta", "{}");
+	g = add_schedule(f->st, "gamma", "{\"site\":\"site_a\"}");
+	d = add_schedule(f->st, "delta", "{}");
+	add_schedule(f->st, "zeta", "{}");
+	add_run(f->st, a, "alpha", T0, "created", T0 + 5, "SUCCEEDED");
+	add_run(f->st, a, "alpha", T0 + 3600, "failed", T0 + 3601, NULL);
+	add_run(f->st, a, "alpha", T0 + 7200, "created", T0 + 7201, "FAILED");
+	add_run(f->st, b, "beta", T0, "failed", T0 + 1, NULL);
+	add_run(f->st, g, "gamma", T0, "failed", T0 + 1, NULL);
+	add_run(f->st, g, "gamma", T0 + 3600, "created", T0 + 3630, "SUCCEEDED");
+	add_run(f->st, g, "gamma", T0 + 7200, "skipped", T0 + 7200, NULL);
+	add_run(f->st, g, "gamma", T0 + 10800, "created", T0 + 10801, "RUNNING");
+	add_run(f->st, d, "delta", T0, "created", T0 + 1, "SUCCEEDED");
+	add_run(f->st, d, "delta", T0 + 3600, "created", T0 + 3601, "TIMED_OUT");
+	add_run(f->st, d, "delta", T0 + 7200, "created", T0 + 7201, "ABORTED");
 	/* Runs of a removed schedule are not reported. */
-	p = add_schedule(f->st, "gone");
-	add_run(f->st, p, "gone", T0, "failed", T0 + 1);
+	p = add_schedule(f->st, "gone", "{}");
+	add_run(f->st, p, "gone", T0, "failed", T0 + 1, NULL);
 	assert_int_equal(store_schedule_delete(f->st, p, &e), 0);
 
 	assert_int_equal(metrics_render(&src, &t, &e), 0);
 	check_text(&t,
-	    "# HELP schedd_schedule_last_success_timestamp_seconds When the "
-	    "latest created run of the schedule was created (Unix seconds); "
-	    "absent until one is.\n"
+	    "# HELP schedd_schedule_last_success_timestamp_seconds The "
+	    "scheduled instant of the schedule's last run whose execution "
+	    "SUCCEEDED (Unix seconds); absent until one has.\n"
 	    "# TYPE schedd_schedule_last_success_timestamp_seconds gauge\n"
 	    "schedd_schedule_last_success_timestamp_seconds{schedule=\"alpha\"} "
-	    "1764136805\n"
+	    "1764136800\n"
+	    "schedd_schedule_last_success_timestamp_seconds{schedule=\"delta\"} "
+	    "1764136800\n"
 	    "schedd_schedule_last_success_timestamp_seconds{schedule=\"gamma\"} "
-	    "1764140430\n"
-	    "# HELP schedd_schedule_consecutive_failures Failed runs of the "
-	    "schedule since its latest created one.\n"
+	    "1764140400\n"
+	    "# HELP schedd_schedule_consecutive_failures Finished runs of the "
+	    "schedule since its last successful execution that failed: not "
+	    "created, or the execution ended FAILED, ABORTED or TIMED_OUT. 0: "
+	    "not failing.\n"
 	    "# TYPE schedd_schedule_consecutive_failures gauge\n"
 	    "schedd_schedule_consecutive_failures{schedule=\"alpha\"} 2\n"
 	    "schedd_schedule_consecutive_failures{schedule=\"beta\"} 1\n"
+	    "schedd_schedule_consecutive_failures{schedule=\"delta\"} 2\n"
 	    "schedd_schedule_consecutive_failures{schedule=\"gamma\"} 0\n"
-	    "schedd_schedule_consecutive_failures{schedule=\"zeta\"} 0\n");
+	    "schedd_schedule_consecutive_failures{schedule=\"zeta\"} 0\n"
+	    "# HELP schedd_schedule_info Always 1: the schedule's launch plan "
+	    "and labels (label_<key>), to join other series on.\n"
+	    "# TYPE schedd_schedule_info gauge\n"
+	    "schedd_schedule_info{schedule=\"alpha\",project=\"flytesnacks\","
+	    "domain=\"development\",launch_plan=\"data_sync_wf\","
+	    "label_team=\"data\","
+	    "label_app_kubernetes_io_name=\"sync \\\"eu\\\"\\\\1\"} 1\n"
+	    "schedd_schedule_info{schedule=\"beta\",project=\"flytesnacks\","
+	    "domain=\"development\",launch_plan=\"data_sync_wf\"} 1\n"
+	    "schedd_schedule_info{schedule=\"delta\",project=\"flytesnacks\","
+	    "domain=\"development\",launch_plan=\"data_sync_wf\"} 1\n"
+	    "schedd_schedule_info{schedule=\"gamma\",project=\"flytesnacks\","
+	    "domain=\"development\",launch_plan=\"data_sync_wf\","
+	    "label_site=\"site_a\"} 1\n"
+	    "schedd_schedule_info{schedule=\"zeta\",project=\"flytesnacks\","
+	    "domain=\"development\",launch_plan=\"data_sync_wf\"} 1\n");
 	metrics_text_free(&t);
 
 	/* Nothing to read from: an empty page. */

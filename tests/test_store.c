@@ -552,13 +552,15 @@ test_open_create_applies_schema(void **state)
 	check_rows(db, "PRAGMA journal_mode", "wal\n");
 	check_rows(db, "SELECT type, name FROM sqlite_master WHERE name IN "
 	    "('schedules', 'runs', 'changes', 'last_runs', "
-	    "'failing_schedules', 'late_fires') ORDER BY type, name",
+	    "'failing_schedules', 'late_fires', 'schedule_health') ORDER BY "
+	    "type, name",
 	    "table|changes\n"
 	    "table|runs\n"
 	    "table|schedules\n"
 	    "view|failing_schedules\n"
 	    "view|last_runs\n"
-	    "view|late_fires\n");
+	    "view|late_fires\n"
+	    "view|schedule_health\n");
 	/* STRICT tables: a wrong type is refused, not converted. */
 	check_rows(db, "SELECT name, strict FROM pragma_table_list "
 	    "WHERE name IN ('schedules', 'runs', 'changes') ORDER BY name",
@@ -1640,51 +1642,119 @@ test_view_last_runs(void **state)
 	raw_close(db);
 }
 
+/*
+ * schedule_health, the one definition of failing: a run counts once it
+ * finished (not created, or its execution's phase is final) and failed
+ * when it was not created or its execution ended FAILED, ABORTED or
+ * TIMED_OUT; executions not final yet, pending runs and skips are passed
+ * over. failing_schedules is its failing rows.
+ */
 static void
-test_view_failing_schedules(void **state)
+test_view_schedule_health(void **state)
 {
 	struct fx	*f = *state;
 	struct store	*st;
 	sqlite3		*db;
+	int64_t		 at;
+	struct err	 e;
 
 	st = open_store(f->path, STORE_CREATE);
 	put_bare(st, "a");
 	put_bare(st, "b");
 	put_bare(st, "c");
 	put_bare(st, "d");
+	put_bare(st, "g");
 	store_close(st);
 
 	db = raw_open(f->path);
 	raw_exec(db, "INSERT INTO runs (schedule_name, scheduled_at, state, "
-	    "error, recorded_at) VALUES "
+	    "execution_name, phase, error, recorded_at) VALUES "
 	    /* a: one failure before the last success (not counted), two after */
-	    "('a', '2026-11-26T00:00:00Z', 'failed', 'old error', 'x'),"
-	    "('a', '2026-11-26T01:00:00Z', 'created', NULL, 'x'),"
-	    "('a', '2026-11-26T02:00:00Z', 'failed', 'HTTP 500: boom', 'x'),"
-	    "('a', '2026-11-26T04:00:00Z', 'skipped', 'overlap', 'x'),"
-	    "('a', '2026-11-26T03:00:00Z', 'failed', 'HTTP 503: unavailable', "
+	    "('a', '2026-11-26T00:00:00Z', 'failed', NULL, NULL, 'old error', "
 	    "'x'),"
-	    /* b: never succeeded */
-	    "('b', '2026-11-26T01:00:00Z', 'failed', 'e1', 'x'),"
-	    "('b', '2026-11-26T02:00:00Z', 'failed', 'e2', 'x'),"
-	    "('b', '2026-11-26T03:00:00Z', 'failed', 'e3', 'x'),"
-	    /* c: failed, then succeeded */
-	    "('c', '2026-11-26T01:00:00Z', 'failed', 'e1', 'x'),"
-	    "('c', '2026-11-26T02:00:00Z', 'created', NULL, 'x'),"
-	    /* d: only successes */
-	    "('d', '2026-11-26T01:00:00Z', 'created', NULL, 'x'),"
+	    "('a', '2026-11-26T01:00:00Z', 'created', 'a1', 'SUCCEEDED', NULL, "
+	    "'x'),"
+	    "('a', '2026-11-26T02:00:00Z', 'failed', NULL, NULL, "
+	    "'HTTP 500: boom', 'x'),"
+	    "('a', '2026-11-26T04:00:00Z', 'skipped', NULL, NULL, 'overlap', "
+	    "'x'),"
+	    "('a', '2026-11-26T03:00:00Z', 'created', 'a3', 'FAILED', NULL, "
+	    "'x'),"
+	    /* ...and executions not finished, which are passed over */
+	    "('a', '2026-11-26T05:00:00Z', 'created', 'a5', 'RUNNING', NULL, "
+	    "'x'),"
+	    "('a', '2026-11-26T06:00:00Z', 'created', 'a6', NULL, NULL, 'x'),"
+	    "('a', '2026-11-26T07:00:00Z', 'created', 'a7', 'UNKNOWN', NULL, "
+	    "'x'),"
+	    "('a', '2026-11-26T08:00:00Z', 'pending', NULL, NULL, NULL, 'x'),"
+	    /* b: created, never succeeded: ended TIMED_OUT, ABORTED */
+	    "('b', '2026-11-26T01:00:00Z', 'created', 'b1', 'TIMED_OUT', NULL, "
+	    "'x'),"
+	    "('b', '2026-11-26T02:00:00Z', 'created', 'b2', 'ABORTED', NULL, "
+	    "'x'),"
+	    /* c: failed, then succeeded, then one still queued */
+	    "('c', '2026-11-26T01:00:00Z', 'failed', NULL, NULL, 'e1', 'x'),"
+	    "('c', '2026-11-26T02:00:00Z', 'created', 'c2', 'SUCCEEDED', NULL, "
+	    "'x'),"
+	    "('c', '2026-11-26T03:00:00Z', 'created', 'c3', 'QUEUED', NULL, "
+	    "'x'),"
+	    /* d: created, the outcome not known: neither */
+	    "('d', '2026-11-26T01:00:00Z', 'created', 'd1', NULL, NULL, 'x'),"
 	    /* e: failures of a removed schedule */
-	    "('e', '2026-11-26T01:00:00Z', 'failed', 'e1', 'x')");
+	    "('e', '2026-11-26T01:00:00Z', 'failed', NULL, NULL, 'e1', 'x'),"
+	    /* g: created runs whose executions all ended FAILED (issue 9) */
+	    "('g', '2026-11-26T01:00:00Z', 'created', 'g1', 'FAILED', NULL, "
+	    "'x'),"
+	    "('g', '2026-11-26T02:00:00Z', 'created', 'g2', 'FAILED', NULL, "
+	    "'x'),"
+	    "('g', '2026-11-26T03:00:00Z', 'created', 'g3', 'FAILED', NULL, "
+	    "'x')");
+	check_rows(db, "SELECT name, last_success_at, consecutive_failures, "
+	    "last_failure_at, last_error FROM schedule_health ORDER BY name",
+	    "a|2026-11-26T01:00:00Z|2|2026-11-26T03:00:00Z|execution a3 ended "
+	    "FAILED\n"
+	    "b|NULL|2|2026-11-26T02:00:00Z|execution b2 ended ABORTED\n"
+	    "c|2026-11-26T02:00:00Z|0|NULL|NULL\n"
+	    "d|NULL|0|NULL|NULL\n"
+	    "g|NULL|3|2026-11-26T03:00:00Z|execution g3 ended FAILED\n");
 	check_rows(db, "SELECT name, consecutive_failures, last_failure_at, "
 	    "last_error FROM failing_schedules ORDER BY name",
-	    "a|2|2026-11-26T03:00:00Z|HTTP 503: unavailable\n"
-	    "b|3|2026-11-26T03:00:00Z|e3\n");
-	/* A success after the failures clears a. */
-	raw_exec(db, "INSERT INTO runs (schedule_name, scheduled_at, state, "
-	    "recorded_at) VALUES ('a', '2026-11-26T05:00:00Z', 'created', 'x')");
+	    "a|2|2026-11-26T03:00:00Z|execution a3 ended FAILED\n"
+	    "b|2|2026-11-26T02:00:00Z|execution b2 ended ABORTED\n"
+	    "g|3|2026-11-26T03:00:00Z|execution g3 ended FAILED\n");
+	/* An execution still running turns out SUCCEEDED: a is well again. */
+	raw_exec(db, "UPDATE runs SET phase = 'SUCCEEDED' WHERE "
+	    "execution_name = 'a5'");
 	check_rows(db, "SELECT name, consecutive_failures FROM "
-	    "failing_schedules ORDER BY name", "b|3\n");
+	    "failing_schedules ORDER BY name", "b|2\ng|3\n");
+	/* A creation failure after it makes it fail again, with Admin's message. */
+	raw_exec(db, "UPDATE runs SET state = 'failed', error = 'HTTP 400: "
+	    "bad input' WHERE schedule_name = 'a' AND state = 'pending'");
+	check_rows(db, "SELECT name, consecutive_failures, last_error FROM "
+	    "failing_schedules ORDER BY name",
+	    "a|1|HTTP 400: bad input\nb|2|execution b2 ended ABORTED\n"
+	    "g|3|execution g3 ended FAILED\n");
 	raw_close(db);
+
+	/* The fire path's look-up: the newest SUCCEEDED, none for g. */
+	st = open_store(f->path, 0);
+	assert_int_equal(store_last_success(st, "a", T("2026-11-27T00:00:00Z"),
+	    &at, &e), 0);
+	assert_int_equal(at, T("2026-11-26T05:00:00Z"));
+	/* Before an instant: a backfill of the past sees the past. */
+	assert_int_equal(store_last_success(st, "a", T("2026-11-26T05:00:00Z"),
+	    &at, &e), 0);
+	assert_int_equal(at, T("2026-11-26T01:00:00Z"));
+	assert_int_equal(store_last_success(st, "a", T("2026-11-26T01:00:00Z"),
+	    &at, &e), 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_last_success(st, "g", T("2026-11-27T00:00:00Z"),
+	    &at, &e), 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_last_success(st, "nosuch",
+	    T("2026-11-27T00:00:00Z"), &at, &e), 0);
+	assert_int_equal(at, 0);
+	store_close(st);
 }
 
 static void
@@ -2635,6 +2705,27 @@ test_runs_prune(void **state)
 	store_close(st);
 }
 
+/* The query plan of the store's statement called name, one detail a line (caller frees). */
+static char *
+statement_plan(sqlite3 *db, const char *name)
+{
+	const char	*sql = NULL, *got;
+	char		*eqp, *plan;
+
+	for (int j = 0; (sql = store_statement_sql(j, &got)) != NULL; j++)
+		if (strcmp(got, name) == 0)
+			break;
+	if (sql == NULL)
+		fail_msg("no statement named %s", name);
+	if ((eqp = malloc(strlen(sql) + 32)) == NULL)
+		fail_msg("out of memory");
+	sprintf(eqp, "EXPLAIN QUERY PLAN %s", sql);
+	/* id|parent|notused|detail: the details, one a line. */
+	plan = raw_rows(db, eqp);
+	free(eqp);
+	return plan;
+}
+
 /*
  * What the daemon runs per fire, per result, per watched execution and
  * per reload is an index look-up: no statement's query plan scans a table,
@@ -2664,6 +2755,7 @@ test_hot_statements_use_indexes(void **state)
 		{ "changes_since", NULL },
 		{ "changes_last", NULL },
 		{ "pending_each", "runs_pending" },
+		{ "last_success", "runs_succeeded" },
 	};
 	struct fx	*f = *state;
 	sqlite3		*db;
@@ -2671,25 +2763,39 @@ test_hot_statements_use_indexes(void **state)
 	make_db(f);
 	db = raw_open(f->path);
 	for (size_t i = 0; i < NELEM(hot); i++) {
-		const char	*sql = NULL, *name;
-		char		*eqp, *plan;
+		char	*plan = statement_plan(db, hot[i].name);
 
-		for (int j = 0; (sql = store_statement_sql(j, &name)) != NULL;
-		    j++)
-			if (strcmp(name, hot[i].name) == 0)
-				break;
-		if (sql == NULL)
-			fail_msg("no statement named %s", hot[i].name);
-		if ((eqp = malloc(strlen(sql) + 32)) == NULL)
-			fail_msg("out of memory");
-		sprintf(eqp, "EXPLAIN QUERY PLAN %s", sql);
-		/* id|parent|notused|detail: the details, one a line. */
-		plan = raw_rows(db, eqp);
 		if (strstr(plan, "|SCAN ") != NULL || (hot[i].index != NULL &&
 		    strstr(plan, hot[i].index) == NULL))
-			fail_msg("%s: %s\nplan:\n%s", hot[i].name, sql, plan);
+			fail_msg("%s: plan:\n%s", hot[i].name, plan);
 		free(plan);
-		free(eqp);
+	}
+	raw_close(db);
+}
+
+/*
+ * What a scrape and schedctl status read of schedule_health walks the
+ * schedules once, and each schedule's runs only through the two partial
+ * indexes of 007_health.sql: never a scan of runs, never a sort of them.
+ */
+static void
+test_health_uses_indexes(void **state)
+{
+	static const char *const names[] = { "health_each", "failing_each" };
+	struct fx	*f = *state;
+	sqlite3		*db;
+
+	make_db(f);
+	db = raw_open(f->path);
+	for (size_t i = 0; i < NELEM(names); i++) {
+		char	*plan = statement_plan(db, names[i]);
+
+		if (strstr(plan, "SCAN r") != NULL ||
+		    strstr(plan, "SCAN runs") != NULL ||
+		    strstr(plan, "USING INDEX runs_succeeded") == NULL ||
+		    strstr(plan, "USING INDEX runs_failed") == NULL)
+			fail_msg("%s: plan:\n%s", names[i], plan);
+		free(plan);
 	}
 	raw_close(db);
 }
@@ -2720,7 +2826,7 @@ main(void)
 		TEST(test_run_each),
 		TEST(test_remove_keeps_runs),
 		TEST(test_view_last_runs),
-		TEST(test_view_failing_schedules),
+		TEST(test_view_schedule_health),
 		TEST(test_view_late_fires),
 		TEST(test_view_late_fires_exactly_60s),
 		TEST(test_concurrent_writers),
@@ -2740,6 +2846,7 @@ main(void)
 		TEST(test_changes_since),
 		TEST(test_runs_prune),
 		TEST(test_hot_statements_use_indexes),
+		TEST(test_health_uses_indexes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,6 +99,26 @@ void	engine_stop(struct engine *eng, engine_idle_cb idle, void *arg);
 
 void	engine_stats(const struct engine *eng, struct engine_stats *out);
 
+/* The phases an execution ends in, as engine_schedule_executions counts them. */
+enum engine_phase {
+	ENGINE_PHASE_SUCCEEDED,
+	ENGINE_PHASE_FAILED,
+	ENGINE_PHASE_ABORTED,
+	ENGINE_PHASE_TIMED_OUT,
+	ENGINE_PHASES
+};
+
+/* "SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"; NULL past the last. */
+const char	*engine_phase_name(enum engine_phase phase);
+
+/*
+ * How many executions of schedule id this process saw end in each final
+ * phase (counters: they start at 0 with the process). Returns 1 when the
+ * engine knows the schedule, else 0 with counts all 0.
+ */
+int	engine_schedule_executions(const struct engine *eng, int64_t id,
+	    uint64_t counts[ENGINE_PHASES]);
+
 /* What the engine holds now, counted at the call (O(schedules + heap)): for metrics and health. */
 struct engine_state {
 	int64_t	schedules;		/* loaded and valid */

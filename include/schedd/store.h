@@ -258,7 +258,7 @@ struct store_status {
 	int64_t	paused;
 	int64_t	pending;		/* runs waiting to be sent or confirmed */
 	int64_t	oldest_pending;		/* scheduled_at of the oldest, 0 if none */
-	int64_t	failing;		/* schedules whose latest finished runs failed */
+	int64_t	failing;		/* schedules whose latest finished runs failed (failing_schedules) */
 	int64_t	late_day;		/* late fires scheduled in the last 24 h */
 	int64_t	unknown_day;		/* runs of the last 24 h whose execution Admin did not have (phase UNKNOWN) */
 	int	daemon_known;		/* a daemon has written its heartbeat */
@@ -283,15 +283,35 @@ int	store_failing_each(struct store *st, store_failing_cb cb, void *arg,
 	    struct err *e);
 
 /*
- * Per-schedule health, for metrics: called for each schedule in name order
- * with when its latest created run was created (finished_at; 0 when it has
- * none) and how many failed runs came after that one (what the view
- * failing_schedules counts; 0 when not failing). Cheap: index walks only.
+ * Per-schedule health (the view schedule_health, the one definition of
+ * failing) and what metrics label a schedule with; strings valid during
+ * the callback only.
  */
-typedef int	(*store_health_cb)(const char *name, int64_t last_success,
-		    int64_t consecutive_failures, void *arg, struct err *e);
+struct store_health {
+	int64_t		 schedule_id;
+	const char	*name;
+	int64_t		 last_success;		/* scheduled_at of the last run whose execution SUCCEEDED; 0: none */
+	int64_t		 consecutive_failures;	/* failed finished runs since (0: not failing) */
+	int64_t		 last_failure;		/* scheduled_at of the newest of them; 0: none */
+	const char	*project;
+	const char	*domain;
+	const char	*launch_plan;
+	const char	*labels;		/* a JSON object */
+};
+
+/* Called for each schedule in name order. Cheap: index probes only, a few per schedule. */
+typedef int	(*store_health_cb)(const struct store_health *h, void *arg,
+		    struct err *e);
 int	store_schedule_health_each(struct store *st, store_health_cb cb,
 	    void *arg, struct err *e);
+
+/*
+ * The scheduled_at of schedule name's last run before `before` whose
+ * execution SUCCEEDED in *at (0: none), in one index probe
+ * ({{last_success_time}} at fire time).
+ */
+int	store_last_success(struct store *st, const char *name, int64_t before,
+	    int64_t *at, struct err *e);
 
 /*
  * Can we write? Takes the write lock (BEGIN IMMEDIATE) and gives it back,

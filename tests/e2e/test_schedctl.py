@@ -727,8 +727,12 @@ class TestBadInput(SchedctlTest):
             # templates
             (base + ['--input', 'x={{kickof}}'], 65,
              'input x: unknown template "{{kickof}}" (use kickoff_time, '
-             'kickoff_time:FORMAT or schedule_name)'),
+             'prev_kickoff_time or last_success_time|DEFAULT, each with :FORMAT, or '
+             'schedule_name)'),
             (base + ['--input', 'x={{kickoff_time'], 65, 'input x: "{{" without "}}"'),
+            (base + ['--input', 'since={{last_success_time}}'], 65,
+             'input since: "{{last_success_time}}" needs a default for while no run has '
+             'succeeded, e.g. {{last_success_time|1970-01-01T00:00:00Z}}'),
             # duplicates and required options
             (['add', 'data_sync_site_a', '--lp', 'p/d/l', '--cron', '0 * * * *'], 65,
              'schedule "data_sync_site_a" already exists (use schedctl update)'),
@@ -761,7 +765,8 @@ class TestBadInput(SchedctlTest):
              '(at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)'),
             (['update', 'data_sync_site_a', '--input', 'since={{kickof}}'], 65,
              'input since: unknown template "{{kickof}}" (use kickoff_time, '
-             'kickoff_time:FORMAT or schedule_name)'),
+             'prev_kickoff_time or last_success_time|DEFAULT, each with :FORMAT, or '
+             'schedule_name)'),
             # selectors, repin, history options
             (['pause', '--selector', 'team in (a'], 65,
              'selector "team in (a": expected key=value, key!=value, key in (a,b), '
@@ -2388,6 +2393,39 @@ class TestStatus(SchedctlTest):
             'paused': 1, 'pending': 1, 'oldest_pending_at': '2026-11-26T02:00:00Z',
             'late_fires_24h': 1, 'unknown_executions_24h': 0, 'failing': self.FAILING_JSON},
             now=LATER)
+
+    def test_failed_executions(self):
+        # Created runs whose executions ended FAILED or TIMED_OUT in Flyte are
+        # failures; one still RUNNING and an overlap skip are passed over, and
+        # a success before them ends the streak.
+        self.add('c')
+        for at, state, phase in (('00:00', 'created', 'SUCCEEDED'),
+                                 ('01:00', 'created', 'FAILED'),
+                                 ('01:10', 'skipped', None),
+                                 ('01:20', 'created', 'TIMED_OUT'),
+                                 ('01:30', 'created', 'RUNNING')):
+            self.insert_run('c', '2026-11-26T%s:00Z' % at, state, http_status=200,
+                            attempts=1, sent_at='2026-11-26T%s:01Z' % at,
+                            execution_name='c%s' % at.replace(':', ''), phase=phase)
+        want = ('failing:    1 schedules\n'
+                '  c                                2 in a row, last 2026-11-26T01:20:00Z: '
+                'execution c0120 ended TIMED_OUT\n')
+        self.check(['status'], 0, 'daemon:     never seen\nschedules:  1 (0 paused)\n'
+                   'pending:    0 runs\nlate (24h): 0 fires\n' + NO_UNKNOWN + want, now=LATER)
+        rc, o, e = self.run_ctl('status', '--check', '--max-failures', '2', now=LATER)
+        self.assertEqual((rc, e), (1, ''))
+        self.assertIn('CHECK: 1 schedules failed 2 or more times in a row\n', o)
+        # The default is 3 in a row.
+        rc, o, e = self.run_ctl('status', '--check', now=LATER)
+        self.assertNotIn('in a row\nCHECK', o)
+        self.assertEqual([l for l in o.splitlines() if l.startswith('CHECK:')],
+                         ['CHECK: the daemon is never seen'])
+        # The running one ends SUCCEEDED: c is well again.
+        self.execute("UPDATE runs SET phase = 'SUCCEEDED' WHERE execution_name = 'c0130'")
+        self.check_json(['status'], {
+            'daemon': 'never seen', 'daemon_heartbeat_at': None, 'schedules': 1,
+            'paused': 0, 'pending': 0, 'oldest_pending_at': None, 'late_fires_24h': 0,
+            'unknown_executions_24h': 0, 'failing': []}, now=LATER)
 
     def test_daemon_heartbeat(self):
         self.failing()

@@ -124,6 +124,13 @@ def simple(t, required=True, default=None):
     return p
 
 
+# Its executions end FAILED at a stub run with --phase-after (the name ends in _fails).
+FAILS_WF = {
+    'name': 'data_sync_fails', 'version': 'f1',
+    'expected_inputs': {'parameters': {
+        'site_id': {'var': {'type': {'simple': 'STRING'}}, 'required': True}}}}
+
+
 def write_catalog(path, extra):
     """catalog.json (data_sync_wf v1, v2) plus the launch plans in extra."""
     with open(CATALOG) as f:
@@ -376,6 +383,15 @@ class ScheddTest(unittest.TestCase):
         finally:
             conn.close()
 
+    def execute(self, sql, params=()):
+        """One write, committed."""
+        conn = sqlite3.connect(self.db, timeout=10)
+        try:
+            with conn:
+                conn.execute(sql, params)
+        finally:
+            conn.close()
+
     def runs(self, schedule=None):
         """(schedule, scheduled_at, kind, state, execution_name, http_status, error,
         attempts) per run, by schedule and instant."""
@@ -565,6 +581,51 @@ class TestBodies(ScheddTest):
         })
         self.assertEqual(self.runs(), [self.created('report_sh', instant),
                                        self.created('sync_sh', instant)])
+
+    def test_prev_kickoff_and_last_success_time(self):
+        # The first example's site every 6 hours in Shanghai: since covers
+        # exactly one interval, or reaches back to the last successful run.
+        stub = self.stub(catalog=self.catalog([REPORT_WF]))
+        t0 = '2026-11-26T03:30:00Z'
+        first, second = ts('2026-11-26T04:00:00Z'), ts('2026-11-26T10:00:00Z')
+        self.add('site_a', '--tz', 'Asia/Shanghai', '--input', 'site_id=site_a',
+                 '--input', 'since={{prev_kickoff_time}}', cron='0 */6 * * *', now=t0)
+        self.add('site_b', '--tz', 'Asia/Shanghai', '--input', 'site_id=site_b',
+                 '--input', 'since={{last_success_time|2026-01-01T00:00:00Z}}',
+                 cron='0 */6 * * *', now=t0)
+        self.add('report', '--tz', 'Asia/Shanghai',
+                 '--input', 'since={{ last_success_time | 2026-01-01T00:00:00Z }}',
+                 '--input', 'run_date={{prev_kickoff_time:%Y-%m-%d %H:%M}}',
+                 '--input', 'label={{last_success_time:%H:%M %z|never}}',
+                 '--input', 'start={{prev_kickoff_time}}',
+                 lp='%s/%s/report_wf' % (P, D), cron='0 */6 * * *', now=t0)
+        self.once(stub, now='2026-11-26T04:00:30Z')
+        # The first runs' executions succeed (the stub keeps them QUEUED).
+        self.execute("UPDATE runs SET phase = 'SUCCEEDED'")
+        self.once(stub, now='2026-11-26T10:00:30Z')
+        body = {
+            (n, i): create_body(n, i, literals={'site_id': string(n),
+                                                'since': datetime_lit(since)})
+            for n, i, since in (
+                ('site_a', first, '2026-11-25T22:00:00Z'),
+                ('site_a', second, '2026-11-26T04:00:00Z'),
+                ('site_b', first, '2026-01-01T00:00:00Z'),
+                ('site_b', second, '2026-11-26T04:00:00Z'))}
+        for i, since, run_date, label, start in (
+                (first, '2026-01-01T00:00:00Z', '2026-11-26 06:00', 'never',
+                 '2026-11-25T22:00:00Z'),
+                (second, '2026-11-26T04:00:00Z', '2026-11-26 12:00', '12:00 +0800',
+                 '2026-11-26T04:00:00Z')):
+            body[('report', i)] = create_body('report', i, lp='report_wf', version='r1',
+                                              literals={
+                                                  'since': datetime_lit(since),
+                                                  'run_date': string(run_date),
+                                                  'label': string(label),
+                                                  'start': datetime_lit(start)})
+        self.assertEqual(self.bodies(stub),
+                         {execution_name(n, i): b for (n, i), b in body.items()})
+        self.assertEqual(self.runs(), [self.created(n, i) for n in ('report', 'site_a', 'site_b')
+                                       for i in (first, second)])
 
     def test_pinned_version_and_latest(self):
         stub = self.stub()

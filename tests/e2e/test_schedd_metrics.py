@@ -27,7 +27,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_schedd as base                                    # noqa: E402
-from test_schedd import EXECUTIONS, iso, wait_for                # noqa: E402
+from test_schedd import EXECUTIONS, FAILS_WF, P, D, iso, wait_for  # noqa: E402
 
 SCHEDD = SCHEDCTL = STUB = None   # set from argv in main (and in test_schedd)
 
@@ -283,12 +283,11 @@ class TestMetrics(MetricsTest):
         self.assertEqual(sample(m, dur + '_count', method='other'), 0)
         self.assertGreater(sample(m, dur + '_sum', method='POST'), 0)
 
-        # Per schedule: the latest created run's finish time; failures since it
-        # exactly as the view failing_schedules counts them.
+        # Per schedule: the instant of the last run whose execution SUCCEEDED;
+        # failures since it exactly as the view failing_schedules counts them.
         last = dict(self.query(
-            "SELECT s.name, unixepoch((SELECT r.finished_at FROM runs r WHERE "
-            "r.schedule_name = s.name AND r.state = 'created' ORDER BY r.scheduled_at DESC "
-            "LIMIT 1)) FROM schedules s"))
+            "SELECT s.name, unixepoch((SELECT max(r.scheduled_at) FROM runs r WHERE "
+            "r.schedule_name = s.name AND r.phase = 'SUCCEEDED')) FROM schedules s"))
         failing = dict(self.query('SELECT name, consecutive_failures FROM failing_schedules'))
         self.assertEqual(sorted(failing), ['bad'])
         got_last = {dict(k[1])['schedule']: v for k, v in m.items()
@@ -343,6 +342,84 @@ class TestMetrics(MetricsTest):
 
 
 # --- 2. starting: bind failures, off when empty, off with --once -------------------
+
+# --- 2. failing means the Flyte run failed (issue 9) ------------------------------
+
+class TestFailingExecutions(MetricsTest):
+
+    def status(self, *args):
+        """schedctl status ARGS: (exit code, stdout); stderr must be empty."""
+        p = subprocess.run([base.SCHEDCTL, '--db', self.db, 'status'] + list(args),
+                           capture_output=True, text=True, timeout=30 * base.SLOW)
+        self.assertEqual(p.stderr, '')
+        return p.returncode, p.stdout
+
+    def test_executions_that_end_failed_make_a_schedule_failing_everywhere(self):
+        # Every execution of "sick" is created and then ends FAILED in Flyte;
+        # those of "well" end SUCCEEDED.
+        stub = self.stub('--phase-after', '0.2', catalog=self.catalog([FAILS_WF]))
+        port = free_port()
+        self.add('sick', '--input', 'site_id=s', '--label', 'team=data',
+                 '--label', 'app.kubernetes.io/name=sync', lp='%s/%s/data_sync_fails' % (P, D),
+                 cron=EVERY_SECOND)
+        self.add('well', '--input', 'site_id=w', cron=EVERY_SECOND)
+        d = self.start(stub, port)
+        wait_for(lambda: self.count("schedule_name = 'sick' AND phase = 'FAILED'") >= 3 and
+                 self.count("schedule_name = 'well' AND phase = 'SUCCEEDED'") >= 3, 20,
+                 '3 executions of each to end')
+        self.ctl('pause', 'sick', 'well')
+        wait_for(lambda: self.count("state = 'pending'") == 0 and
+                 self.count("state = 'created' AND phase IS NOT 'SUCCEEDED' "
+                            "AND phase IS NOT 'FAILED'") == 0, 20, 'every phase to be final')
+        self.assertEqual(self.count("state != 'created'"), 0)
+        failed = self.count("schedule_name = 'sick'")
+        succeeded = self.count("schedule_name = 'well'")
+        newest = self.query("SELECT scheduled_at, execution_name FROM runs "
+                            "WHERE schedule_name = 'sick' ORDER BY scheduled_at DESC LIMIT 1")[0]
+
+        # The view and failing_schedules: sick, with every run counted.
+        self.assertEqual(self.query('SELECT name, consecutive_failures, last_failure_at, '
+                                    'last_error FROM failing_schedules'),
+                         [('sick', failed, newest[0], 'execution %s ended FAILED' % newest[1])])
+
+        # /metrics
+        m = self.scrape(port)
+        self.assertEqual(sample(m, 'schedd_schedule_consecutive_failures', schedule='sick'),
+                         failed)
+        self.assertEqual(sample(m, 'schedd_schedule_consecutive_failures', schedule='well'), 0)
+        self.assertNotIn(('schedd_schedule_last_success_timestamp_seconds',
+                          (('schedule', 'sick'),)), m)
+        self.assertEqual(
+            sample(m, 'schedd_schedule_last_success_timestamp_seconds', schedule='well'),
+            self.query("SELECT unixepoch(max(scheduled_at)) FROM runs "
+                       "WHERE schedule_name = 'well'")[0][0])
+        ended = {(dict(k[1])['schedule'], dict(k[1])['phase']): v for k, v in m.items()
+                 if k[0] == 'schedd_schedule_executions_total'}
+        self.assertEqual(ended, {
+            ('sick', 'SUCCEEDED'): 0, ('sick', 'FAILED'): failed, ('sick', 'ABORTED'): 0,
+            ('sick', 'TIMED_OUT'): 0, ('well', 'SUCCEEDED'): succeeded,
+            ('well', 'FAILED'): 0, ('well', 'ABORTED'): 0, ('well', 'TIMED_OUT'): 0})
+        info = {k[1]: v for k, v in m.items() if k[0] == 'schedd_schedule_info'}
+        self.assertEqual(info, {
+            (('domain', D), ('label_app_kubernetes_io_name', 'sync'), ('label_team', 'data'),
+             ('launch_plan', 'data_sync_fails'), ('project', P), ('schedule', 'sick')): 1,
+            (('domain', D), ('launch_plan', 'data_sync_wf'), ('project', P),
+             ('schedule', 'well')): 1})
+
+        # schedctl status, status --check and --max-failures
+        code, out = self.status()
+        self.assertEqual(code, 0)
+        self.assertIn('failing:    1 schedules\n  sick%s %d in a row, last %s: execution %s '
+                      'ended FAILED\n' % (' ' * 28, failed, newest[0], newest[1]), out)
+        code, out = self.status('--check', '--max-failures', str(failed))
+        self.assertEqual(code, 1, out)
+        self.assertIn('CHECK: 1 schedules failed %d or more times in a row\n' % failed, out)
+        code, out = self.status('--check', '--max-failures', str(failed + 1))
+        self.assertNotIn('times in a row', out)
+        self.assertTrue(out.endswith('CHECK: ok\n'), out)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(d.stop()[0], 0)
+
 
 class TestStartup(MetricsTest):
 

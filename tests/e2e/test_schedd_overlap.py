@@ -32,18 +32,12 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_schedd as base                                    # noqa: E402
-from test_schedd import (EXECUTIONS, P, D, arrival, create_body, execution_name,  # noqa: E402
-                         iso, string, ts, wait_for)
+from test_schedd import (EXECUTIONS, FAILS_WF, P, D, arrival, create_body,  # noqa: E402
+                         execution_name, iso, string, ts, wait_for)
 
 SCHEDD = SCHEDCTL = STUB = None   # set from argv in main (and in test_schedd)
 
 EVERY_2S = '*/2 * * * * *'
-
-FAILS_WF = {
-    'name': 'data_sync_fails', 'version': 'f1',
-    'expected_inputs': {'parameters': {
-        'site_id': {'var': {'type': {'simple': 'STRING'}}, 'required': True}}}}
-
 
 def path_of(name):
     return '%s/%s/%s/%s' % (EXECUTIONS, P, D, name)
