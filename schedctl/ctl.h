@@ -7,12 +7,16 @@
 #include <stdint.h>
 #include <sysexits.h>
 
+#include "schedd/config.h"
 #include "schedd/err.h"
 #include "schedd/schedule.h"
 
 struct ctl {
-	const char	*db_path;	/* --db, else $SCHEDD_DB, else the default */
+	const char	*db_path;	/* --db, else $SCHEDD_DB, else scheduler.db, else the default */
+	const char	*db_option;	/* --db as given, NULL: none */
 	const char	*config_path;	/* --config */
+	struct config	 conf;		/* the config file read (or the defaults), once the options are known */
+	int		 offline;	/* --offline: no check against Admin */
 	const char	*tzdir;		/* $TZDIR, else NULL (the system's) */
 	int		 json;		/* -o json */
 	int64_t		 now;		/* the current time; $SCHEDD_NOW in tests */
@@ -23,6 +27,7 @@ struct ctl {
 #define CTL_GLOBAL_OPTIONS						\
 	{ "db",		required_argument,	NULL,	'D' },		\
 	{ "config",	required_argument,	NULL,	'C' },		\
+	{ "offline",	no_argument,		NULL,	'F' },		\
 	{ "output",	required_argument,	NULL,	'o' },		\
 	{ "help",	no_argument,		NULL,	'h' }
 #define CTL_GLOBAL_SHORT	"o:h"
@@ -39,11 +44,20 @@ int	ctl_global_option(struct ctl *ctl, int opt, const char *arg);
  * getopt_long over a subcommand's options (its table includes
  * CTL_GLOBAL_OPTIONS, its short options string CTL_GLOBAL_SHORT): the global
  * options are taken here, --help prints help on stdout, a bad option is one
- * line on stderr. Returns the subcommand's next own option, -1 at the end,
- * or CTL_EXIT with *code set (EX_OK after --help, else the error's).
+ * line on stderr. At the end the config is read (ctl_configure). Returns the
+ * subcommand's next own option, -1 at the end, or CTL_EXIT with *code set
+ * (EX_OK after --help, else the error's).
  */
 int	ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shorts,
 	    const struct option *options, const char *help, int *code);
+
+/*
+ * Read the config: --config, else CONFIG_DEFAULT_PATH when it exists (a
+ * named file that is missing or unreadable is EX_NOINPUT), and settle the
+ * database: --db, else $SCHEDD_DB, else scheduler.db, else
+ * CONFIG_DEFAULT_DB. Returns 0, or -1 with e.
+ */
+int	ctl_configure(struct ctl *ctl, struct err *e);
 
 /* Print e's message; return its code, or fallback when it has none. */
 int	ctl_fail_err(const struct err *e, int fallback);
