@@ -11,7 +11,6 @@
 #include "engine_int.h"
 #include "schedd/civil.h"
 #include "schedd/execution.h"
-#include "schedd/literal.h"
 #include "schedd/template.h"
 
 static const char *const state_names[FIRE_STATES] = {
@@ -413,21 +412,13 @@ fire_make_request(struct engine_fire *f, const char *version,
 		.schedule_name = f->schedule_name,
 	};
 	const struct tz_zone	*zone;
-	cJSON			*inputs = NULL, *literals = NULL;
-	char			*expanded = NULL, *body = NULL;
+	cJSON			*literals = NULL;
+	char			*body = NULL;
 	int			 rc = -1;
 
 	if (tz_cache_get(eng->zones, f->row.tz, &zone, e) == 0)
 		ctx.offset = tz_offset_at(zone, f->instant);
-	if (template_expand(f->row.inputs ? f->row.inputs : "{}", &ctx,
-	    &expanded, e) == -1)
-		goto out;
-	if ((inputs = cJSON_Parse(expanded)) == NULL) {
-		err_set_code(e, EX_DATAERR, "inputs are not JSON");
-		goto out;
-	}
-	if (literal_inputs(inputs, parameters, f->row.kickoff_input, f->instant,
-	    &literals, e) == -1 ||
+	if (execution_inputs(&f->row, &ctx, parameters, &literals, e) == -1 ||
 	    execution_create_body(&f->row, version, f->instant, f->name,
 	    literals, &body, e) == -1)
 		goto out;
@@ -449,9 +440,7 @@ fire_make_request(struct engine_fire *f, const char *version,
 		free(f->domain);
 		f->project = f->domain = NULL;
 	}
-	cJSON_Delete(inputs);
 	cJSON_Delete(literals);
-	free(expanded);
 	free(body);
 	return rc;
 }

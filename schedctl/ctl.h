@@ -81,6 +81,41 @@ int	ctl_fail(int code, const char *fmt, ...)
 int	ctl_next_fires(struct ctl *ctl, const struct schedule *s, int n,
 	    char (*out)[CTL_TIME_MAX], struct err *e);
 
+/* What the check against Admin found for one schedule (check.c). */
+struct ctl_verdict {
+	int	 code;		/* 0: fine; else refused (EX_DATAERR) */
+	int	 native;	/* its launch plan is ACTIVE with its own schedule in Flyte */
+	char	 version[256];	/* the launch plan version checked against */
+	char	 why[1200];	/* refused: "input X: ..." or "launch plan ... not found" */
+};
+
+/*
+ * Check n schedules against Admin (each launch plan asked for once, all at
+ * once): the launch plan and version exist, every input is in its
+ * interface and converts to its type as at a fire (execution_inputs),
+ * required inputs are given, the kickoff input is a datetime. Returns 1
+ * with out filled, 0 when nothing was checked (--offline, no
+ * admin.endpoint, n 0: out zeroed), or -1 with e (EX_UNAVAILABLE: Admin
+ * unreachable or failing after the client's retries).
+ */
+int	ctl_check(struct ctl *ctl, const struct schedule *const *list,
+	    size_t n, struct ctl_verdict *out, struct err *e);
+
+/* One warning line on stderr per launch plan of the verdicts that fires by itself in Flyte. */
+void	ctl_check_warn(const struct schedule *const *list, size_t n,
+	    const struct ctl_verdict *v);
+
+/*
+ * Say what the check found: the warnings (ctl_check_warn) and the first
+ * refusal ("schedctl: schedule N: why"). Returns EX_OK or its code.
+ */
+int	ctl_check_report(const struct schedule *const *list, size_t n,
+	    const struct ctl_verdict *v);
+
+/* ctl_check, then ctl_check_report (or the check's error). Returns a sysexits code, EX_OK to go on. */
+int	ctl_check_or_fail(struct ctl *ctl, const struct schedule *const *list,
+	    size_t n);
+
 /* Subcommands: each returns a sysexits code. */
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
 int	cmd_add(struct ctl *ctl, int argc, char **argv);
