@@ -18,33 +18,151 @@
 /* One launch plan asked for, shared by every schedule that uses it. */
 struct check_plan {
 	char			 path[CHECK_PATH_MAX];
-	long			 status;	/* 0: no answer */
-	int			 attempts;
-	char			*body;		/* the answer, or the transport error */
-	struct check_run	*run;
+	struct ctl_answer	 answer;
 };
 
-/* A check in progress: the client, its loop and the launch plans asked for. */
+/* A check in progress: the launch plans asked for. */
 struct check_run {
-	struct event_base	*base;
-	struct admin		*admin;
 	struct check_plan	*plans;
 	size_t			 count;
-	size_t			 pending;
-	int			 failed;	/* a request could not be queued */
 };
 
-static void
-plan_done(const struct admin_response *r, void *arg)
-{
-	struct check_plan	*plan = arg;
+/* The Admin client of one schedctl run and its loop. */
+struct ctl_admin {
+	struct event_base	*base;
+	struct admin		*admin;
+	size_t			 pending;
+};
 
-	plan->status = r->status;
-	plan->attempts = r->attempts;
-	plan->body = strdup(r->status == 0 && r->error != NULL ? r->error :
-	    r->body);
-	if (--plan->run->pending == 0)
-		event_base_loopexit(plan->run->base, NULL);
+/* A request's end, and the client's pending count. */
+struct ctl_call {
+	struct ctl_admin	*ca;
+	struct ctl_answer	*answer;
+};
+
+int
+ctl_admin_open(struct ctl *ctl, struct ctl_admin **out, struct err *e)
+{
+	struct admin_config	 ac = {
+		.timeout_ms = 10000,
+		.connect_timeout_ms = 5000,
+		.max_inflight = 8,
+		.burst = 8,
+		.max_attempts = 3,
+		.backoff_ms = 200,
+	};
+	struct ctl_admin	*ca;
+	char			*secret = NULL;
+	int			 rc;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		err_set_code(e, EX_OSERR, "cannot initialize libcurl");
+		return -1;
+	}
+	if ((*out = ca = calloc(1, sizeof(*ca))) == NULL) {
+		curl_global_cleanup();
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	if (config_admin_ready(&ctl->conf, ctl->conf.endpoint, "admin.endpoint",
+	    &secret, e) == -1)
+		goto fail;
+	config_admin_settings(&ctl->conf, secret, &ac);
+	if ((ca->base = event_base_new()) == NULL) {
+		err_set_code(e, EX_OSERR, "cannot create the event loop");
+		goto fail;
+	}
+	rc = admin_new(ca->base, &ac, &ca->admin, e);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+		secret = NULL;
+	}
+	if (rc == 0)
+		return 0;
+ fail:
+	free(secret);
+	ctl_admin_close(ca);
+	*out = NULL;
+	return -1;
+}
+
+void
+ctl_admin_close(struct ctl_admin *ca)
+{
+	if (ca == NULL)
+		return;
+	admin_free(ca->admin);
+	if (ca->base != NULL)
+		event_base_free(ca->base);
+	free(ca);
+	curl_global_cleanup();
+}
+
+static void
+call_done(const struct admin_response *r, void *arg)
+{
+	struct ctl_call	*call = arg;
+
+	call->answer->status = r->status;
+	call->answer->attempts = r->attempts;
+	call->answer->body = strdup(r->status == 0 && r->error != NULL ?
+	    r->error : r->body);
+	if (--call->ca->pending == 0)
+		event_base_loopexit(call->ca->base, NULL);
+	free(call);
+}
+
+int
+ctl_admin_queue(struct ctl_admin *ca, const char *method, const char *path,
+    const char *body, struct ctl_answer *answer, struct err *e)
+{
+	struct ctl_call	*call;
+
+	memset(answer, 0, sizeof(*answer));
+	if ((call = calloc(1, sizeof(*call))) == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	call->ca = ca;
+	call->answer = answer;
+	if (admin_request(ca->admin, ADMIN_LANE_FIRE, method, path, body,
+	    call_done, call, e) == -1) {
+		free(call);
+		return -1;
+	}
+	ca->pending++;
+	return 0;
+}
+
+int
+ctl_admin_wait(struct ctl_admin *ca, struct err *e)
+{
+	if (ca->pending > 0 && event_base_dispatch(ca->base) == -1) {
+		err_set_code(e, EX_OSERR, "the event loop failed");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_admin_unavailable(const struct ctl *ctl, const struct ctl_answer *a,
+    struct err *e)
+{
+	char	why[1100];
+
+	if (a->status == 0)
+		snprintf(why, sizeof(why), "%s", a->body ? a->body :
+		    "no response");
+	else if (a->status == 200)
+		snprintf(why, sizeof(why), "the answer is not JSON");
+	else
+		execution_error_message(a->body ? a->body : "", a->status, why,
+		    sizeof(why));
+	err_set_code(e, EX_UNAVAILABLE, "Flyte Admin %s: %s (%d attempt%s); "
+	    "nothing written (--offline skips the check)", ctl->conf.endpoint,
+	    why, a->attempts, a->attempts == 1 ? "" : "s");
+	return -1;
 }
 
 /* A schedule's launch plan path, sorted to find the schedules that share one. */
@@ -95,9 +213,8 @@ plans_make(struct check_run *run, const struct schedule *const *list,
 	qsort(keys, n, sizeof(*keys), key_order);
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || strcmp(keys[i].path, keys[i - 1].path) != 0) {
-			memcpy(run->plans[run->count].path, keys[i].path,
+			memcpy(run->plans[run->count++].path, keys[i].path,
 			    CHECK_PATH_MAX);
-			run->plans[run->count++].run = run;
 		}
 		of_schedule[keys[i].schedule] = run->count - 1;
 	}
@@ -106,79 +223,6 @@ plans_make(struct check_run *run, const struct schedule *const *list,
 	free(paths);
 	free(keys);
 	return rc;
-}
-
-/* Ask Admin for every launch plan at once and wait for the answers. Returns 0, or -1 with e. */
-static int
-plans_fetch(struct ctl *ctl, struct check_run *run, struct err *e)
-{
-	struct admin_config	 ac = {
-		.timeout_ms = 10000,
-		.connect_timeout_ms = 5000,
-		.max_inflight = 8,
-		.burst = 8,
-		.max_attempts = 3,
-		.backoff_ms = 200,
-	};
-	char			*secret = NULL;
-	int			 rc = -1;
-
-	if (config_admin_ready(&ctl->conf, ctl->conf.endpoint, "admin.endpoint",
-	    &secret, e) == -1)
-		goto out;
-	config_admin_settings(&ctl->conf, secret, &ac);
-	if ((run->base = event_base_new()) == NULL) {
-		err_set_code(e, EX_OSERR, "cannot create the event loop");
-		goto out;
-	}
-	if (admin_new(run->base, &ac, &run->admin, e) == -1)
-		goto out;
-	for (size_t i = 0; i < run->count; i++) {
-		if (admin_request(run->admin, ADMIN_LANE_FIRE, "GET",
-		    run->plans[i].path, NULL, plan_done, &run->plans[i],
-		    e) == -1)
-			goto out;
-		run->pending++;
-	}
-	if (run->pending > 0 && event_base_dispatch(run->base) == -1) {
-		err_set_code(e, EX_OSERR, "the event loop failed");
-		goto out;
-	}
-	rc = 0;
- out:
-	if (secret != NULL) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
-	return rc;
-}
-
-/*
- * An answer that is no answer about the launch plan: Admin unreachable,
- * overloaded, refusing us. Returns 1 and sets e (EX_UNAVAILABLE), or 0.
- */
-static int
-plan_unavailable(const struct ctl *ctl, const struct check_plan *plan,
-    const cJSON *doc, struct err *e)
-{
-	char	why[1100];
-
-	if (plan->status == 200 && doc != NULL)
-		return 0;
-	if (plan->status == 404)
-		return 0;
-	if (plan->status == 0)
-		snprintf(why, sizeof(why), "%s", plan->body ? plan->body :
-		    "no response");
-	else if (plan->status == 200)
-		snprintf(why, sizeof(why), "the answer is not JSON");
-	else
-		execution_error_message(plan->body ? plan->body : "",
-		    plan->status, why, sizeof(why));
-	err_set_code(e, EX_UNAVAILABLE, "Flyte Admin %s: %s (%d attempt%s); "
-	    "nothing written (--offline skips the check)", ctl->conf.endpoint,
-	    why, plan->attempts, plan->attempts == 1 ? "" : "s");
-	return 1;
 }
 
 /* The launch plan as a schedule names it: p/d/n or p/d/n@v. */
@@ -230,6 +274,8 @@ ctl_check(struct ctl *ctl, const struct schedule *const *list, size_t n,
     struct ctl_verdict *out, struct err *e)
 {
 	struct check_run	 run;
+	struct ctl_admin	*ca = NULL;
+	struct ctl_answer	*a;
 	size_t			*of_schedule = NULL;
 	cJSON			**docs = NULL;
 	int			 rc = -1;
@@ -238,24 +284,30 @@ ctl_check(struct ctl *ctl, const struct schedule *const *list, size_t n,
 	memset(out, 0, n * sizeof(*out));
 	if (ctl->offline || ctl->conf.endpoint == NULL || n == 0)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		err_set_code(e, EX_OSERR, "cannot initialize libcurl");
-		return -1;
-	}
 	if ((of_schedule = calloc(n, sizeof(*of_schedule))) == NULL ||
 	    (docs = calloc(n, sizeof(*docs))) == NULL) {
 		err_set_code(e, EX_OSERR, "out of memory");
 		goto out;
 	}
 	if (plans_make(&run, list, n, of_schedule, e) == -1 ||
-	    plans_fetch(ctl, &run, e) == -1)
+	    ctl_admin_open(ctl, &ca, e) == -1)
+		goto out;
+	/* Every launch plan at once; the client bounds what is in flight. */
+	for (size_t i = 0; i < run.count; i++)
+		if (ctl_admin_queue(ca, "GET", run.plans[i].path, NULL,
+		    &run.plans[i].answer, e) == -1)
+			goto out;
+	if (ctl_admin_wait(ca, e) == -1)
 		goto out;
 	for (size_t i = 0; i < run.count; i++) {
-		if (run.plans[i].status == 200)
-			docs[i] = cJSON_Parse(run.plans[i].body ?
-			    run.plans[i].body : "");
-		if (plan_unavailable(ctl, &run.plans[i], docs[i], e))
+		a = &run.plans[i].answer;
+		if (a->status == 200)
+			docs[i] = cJSON_Parse(a->body ? a->body : "");
+		/* 404 is an answer: no such launch plan or version. */
+		if (a->status != 404 && (a->status != 200 || docs[i] == NULL)) {
+			ctl_admin_unavailable(ctl, a, e);
 			goto out;
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		verdict_make(ctl, list[i], docs[of_schedule[i]], &out[i]);
@@ -265,13 +317,10 @@ ctl_check(struct ctl *ctl, const struct schedule *const *list, size_t n,
 		cJSON_Delete(docs[i]);
 	free(docs);
 	for (size_t i = 0; i < run.count; i++)
-		free(run.plans[i].body);
+		free(run.plans[i].answer.body);
 	free(run.plans);
 	free(of_schedule);
-	admin_free(run.admin);
-	if (run.base != NULL)
-		event_base_free(run.base);
-	curl_global_cleanup();
+	ctl_admin_close(ca);
 	return rc;
 }
 

@@ -81,6 +81,32 @@ int	ctl_fail(int code, const char *fmt, ...)
 int	ctl_next_fires(struct ctl *ctl, const struct schedule *s, int n,
 	    char (*out)[CTL_TIME_MAX], struct err *e);
 
+/* Flyte Admin from schedctl (check.c): the daemon's client, on a loop run until its requests end. */
+struct ctl_admin;
+
+/* What one request ended with, after the client's retries. */
+struct ctl_answer {
+	long	 status;	/* HTTP, 0: no response */
+	int	 attempts;
+	char	*body;		/* the body, or the transport error when status is 0; caller frees */
+};
+
+/* A client built from ctl->conf (admin.endpoint set). Returns 0, or -1 with e. */
+int	ctl_admin_open(struct ctl *ctl, struct ctl_admin **out, struct err *e);
+void	ctl_admin_close(struct ctl_admin *ca);
+
+/* Queue METHOD path [body]; answer is filled by ctl_admin_wait. Returns 0, or -1 with e. */
+int	ctl_admin_queue(struct ctl_admin *ca, const char *method,
+	    const char *path, const char *body, struct ctl_answer *answer,
+	    struct err *e);
+
+/* Run the loop until every queued request has its answer. Returns 0, or -1 with e. */
+int	ctl_admin_wait(struct ctl_admin *ca, struct err *e);
+
+/* Set e (EX_UNAVAILABLE) for an answer that is no answer: Admin unreachable, failing, refusing. Returns -1. */
+int	ctl_admin_unavailable(const struct ctl *ctl, const struct ctl_answer *a,
+	    struct err *e);
+
 /* What the check against Admin found for one schedule (check.c). */
 struct ctl_verdict {
 	int	 code;		/* 0: fine; else refused (EX_DATAERR) */
