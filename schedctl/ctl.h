@@ -158,5 +158,6 @@ int	cmd_trigger(struct ctl *ctl, int argc, char **argv);
 int	cmd_backfill(struct ctl *ctl, int argc, char **argv);
 int	cmd_apply(struct ctl *ctl, int argc, char **argv);
 int	cmd_export(struct ctl *ctl, int argc, char **argv);
+int	cmd_import(struct ctl *ctl, int argc, char **argv);
 
 #endif

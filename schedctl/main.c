@@ -25,6 +25,7 @@ static const struct {
 	{ "backfill",	cmd_backfill,	"fire a schedule's instants in a past range" },
 	{ "apply",	cmd_apply,	"make the schedules match a YAML or JSON file" },
 	{ "export",	cmd_export,	"write schedules as a file apply reads back" },
+	{ "import",	cmd_import,	"turn launch plans' native schedules into schedules" },
 	{ "status",	cmd_status,	"daemon liveness, pending, late and failing schedules" },
 	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
 };
