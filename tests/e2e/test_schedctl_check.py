@@ -264,6 +264,134 @@ class TestCheck(CheckTest):
         self.assertFalse(os.path.exists(self.db))
 
 
+SITES = ['site_a', 'site_b', 'site_c']
+
+
+def site_plan(site, schedule):
+    """A per-site launch plan of the first example: its own native schedule."""
+    return {
+        'name': 'data_sync_' + site, 'version': 'v1', 'state': 'ACTIVE',
+        'expected_inputs': {'parameters': {
+            'site_id': {'var': {'type': {'simple': 'STRING'}}, 'required': True},
+            'since': {'var': {'type': {'simple': 'DATETIME'}}, 'required': True}}},
+        'fixed_inputs': {'literals': {
+            'site_id': {'scalar': {'primitive': {'string_value': site}}}}},
+        'schedule': schedule, 'labels': {'team': 'data', 'site': site}}
+
+
+IMPORT_ARGS = ['import', '--project', 'flytesnacks', '--domain', 'development',
+               '--name-pattern', 'data_sync_site_*', '--lp', LP]
+IMPORT_PLAN = ''.join(
+    '+ data_sync_%s: cron "%s", inputs {"site_id":"%s"}, labels '
+    '{"site":"%s","team":"data"}%s (replaces flytesnacks/development/'
+    'data_sync_%s@v1)\n' % (site, cron, site, site, kick, site)
+    for site, cron, kick in (('site_a', '0 */6 * * *', ', kickoff input since'),
+                             ('site_b', '0 */6 * * *', ', kickoff input since'),
+                             ('site_c', '@every 30m', '')))
+
+
+class TestImport(CheckTest):
+
+    def import_stub(self):
+        six = {'cron_schedule': {'schedule': '0 */6 * * *'},
+               'kickoff_time_input_arg': 'since'}
+        return self.stub(extra=[site_plan('site_a', six), site_plan('site_b', six),
+                                site_plan('site_c', {'rate': {'value': 30}}),
+                                dict(site_plan('other', six), name='other_lp')])
+
+    def puts(self, stub):
+        return [(m, p) for m, p, _ in stub.calls() if m == 'PUT']
+
+    def test_dry_run_shows_and_writes_nothing(self):
+        stub = self.import_stub()
+        conf = self.config(stub.url)
+        self.assertEqual(self.run_ctl(conf, *IMPORT_ARGS, '--dry-run'), (
+            0, IMPORT_PLAN + '3 schedules of %s to import (dry run: nothing '
+            'written)\n' % LP, ''))
+        self.assertFalse(os.path.exists(self.db))
+        self.assertEqual(self.puts(stub), [])
+
+    def test_import_creates_rows_then_deactivates(self):
+        stub = self.import_stub()
+        conf = self.config(stub.url)
+        self.assertEqual(self.run_ctl(conf, *IMPORT_ARGS, '--deactivate'), (
+            0, IMPORT_PLAN + 'imported 3 schedules of %s\n' % LP + ''.join(
+                'deactivated flytesnacks/development/data_sync_%s@v1\n' % s
+                for s in SITES), ''))
+        self.assertEqual(self.rows(
+            'SELECT name, project, domain, launch_plan, version, cron, tz, '
+            'inputs, kickoff_input, labels FROM schedules ORDER BY name'), [
+            ('data_sync_site_a', 'flytesnacks', 'development', 'data_sync_wf',
+             None, '0 */6 * * *', 'UTC', '{"site_id":"site_a"}', 'since',
+             '{"site":"site_a","team":"data"}'),
+            ('data_sync_site_b', 'flytesnacks', 'development', 'data_sync_wf',
+             None, '0 */6 * * *', 'UTC', '{"site_id":"site_b"}', 'since',
+             '{"site":"site_b","team":"data"}'),
+            ('data_sync_site_c', 'flytesnacks', 'development', 'data_sync_wf',
+             None, '@every 30m', 'UTC', '{"site_id":"site_c"}', None,
+             '{"site":"site_c","team":"data"}')])
+        self.assertEqual(self.rows('SELECT command, schedule_name FROM changes '
+                                   'ORDER BY id'),
+                         [('import', 'data_sync_' + s) for s in SITES])
+        puts = stub.accepted(method='PUT', path='/api/v1/launch_plans/')
+        self.assertEqual([(r['path'], r['body']) for r in puts], [
+            ('/api/v1/launch_plans/flytesnacks/development/data_sync_%s/v1' % s,
+             {'id': {'resource_type': 'LAUNCH_PLAN', 'project': 'flytesnacks',
+                     'domain': 'development', 'name': 'data_sync_' + s,
+                     'version': 'v1', 'org': ''}, 'state': 'INACTIVE'})
+            for s in SITES])
+        # Inactive now: a second import finds nothing to replace.
+        self.assertEqual(self.run_ctl(conf, *IMPORT_ARGS, '--dry-run'), (
+            0, '0 schedules of %s to import (dry run: nothing written)\n' % LP,
+            ''))
+
+    def test_nothing_deactivated_when_the_commit_fails(self):
+        stub = self.import_stub()
+        conf = self.config(stub.url)
+        # One of the names is taken: the transaction is refused whole.
+        self.ok(conf, '--offline', *self.add_args('data_sync_site_b',
+                                                  '--input', 'site_id=x'))
+        rc, out, err = self.run_ctl(conf, *IMPORT_ARGS, '--deactivate')
+        self.assertEqual((rc, out, err), (65, IMPORT_PLAN,
+                         'schedctl: schedule "data_sync_site_b" already exists; '
+                         'nothing written\n'))
+        self.assertEqual(self.rows('SELECT name FROM schedules'),
+                         [('data_sync_site_b',)])
+        self.assertEqual(self.puts(stub), [])
+
+    def test_nothing_deactivated_when_the_database_is_locked(self):
+        stub = self.import_stub()
+        conf = self.config(stub.url)
+        self.ok(conf, '--offline', *self.add_args('x', '--input', 'site_id=x'))
+        con = sqlite3.connect(self.db, isolation_level=None)
+        con.execute('BEGIN IMMEDIATE')
+        try:
+            rc, out, err = self.run_ctl(conf, *IMPORT_ARGS, '--deactivate')
+        finally:
+            con.execute('ROLLBACK')
+            con.close()
+        self.assertEqual((rc, out), (75, IMPORT_PLAN), err)
+        self.assertEqual(self.rows('SELECT name FROM schedules'), [('x',)])
+        self.assertEqual(self.puts(stub), [])
+
+    def test_import_is_checked(self):
+        stub = self.import_stub()
+        conf = self.config(stub.url)
+        # The base launch plan pinned to a version that does not exist.
+        args = IMPORT_ARGS[:-1] + [LP + '@v99']
+        rc, out, err = self.run_ctl(conf, *args, '--deactivate')
+        self.assertEqual((rc, err), (65, 'schedctl: schedule data_sync_site_a: '
+                         'launch plan %s@v99 not found\n' % LP))
+        self.assertFalse(os.path.exists(self.db))
+        self.assertEqual(self.puts(stub), [])
+
+    def test_import_needs_admin(self):
+        conf = self.config('http://127.0.0.1:1')
+        self.refused(conf, ['--offline'] + IMPORT_ARGS, 78,
+                     'import: reads the launch plans from Flyte Admin: needs '
+                     'admin.endpoint in the config, and no --offline')
+
+
 def main():
     global SCHEDD, SCHEDCTL, STUB
     if len(sys.argv) < 4:
