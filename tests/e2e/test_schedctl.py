@@ -40,7 +40,7 @@ EVEN_LATER = '2026-11-26T03:00:00Z'
 
 COMMANDS = ['add', 'update', 'remove', 'pause', 'resume', 'repin', 'list',
             'show', 'history', 'trigger', 'backfill', 'apply', 'export',
-            'status', 'next']
+            'import', 'status', 'next']
 
 USAGE = """\
 usage: schedctl [--db PATH] [--config FILE] [--offline] [-o table|json] COMMAND [ARGS]
@@ -59,6 +59,7 @@ commands:
   backfill   fire a schedule's instants in a past range
   apply      make the schedules match a YAML or JSON file
   export     write schedules as a file apply reads back
+  import     turn launch plans' native schedules into schedules
   status     daemon liveness, pending, late and failing schedules
   next       print the next fire instants of a cron expression
 
