@@ -290,9 +290,8 @@ configure(struct schedd *sd, int argc, char **argv)
 	const char	*config = NULL, *db = NULL, *endpoint = NULL, *fake;
 	const char	*shard = NULL, *standby = NULL;
 	const char	*key = "--admin-endpoint";	/* where the endpoint came from */
-	int		 insecure = -1, opt, auth;
+	int		 insecure = -1, opt;
 	struct err	 e;
-	char		*normalized;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -364,16 +363,9 @@ configure(struct schedd *sd, int argc, char **argv)
 		    "--admin-endpoint or admin.endpoint in the config");
 		goto fail;
 	}
-	if ((normalized = config_endpoint(endpoint, sd->conf.insecure, key,
-	    &e)) == NULL)
-		goto fail;
-	free(sd->conf.endpoint);
-	sd->conf.endpoint = normalized;
-	if (config_check_admin(&sd->conf, &e) == -1)
-		goto fail;
 	/* The secret goes from its file or variable to the client, never to argv, logs or the store. */
-	if ((auth = config_uses_client_secret(&sd->conf, &e)) == -1 ||
-	    (auth && (sd->secret = config_client_secret(&sd->conf, &e)) == NULL))
+	if (config_admin_ready(&sd->conf, endpoint, key, &sd->secret,
+	    &e) == -1)
 		goto fail;
 	/* A fixed clock for tests: only meaningful for one pass. */
 	if ((fake = getenv("SCHEDD_NOW")) != NULL && *fake != '\0') {
@@ -393,10 +385,6 @@ static int
 run(struct schedd *sd)
 {
 	struct admin_config	 ac = {
-		.endpoint = sd->conf.endpoint,
-		.skip_verify = sd->conf.skip_verify,
-		.ca_file = sd->conf.ca_file,
-		.auth_header = sd->conf.auth_header,
 		.timeout_ms = 30000,
 		.connect_timeout_ms = 10000,
 		.max_inflight = sd->conf.max_inflight,
@@ -436,13 +424,7 @@ run(struct schedd *sd)
 		err_set_code(&e, EX_OSERR, "cannot create the event loop");
 		goto fail;
 	}
-	if (sd->secret != NULL) {
-		ac.client_id = sd->conf.client_id;
-		ac.client_secret = sd->secret;
-		ac.token_url = sd->conf.token_url;
-		ac.scopes = sd->conf.scopes;
-		ac.audience = sd->conf.audience;
-	}
+	config_admin_settings(&sd->conf, sd->secret, &ac);
 	rc = admin_new(sd->base, &ac, &sd->admin, &e);
 	wipe_secret(sd);
 	if (rc == -1 || (sd->fake_now != 0 ? clock_manual_new(sd->base,

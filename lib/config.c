@@ -502,3 +502,40 @@ config_client_secret(const struct config *c, struct err *e)
 	}
 	return secret;
 }
+
+int
+config_admin_ready(struct config *c, const char *endpoint, const char *key,
+    char **secret, struct err *e)
+{
+	char	*normalized;
+	int	 auth;
+
+	*secret = NULL;
+	if ((normalized = config_endpoint(endpoint, c->insecure, key,
+	    e)) == NULL)
+		return -1;
+	free(c->endpoint);
+	c->endpoint = normalized;
+	if (config_check_admin(c, e) == -1 ||
+	    (auth = config_uses_client_secret(c, e)) == -1 ||
+	    (auth && (*secret = config_client_secret(c, e)) == NULL))
+		return -1;
+	return 0;
+}
+
+void
+config_admin_settings(const struct config *c, const char *secret,
+    struct admin_config *ac)
+{
+	ac->endpoint = c->endpoint;
+	ac->skip_verify = c->skip_verify;
+	ac->ca_file = c->ca_file;
+	ac->auth_header = c->auth_header;
+	if (secret != NULL) {
+		ac->client_id = c->client_id;
+		ac->client_secret = secret;
+		ac->token_url = c->token_url;
+		ac->scopes = c->scopes;
+		ac->audience = c->audience;
+	}
+}

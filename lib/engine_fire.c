@@ -11,7 +11,6 @@
 #include "engine_int.h"
 #include "schedd/civil.h"
 #include "schedd/execution.h"
-#include "schedd/literal.h"
 #include "schedd/template.h"
 
 static const char *const state_names[FIRE_STATES] = {
@@ -482,20 +481,12 @@ fire_make_request(struct engine_fire *f, const char *version,
     const cJSON *parameters, struct err *e)
 {
 	struct template_context	 ctx;
-	cJSON			*inputs = NULL, *literals = NULL;
-	char			*expanded = NULL, *body = NULL;
+	cJSON			*literals = NULL;
+	char			*body = NULL;
 	int			 rc = -1;
 
 	if (fire_template_context(f, &ctx, e) == -1 ||
-	    template_expand(f->row.inputs ? f->row.inputs : "{}", &ctx,
-	    &expanded, e) == -1)
-		goto out;
-	if ((inputs = cJSON_Parse(expanded)) == NULL) {
-		err_set_code(e, EX_DATAERR, "inputs are not JSON");
-		goto out;
-	}
-	if (literal_inputs(inputs, parameters, f->row.kickoff_input, f->instant,
-	    &literals, e) == -1 ||
+	    execution_inputs(&f->row, &ctx, parameters, &literals, e) == -1 ||
 	    execution_create_body(&f->row, version, f->instant, f->name,
 	    literals, &body, e) == -1)
 		goto out;
@@ -517,9 +508,7 @@ fire_make_request(struct engine_fire *f, const char *version,
 		free(f->domain);
 		f->project = f->domain = NULL;
 	}
-	cJSON_Delete(inputs);
 	cJSON_Delete(literals);
-	free(expanded);
 	free(body);
 	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "schedd/civil.h"
 #include "schedd/execution.h"
+#include "schedd/literal.h"
 #include "schedd/protojson.h"
 
 /* A string member (either spelling); NULL when absent or not a string. */
@@ -112,6 +113,60 @@ execution_launch_plan(const cJSON *doc, const char **version,
 	if (*parameters != NULL && !cJSON_IsObject(*parameters))
 		*parameters = NULL;
 	return 0;
+}
+
+int
+execution_launch_plan_path(const struct schedule *s, char *buf, size_t len)
+{
+	int	n;
+
+	if (s->version != NULL)
+		n = snprintf(buf, len, "/api/v1/launch_plans/%s/%s/%s/%s",
+		    s->project, s->domain, s->launch_plan, s->version);
+	else
+		n = snprintf(buf, len, "/api/v1/launch_plans/%s/%s/%s?limit=1&"
+		    "sort_by.key=created_at&sort_by.direction=DESCENDING",
+		    s->project, s->domain, s->launch_plan);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+execution_inputs(const struct schedule *s, const struct template_context *ctx,
+    const cJSON *parameters, cJSON **literals, struct err *e)
+{
+	cJSON	*inputs = NULL;
+	char	*expanded = NULL;
+	int	 rc = -1;
+
+	*literals = NULL;
+	if (template_expand(s->inputs ? s->inputs : "{}", ctx, &expanded,
+	    e) == -1)
+		goto out;
+	if ((inputs = cJSON_Parse(expanded)) == NULL) {
+		err_set_code(e, EX_DATAERR, "inputs are not JSON");
+		goto out;
+	}
+	rc = literal_inputs(inputs, parameters, s->kickoff_input, ctx->kickoff.at,
+	    literals, e);
+ out:
+	cJSON_Delete(inputs);
+	free(expanded);
+	return rc;
+}
+
+int
+execution_native_schedule(const cJSON *launch_plan)
+{
+	const cJSON	*state = protojson_member(protojson_member(launch_plan,
+			    "closure"), "state");
+	const cJSON	*schedule = protojson_member(protojson_member(
+			    protojson_member(launch_plan, "spec"),
+			    "entity_metadata"), "schedule");
+
+	/* LaunchPlanState by name or number: ACTIVE is 1. */
+	return cJSON_IsObject(schedule) && ((cJSON_IsString(state) &&
+	    strcmp(state->valuestring, "ACTIVE") == 0) ||
+	    (cJSON_IsNumber(state) && state->valuedouble == 1));
 }
 
 /* Two strings that must both be there and equal. */

@@ -192,24 +192,18 @@ lp_ageing(const struct engine *eng, const struct lp_entry *lp,
 static void
 lp_fetch(struct engine *eng, struct lp_entry *lp, const struct schedule *row)
 {
-	char		path[ENGINE_PATH_MAX + 100];
-	struct err	e;
+	char			path[ENGINE_PATH_MAX + 100];
+	struct err		e;
+	struct admin_response	r = { .status = 0, .body = "" };
 
 	lp->fetching = 1;
-	if (row->version != NULL)
-		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s/%s",
-		    row->project, row->domain, row->launch_plan, row->version);
-	else
-		snprintf(path, sizeof(path), "/api/v1/launch_plans/%s/%s/%s?"
-		    "limit=1&sort_by.key=created_at&sort_by.direction="
-		    "DESCENDING", row->project, row->domain, row->launch_plan);
-	if (engine__request(eng, ADMIN_LANE_FIRE, "GET", path, NULL, lp_done,
-	    lp, &e) == -1) {
-		struct admin_response	r = { .status = 0, .body = "",
-					    .error = e.msg };
-
-		lp_done(&r, lp);
-	}
+	if (execution_launch_plan_path(row, path, sizeof(path)) == -1)
+		err_set_code(&e, EX_SOFTWARE, "launch plan path too long");
+	else if (engine__request(eng, ADMIN_LANE_FIRE, "GET", path, NULL,
+	    lp_done, lp, &e) == 0)
+		return;
+	r.error = e.msg;
+	lp_done(&r, lp);
 }
 
 int

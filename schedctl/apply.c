@@ -32,7 +32,8 @@ struct apply {
 	struct store	*st;
 	int		 dry_run;
 	int		 prune;
-	cJSON		*report;	/* added, changed (with fields), removed, unchanged */
+	cJSON		*report;	/* added, changed (with fields), removed, unchanged; check */
+	int		 refused;	/* dry run: schedules the check against Admin refused */
 };
 
 static const char apply_help[] =
@@ -41,6 +42,9 @@ static const char apply_help[] =
     "create what is new, update what differs, and with --prune remove\n"
     "what the file does not name. --dry-run prints the differences and\n"
     "changes nothing. An invalid entry anywhere rejects the whole file.\n"
+    "With admin.endpoint configured each schedule is first checked\n"
+    "against Admin (--offline skips it); --dry-run shows each check and\n"
+    "exits 65 when one is refused.\n"
     "A matrix expands one entry into many: {key} in any string is\n"
     "replaced by each value ({{...}} templates are left for fire time);\n"
     "a file makes at most 100000 schedules.\n\n"
@@ -342,12 +346,71 @@ print_report(const struct apply *a)
 		}
 	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "removed"))
 		printf("- %s\n", item->valuestring);
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "check"))
+		printf("check %s: %s\n", item->string, item->valuestring);
 	printf("%d added, %d changed, %d removed, %d unchanged%s\n",
 	    cJSON_GetArraySize(cJSON_GetObjectItem(a->report, "added")),
 	    cJSON_GetArraySize(cJSON_GetObjectItem(a->report, "changed")),
 	    cJSON_GetArraySize(cJSON_GetObjectItem(a->report, "removed")),
 	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(a->report,
 	    "unchanged")), a->dry_run ? " (dry run: nothing written)" : "");
+}
+
+/*
+ * Check the file's schedules against Admin before anything is written: a
+ * refusal fails the apply; a dry run reports each schedule's result in
+ * a->report's "check" and counts the refused. Returns a sysexits code.
+ */
+static int
+apply_check(struct apply *a)
+{
+	const struct schedule	**list = NULL;
+	struct ctl_verdict	 *v = NULL;
+	struct err		  e;
+	cJSON			 *check;
+	char			  line[1400];
+	int			  rc = EX_OK, checked;
+
+	if ((list = calloc(a->count + 1, sizeof(*list))) == NULL ||
+	    (v = calloc(a->count + 1, sizeof(*v))) == NULL) {
+		rc = ctl_fail(EX_OSERR, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < a->count; i++)
+		list[i] = &a->want[i].s;
+	if ((checked = ctl_check(a->ctl, list, a->count, v, &e)) == -1) {
+		rc = ctl_fail_err(&e, EX_UNAVAILABLE);
+		goto out;
+	}
+	if (!a->dry_run) {
+		rc = ctl_check_report(list, a->count, v);
+		goto out;
+	}
+	if (!checked)
+		goto out;
+	ctl_check_warn(list, a->count, v);
+	if ((check = cJSON_AddObjectToObject(a->report, "check")) == NULL) {
+		rc = ctl_fail(EX_OSERR, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < a->count; i++) {
+		const struct schedule	*s = list[i];
+
+		if (v[i].code != 0) {
+			a->refused++;
+			snprintf(line, sizeof(line), "refused: %s", v[i].why);
+		} else
+			snprintf(line, sizeof(line), "ok (%s/%s/%s@%s)",
+			    s->project, s->domain, s->launch_plan, v[i].version);
+		if (!cJSON_AddStringToObject(check, s->name, line)) {
+			rc = ctl_fail(EX_OSERR, "out of memory");
+			goto out;
+		}
+	}
+ out:
+	free(list);
+	free(v);
+	return rc;
 }
 
 /* Write one wanted schedule: add it, update it, or leave it. */
@@ -609,6 +672,8 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 		err_set_code(&e, EX_OSERR, "out of memory");
 		goto fail;
 	}
+	if ((rc = apply_check(&a)) != EX_OK)
+		goto out;
 	/* A dry run creates nothing, not even the database. */
 	if (store_open(ctl->db_path, a.dry_run ? 0 : STORE_CREATE, &a.st,
 	    &e) == -1 && !(a.dry_run && e.code == EX_NOINPUT))
@@ -635,6 +700,11 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 	} else
 		print_report(&a);
 	rc = EX_OK;
+	/* A dry run is how CI asks whether a file would apply. */
+	if (a.refused > 0)
+		rc = ctl_fail(EX_DATAERR, "apply: %d of %zu schedules refused by "
+		    "the check against Admin (dry run: nothing written)",
+		    a.refused, a.count);
 	goto out;
  fail:
 	rc = ctl_fail_err(&e, EX_SOFTWARE);

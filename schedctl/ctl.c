@@ -2,7 +2,9 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "schedd/civil.h"
 #include "schedd/cron.h"
@@ -67,8 +69,15 @@ ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shorts,
 
 	opterr = 0;	/* we say it ourselves, in one line */
 	for (;;) {
-		if ((opt = getopt_long(argc, argv, shorts, options, NULL)) == -1)
-			return -1;
+		if ((opt = getopt_long(argc, argv, shorts, options, NULL)) == -1) {
+			struct err	e;
+
+			if (ctl_configure(ctl, &e) == 0)
+				return -1;
+			*code = ctl_fail(e.code ? e.code : EX_CONFIG, "config: %s",
+			    e.msg);
+			return CTL_EXIT;
+		}
 		if (opt == '?') {
 			char	what[300];
 
@@ -76,7 +85,8 @@ ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shorts,
 			*code = ctl_usage_error(ctl->command, what);
 			return CTL_EXIT;
 		}
-		if (opt != 'D' && opt != 'C' && opt != 'o' && opt != 'h')
+		if (opt != 'D' && opt != 'C' && opt != 'F' && opt != 'o' &&
+		    opt != 'h')
 			return opt;
 		if ((rc = ctl_global_option(ctl, opt, optarg)) == 0)
 			continue;
@@ -92,10 +102,13 @@ ctl_global_option(struct ctl *ctl, int opt, const char *arg)
 {
 	switch (opt) {
 	case 'D':
-		ctl->db_path = arg;
+		ctl->db_option = arg;
 		return 0;
 	case 'C':
 		ctl->config_path = arg;
+		return 0;
+	case 'F':
+		ctl->offline = 1;
 		return 0;
 	case 'o':
 		if (strcmp(arg, "json") == 0)
@@ -111,6 +124,28 @@ ctl_global_option(struct ctl *ctl, int opt, const char *arg)
 	default:
 		return EX_USAGE;
 	}
+}
+
+int
+ctl_configure(struct ctl *ctl, struct err *e)
+{
+	const char	*path = ctl->config_path, *env = getenv("SCHEDD_DB");
+
+	config_clear(&ctl->conf);
+	if (config_defaults(&ctl->conf, e) == -1)
+		return -1;
+	/* The default file is optional; a named one must exist. */
+	if (path == NULL && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		path = CONFIG_DEFAULT_PATH;
+	if (path != NULL && config_load(path, &ctl->conf, NULL, e) == -1)
+		return -1;
+	if (ctl->db_option != NULL)
+		ctl->db_path = ctl->db_option;
+	else if (env != NULL && *env != '\0')
+		ctl->db_path = env;
+	else
+		ctl->db_path = ctl->conf.db;
+	return 0;
 }
 
 int

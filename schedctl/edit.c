@@ -279,6 +279,7 @@ static int
 edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
 {
 	struct schedule	 s, existing;
+	const struct schedule *checked = &s;
 	struct store	*st = NULL;
 	struct err	 e;
 	char		*before_json = NULL, *after_json = NULL;
@@ -327,6 +328,8 @@ edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
 				goto out;
 		if (schedule_validate(&s, ctl->tzdir, &e) == -1)
 			goto fail;
+		if ((rc = ctl_check_or_fail(ctl, &checked, 1)) != EX_OK)
+			goto out;
 		if (store_open(ctl->db_path, STORE_CREATE, &st, &e) == -1 ||
 		    store_begin(st, &e) == -1)
 			goto fail;
@@ -340,7 +343,6 @@ edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
 			goto fail;
 	} else {
 		if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
-		    store_begin(st, &e) == -1 ||
 		    store_schedule_get(st, argv[optind], &s, &e) == -1)
 			goto fail;
 		if ((before_json = schedule_to_json(&s)) == NULL) {
@@ -358,12 +360,31 @@ edit_run(struct ctl *ctl, int argc, char **argv, const char *command)
 			goto out;
 		}
 		if (strcmp(before_json, after_json) == 0) {
-			store_rollback(st);
 			rc = print_saved(ctl, "unchanged:", &s);
 			goto out;
 		}
 		free(after_json);
+		after_json = NULL;
 		s.updated_at = ctl->now;
+		/* Checked outside the write lock: Admin may take seconds, the daemon writes meanwhile. */
+		if ((rc = ctl_check_or_fail(ctl, &checked, 1)) != EX_OK)
+			goto out;
+		if (store_begin(st, &e) == -1 ||
+		    store_schedule_get(st, s.name, &existing, &e) == -1)
+			goto fail;
+		after_json = schedule_to_json(&existing);
+		schedule_clear(&existing);
+		if (after_json == NULL) {
+			rc = ctl_fail(EX_OSERR, "out of memory");
+			goto out;
+		}
+		if (strcmp(after_json, before_json) != 0) {
+			err_set_code(&e, EX_TEMPFAIL, "schedule \"%s\" changed "
+			    "while it was checked; nothing written, run again",
+			    s.name);
+			goto fail;
+		}
+		free(after_json);
 	}
 	if ((after_json = schedule_to_json(&s)) == NULL) {
 		rc = ctl_fail(EX_OSERR, "out of memory");
@@ -603,7 +624,65 @@ struct repin {
 	struct bulk	 b;		/* reuse the bulk walk's store and names */
 	struct schedule	 lp;		/* project, domain, launch_plan to match */
 	const char	*version;
+	struct schedule	*moved;		/* the schedules as they will be, to check first */
+	size_t		 count;
+	size_t		 cap;
 };
+
+/* Whether row is a pinned schedule of the launch plan that repin moves. */
+static int
+repin_wanted(const struct repin *r, const struct schedule *row)
+{
+	return row->version != NULL && strcmp(row->version, r->version) != 0 &&
+	    strcmp(row->project, r->lp.project) == 0 &&
+	    strcmp(row->domain, r->lp.domain) == 0 &&
+	    strcmp(row->launch_plan, r->lp.launch_plan) == 0 &&
+	    (r->b.sel == NULL || selector_match(r->b.sel, row->labels));
+}
+
+/* store_schedule_each callback: keep what a schedule will be, moved, for the check. */
+static int
+repin_collect(const struct schedule *row, void *arg, struct err *e)
+{
+	struct repin	*r = arg;
+	struct schedule	*grown;
+
+	if (!repin_wanted(r, row))
+		return 0;
+	if (r->count == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		if ((grown = realloc(r->moved, r->cap * sizeof(*grown))) ==
+		    NULL) {
+			err_set_code(e, EX_OSERR, "out of memory");
+			return -1;
+		}
+		r->moved = grown;
+	}
+	if (store_schedule_get(r->b.st, row->name, &r->moved[r->count],
+	    e) == -1)
+		return -1;
+	if (replace_string(&r->moved[r->count++].version, r->version) != 0) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Check the schedules repin would move against Admin. Returns a sysexits code, EX_OK to go on. */
+static int
+repin_check(struct repin *r)
+{
+	const struct schedule	**list;
+	int			  rc;
+
+	if ((list = calloc(r->count + 1, sizeof(*list))) == NULL)
+		return ctl_fail(EX_OSERR, "out of memory");
+	for (size_t i = 0; i < r->count; i++)
+		list[i] = &r->moved[i];
+	rc = ctl_check_or_fail(r->b.ctl, list, r->count);
+	free(list);
+	return rc;
+}
 
 /* store_schedule_each callback: move pinned schedules of the launch plan to the version. */
 static int
@@ -614,11 +693,7 @@ repin_one(const struct schedule *row, void *arg, struct err *e)
 	char		*before = NULL, *after = NULL;
 	int		 rc = -1;
 
-	if (row->version == NULL || strcmp(row->version, r->version) == 0 ||
-	    strcmp(row->project, r->lp.project) != 0 ||
-	    strcmp(row->domain, r->lp.domain) != 0 ||
-	    strcmp(row->launch_plan, r->lp.launch_plan) != 0 ||
-	    (r->b.sel != NULL && !selector_match(r->b.sel, row->labels)))
+	if (!repin_wanted(r, row))
 		return 0;
 	if (store_schedule_get(r->b.st, row->name, &s, e) == -1)
 		return -1;
@@ -723,8 +798,15 @@ cmd_repin(struct ctl *ctl, int argc, char **argv)
 		rc = ctl_fail(EX_OSERR, "out of memory");
 		goto out;
 	}
+	/* Checked outside the write lock: Admin may take seconds, the daemon writes meanwhile. */
 	if (store_open(ctl->db_path, 0, &r.b.st, &e) == -1 ||
-	    store_begin(r.b.st, &e) == -1 ||
+	    store_schedule_each(r.b.st, repin_collect, &r, &e) == -1) {
+		rc = ctl_fail_err(&e, EX_SOFTWARE);
+		goto out;
+	}
+	if ((rc = repin_check(&r)) != EX_OK)
+		goto out;
+	if (store_begin(r.b.st, &e) == -1 ||
 	    store_schedule_each(r.b.st, repin_one, &r, &e) == -1 ||
 	    store_commit(r.b.st, &e) == -1) {
 		rc = ctl_fail_err(&e, EX_SOFTWARE);
@@ -745,6 +827,9 @@ cmd_repin(struct ctl *ctl, int argc, char **argv)
 	rc = EX_OK;
  out:
 	store_close(r.b.st);
+	for (size_t i = 0; i < r.count; i++)
+		schedule_clear(&r.moved[i]);
+	free(r.moved);
 	selector_free(r.b.sel);
 	cJSON_Delete(r.b.names);
 	schedule_clear(&r.lp);

@@ -7,8 +7,6 @@
 #include "schedd/civil.h"
 #include "ctl.h"
 
-#define DEFAULT_DB	"/var/lib/schedd/schedd.db"
-
 static const struct {
 	const char	*name;
 	int		(*run)(struct ctl *, int, char **);
@@ -27,6 +25,7 @@ static const struct {
 	{ "backfill",	cmd_backfill,	"fire a schedule's instants in a past range" },
 	{ "apply",	cmd_apply,	"make the schedules match a YAML or JSON file" },
 	{ "export",	cmd_export,	"write schedules as a file apply reads back" },
+	{ "import",	cmd_import,	"turn launch plans' native schedules into schedules" },
 	{ "status",	cmd_status,	"daemon liveness, pending, late and failing schedules" },
 	{ "next",	cmd_next,	"print the next fire instants of a cron expression" },
 };
@@ -35,15 +34,21 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: schedctl [--db PATH] [--config FILE] [-o table|json] "
-	    "COMMAND [ARGS]\n\ncommands:\n");
+	    "usage: schedctl [--db PATH] [--config FILE] [--offline] "
+	    "[-o table|json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name,
 		    commands[i].summary);
 	fprintf(out,
 	    "\nRun 'schedctl COMMAND --help' for a command's options and "
-	    "examples.\nThe database is --db, else $SCHEDD_DB, else %s.\n",
-	    DEFAULT_DB);
+	    "examples.\n"
+	    "The config is --config FILE, else %s when it exists\n"
+	    "(flytectl-style YAML, as schedd reads it). The database is --db, "
+	    "else\n$SCHEDD_DB, else the config's scheduler.db, else %s.\n"
+	    "add, update, apply, repin and import check each schedule against "
+	    "Flyte\nAdmin when the config names admin.endpoint; --offline "
+	    "skips the check\n(for CI without Admin).\n",
+	    CONFIG_DEFAULT_PATH, CONFIG_DEFAULT_DB);
 }
 
 /* The current time: the clock, or $SCHEDD_NOW (RFC 3339) so tests need not sleep. */
@@ -73,9 +78,6 @@ main(int argc, char **argv)
 	int				 opt, rc;
 
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.db_path = getenv("SCHEDD_DB");
-	if (ctl.db_path == NULL || *ctl.db_path == '\0')
-		ctl.db_path = DEFAULT_DB;
 	ctl.tzdir = getenv("TZDIR");
 	if (ctl.tzdir != NULL && *ctl.tzdir == '\0')
 		ctl.tzdir = NULL;
@@ -109,7 +111,9 @@ main(int argc, char **argv)
 			argv += optind;
 			optind = 0;	/* GNU getopt: start afresh */
 			ctl.command = commands[i].name;
-			return commands[i].run(&ctl, argc, argv);
+			rc = commands[i].run(&ctl, argc, argv);
+			config_clear(&ctl.conf);
+			return rc;
 		}
 	return ctl_fail(EX_USAGE, "unknown command \"%s\"; run schedctl --help",
 	    argv[optind]);

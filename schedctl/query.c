@@ -30,8 +30,10 @@ query_options(struct ctl *ctl, int argc, char **argv,
 {
 	struct option	options[16] = { CTL_GLOBAL_OPTIONS };
 	char		spec[32];
-	int		n = 4, opt;
+	int		n = 0, opt;
 
+	while (options[n].name != NULL)	/* after the global options */
+		n++;
 	for (int i = 0; extra[i].name != NULL && n < 15; i++)
 		options[n++] = extra[i];
 	snprintf(spec, sizeof(spec), "%s%s", CTL_GLOBAL_SHORT, shorts);

@@ -7,6 +7,8 @@
 #include "schedd/err.h"
 #include "schedd/log.h"
 
+struct admin_config;
+
 #define CONFIG_DEFAULT_PATH	"/etc/schedd/config.yaml"
 #define CONFIG_DEFAULT_DB	"/var/lib/schedd/schedd.db"
 #define CONFIG_DEFAULT_METRICS	"127.0.0.1:9464"
@@ -80,6 +82,24 @@ char	*config_endpoint(const char *text, int insecure, const char *key,
  * (EX_CONFIG, naming the key).
  */
 int	config_check_admin(struct config *c, struct err *e);
+
+/*
+ * Make c ready to build an Admin client on: endpoint (the text from key,
+ * "--admin-endpoint" or "admin.endpoint") normalized into c->endpoint
+ * (config_endpoint), the settings checked (config_check_admin), and for
+ * client credentials the secret read (config_client_secret) into *secret,
+ * else NULL. Returns 0, or -1 with e.
+ */
+int	config_admin_ready(struct config *c, const char *endpoint,
+	    const char *key, char **secret, struct err *e);
+
+/*
+ * The Admin client's endpoint, TLS, header and OAuth2 settings from a
+ * config made ready by config_admin_ready, with its secret (NULL: no
+ * auth). Limits, timeouts and retries are the caller's. ac points into c.
+ */
+void	config_admin_settings(const struct config *c, const char *secret,
+	    struct admin_config *ac);
 
 void	config_clear(struct config *c);
 

@@ -7,6 +7,7 @@
 
 #include "schedd/err.h"
 #include "schedd/schedule.h"
+#include "schedd/template.h"
 
 struct cJSON;
 
@@ -29,6 +30,31 @@ int	execution_create_body(const struct schedule *s, const char *version,
  */
 int	execution_launch_plan(const struct cJSON *doc, const char **version,
 	    const struct cJSON **parameters, struct err *e);
+
+/*
+ * The path of the GET that gives s's launch plan: its pinned version, else
+ * the newest version (the list query, newest first, one item). Returns 0,
+ * or -1 when it does not fit in len.
+ */
+int	execution_launch_plan_path(const struct schedule *s, char *buf,
+	    size_t len);
+
+/*
+ * s's inputs for a fire as ctx fills them in: its templates expanded, then
+ * converted against the launch plan's parameters (literal_inputs, with
+ * s->kickoff_input set to ctx->kickoff). The one conversion both the daemon
+ * and schedctl's check use. Returns 0 and a new LiteralMap in *literals
+ * (caller cJSON_Deletes it), or -1 with e (EX_DATAERR naming the input).
+ */
+int	execution_inputs(const struct schedule *s,
+	    const struct template_context *ctx, const struct cJSON *parameters,
+	    struct cJSON **literals, struct err *e);
+
+/*
+ * Whether a LaunchPlan fires by itself in Flyte: closure.state ACTIVE and
+ * spec.entity_metadata.schedule set. Returns 1 or 0.
+ */
+int	execution_native_schedule(const struct cJSON *launch_plan);
 
 /*
  * Whether an Execution (GET /api/v1/executions/p/d/name) is the one a create

@@ -37,4 +37,13 @@ int	literal_inputs(const struct cJSON *inputs,
 int	literal_from_value(const struct cJSON *value, const struct cJSON *type,
 	    struct cJSON **out, struct err *e);
 
+/*
+ * The plain JSON value a Literal was made from, as schedd stores inputs:
+ * primitives (int64 beyond 2^53 as a string), none as null, structs,
+ * unions by their value, collections and maps. Returns 0 and a new tree in
+ * *out, or -1 with e (EX_DATAERR: blobs, schemas and the like).
+ */
+int	literal_to_plain(const struct cJSON *literal, struct cJSON **out,
+	    struct err *e);
+
 #endif

@@ -40,10 +40,10 @@ EVEN_LATER = '2026-11-26T03:00:00Z'
 
 COMMANDS = ['add', 'update', 'remove', 'pause', 'resume', 'repin', 'list',
             'show', 'history', 'trigger', 'backfill', 'apply', 'export',
-            'status', 'next']
+            'import', 'status', 'next']
 
 USAGE = """\
-usage: schedctl [--db PATH] [--config FILE] [-o table|json] COMMAND [ARGS]
+usage: schedctl [--db PATH] [--config FILE] [--offline] [-o table|json] COMMAND [ARGS]
 
 commands:
   add        add a schedule
@@ -59,11 +59,17 @@ commands:
   backfill   fire a schedule's instants in a past range
   apply      make the schedules match a YAML or JSON file
   export     write schedules as a file apply reads back
+  import     turn launch plans' native schedules into schedules
   status     daemon liveness, pending, late and failing schedules
   next       print the next fire instants of a cron expression
 
 Run 'schedctl COMMAND --help' for a command's options and examples.
-The database is --db, else $SCHEDD_DB, else /var/lib/schedd/schedd.db.
+The config is --config FILE, else /etc/schedd/config.yaml when it exists
+(flytectl-style YAML, as schedd reads it). The database is --db, else
+$SCHEDD_DB, else the config's scheduler.db, else /var/lib/schedd/schedd.db.
+add, update, apply, repin and import check each schedule against Flyte
+Admin when the config names admin.endpoint; --offline skips the check
+(for CI without Admin).
 """
 
 # A byte that is not UTF-8, as a str that os.fsencode turns into b'\xff'.
@@ -391,6 +397,51 @@ class TestCommandLine(SchedctlTest):
         self.check(['list', '--db', other], 0, LIST_HEADER +
                    list_line('x', 'p/d/l', '0 0 * * *', 'UTC', 'active',
                              '2026-11-27T00:00:00Z'))
+
+    def test_config_missing_is_66_and_writes_nothing(self):
+        missing = os.path.join(self.dir, 'nope.yaml')
+        for args in (['--config', missing, 'list'],
+                     ['add', 'x', '--lp', 'p/d/l', '--cron', '@daily',
+                      '--config', missing]):
+            self.fail_msg(args, 66, 'config: %s: No such file or directory'
+                          % missing)
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_config_unreadable_is_66(self):
+        if os.geteuid() == 0:
+            self.skipTest('root reads any file')
+        path = self.write('config.yaml', 'scheduler:\n  db: /x.db\n')
+        os.chmod(path, 0)
+        self.fail_msg(['--config', path, 'list'], 66,
+                      'config: %s: Permission denied' % path)
+
+    def test_config_bad_is_one_line(self):
+        path = self.write('config.yaml', 'scheduler:\n  db: [1, 2]\n')
+        rc, o, e = self.run_ctl('--config', path, 'list')
+        self.assertEqual((rc, o, e.count('\n')), (78, '', 1), e)
+        self.assertTrue(e.startswith('schedctl: config: '), e)
+
+    def test_config_scheduler_db_is_used(self):
+        other = os.path.join(self.dir, 'from-config.db')
+        path = self.write('config.yaml', 'scheduler:\n  db: %s\n' % other)
+        # $SCHEDD_DB wins over the config, --db over both.
+        self.add('by_env')
+        self.check(['--config', path, 'add', 'by_config', '--lp', 'p/d/l',
+                    '--cron', '0 0 * * *'], 0,
+                   'added by_config; next fires:\n  2026-11-27T00:00:00Z\n'
+                   '  2026-11-28T00:00:00Z\n  2026-11-29T00:00:00Z\n',
+                   env={'SCHEDD_DB': None})
+        self.assertEqual([r[1] for r in self.schedules(db=other)],
+                         ['by_config'])
+        self.assertEqual([r[1] for r in self.schedules()], ['by_env'])
+        rc, o, e = self.run_ctl('--config', path, 'list')
+        self.assertEqual((rc, e), (0, ''))
+        self.assertIn('by_env', o)
+        third = os.path.join(self.dir, 'third.db')
+        rc, o, e = self.run_ctl('--config', path, '--db', third, 'add', 'x',
+                                '--lp', 'p/d/l', '--cron', '@daily')
+        self.assertEqual((rc, e), (0, ''))
+        self.assertEqual([r[1] for r in self.schedules(db=third)], ['x'])
 
     def test_unknown_option_message_names_schedctl(self):
         self.add_seed()

@@ -72,7 +72,8 @@ static int
 check_entry_keys(const cJSON *e, char *err, size_t errlen)
 {
 	static const char *const allowed[] = { "project", "domain", "name", "version",
-	    "created_at", "expected_inputs", "fixed_inputs", "state", "spec", NULL };
+	    "created_at", "expected_inputs", "fixed_inputs", "state", "spec", "schedule",
+	    "labels", NULL };
 	const cJSON	*k;
 	int		 i;
 
@@ -114,6 +115,13 @@ build_plan(const cJSON *e, const char *state, char *err, size_t errlen)
 	    get(e, "spec"), 0, "spec", err, errlen) : cJSON_CreateObject();
 	if (spec == NULL)
 		return NULL;
+	/* Shorthands of the catalog: a native schedule and labels, as flytekit registers them. */
+	if (get(e, "schedule") && !get(spec, "entity_metadata"))
+		cJSON_AddItemToObject(cJSON_AddObjectToObject(spec, "entity_metadata"),
+		    "schedule", cJSON_Duplicate(get(e, "schedule"), 1));
+	if (get(e, "labels") && !get(spec, "labels"))
+		cJSON_AddItemToObject(cJSON_AddObjectToObject(spec, "labels"), "values",
+		    cJSON_Duplicate(get(e, "labels"), 1));
 	if (!get(spec, "workflow_id"))
 		cJSON_AddItemToObject(spec, "workflow_id", identifier("WORKFLOW", p, d, n, v));
 	if (!get(spec, "default_inputs") && expected)
@@ -399,6 +407,63 @@ list(struct catalog *cat, struct call *c, const char *p, const char *d, const ch
 	free(dir);
 }
 
+/* Set one launch plan's closure.state; ACTIVE makes the name's other versions INACTIVE, as Admin does. */
+static void
+set_state(struct catalog *cat, const struct lp *lp, const char *state)
+{
+	int	i;
+
+	for (i = 0; i < cat->n; i++)
+		if (strcmp(state, "ACTIVE") == 0 && &cat->lps[i] != lp &&
+		    strcmp(cat->lps[i].project, lp->project) == 0 &&
+		    strcmp(cat->lps[i].domain, lp->domain) == 0 &&
+		    strcmp(cat->lps[i].name, lp->name) == 0)
+			cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+			    cat->lps[i].plan, "closure"), "state", cJSON_CreateString("INACTIVE"));
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(lp->plan,
+	    "closure"), "state", cJSON_CreateString(state));
+}
+
+/* UpdateLaunchPlan: PUT .../launch_plans/p/d/n/v, body LaunchPlanUpdateRequest {id, state}. */
+static void
+update(struct catalog *cat, struct call *c)
+{
+	const struct lp	*lp;
+	const cJSON	*id;
+	const char	*state;
+	char		 err[768];
+	cJSON		*in, *req;
+
+	if ((in = call_body_json(c)) == NULL)
+		return;
+	c->rec_body = in;
+	req = pjson_convert(pjson_message("flyteidl.admin.LaunchPlanUpdateRequest"), in,
+	    (c->flags & CALL_LENIENT) ? PJ_IN_DISCARD_UNKNOWN : 0, "body", err, sizeof(err));
+	if (req == NULL) {
+		call_error(c, 400, 3, "%s", err);
+		return;
+	}
+	/* The gateway fills id from the path; a body id that differs is refused. */
+	id = get(req, "id");
+	if ((str(id, "project") && strcmp(str(id, "project"), c->segs[3])) ||
+	    (str(id, "domain") && strcmp(str(id, "domain"), c->segs[4])) ||
+	    (str(id, "name") && strcmp(str(id, "name"), c->segs[5])) ||
+	    (str(id, "version") && strcmp(str(id, "version"), c->segs[6])))
+		call_error(c, 400, 3, "body.id differs from the path");
+	else if ((lp = find(cat, c->segs[3], c->segs[4], c->segs[5],
+	    c->segs[6])) == NULL)
+		not_found(c, c->segs[3], c->segs[4], c->segs[5], c->segs[6]);
+	else {
+		/* A sparse request drops the enum's zero: INACTIVE. */
+		state = str(req, "state") ? str(req, "state") : "INACTIVE";
+		set_state(cat, lp, state);
+		c->accepted = 1;
+		call_message(c, 200, "flyteidl.admin.LaunchPlanUpdateResponse",
+		    cJSON_CreateObject());
+	}
+	cJSON_Delete(req);
+}
+
 int
 catalog_route(struct catalog *cat, struct call *c)
 {
@@ -407,6 +472,11 @@ catalog_route(struct catalog *cat, struct call *c)
 
 	if (c->nsegs < 3 || strcmp(c->segs[0], "api") || strcmp(c->segs[1], "v1"))
 		return 0;
+	if (strcmp(c->segs[2], "launch_plans") == 0 && c->nsegs == 7 &&
+	    c->method == EVHTTP_REQ_PUT) {
+		update(cat, c);
+		return 1;
+	}
 	if (strcmp(c->segs[2], "launch_plans") == 0 && c->nsegs >= 5 && c->nsegs <= 7) {
 		if (c->method != EVHTTP_REQ_GET) {
 			call_error(c, 405, 12, "Method Not Allowed");

@@ -25,6 +25,8 @@ ROOTS = [
     "flyteidl.admin.ExecutionList",
     "flyteidl.admin.LaunchPlan",
     "flyteidl.admin.LaunchPlanList",
+    "flyteidl.admin.LaunchPlanUpdateRequest",
+    "flyteidl.admin.LaunchPlanUpdateResponse",
     "flyteidl.service.OAuth2MetadataResponse",
     "flyteidl.service.PublicClientAuthConfigResponse",
 ]
