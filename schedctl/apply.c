@@ -378,12 +378,19 @@ apply_one(struct apply *a, struct wanted *w, struct err *e)
 
 			cJSON_SetNumberValue(n, n->valuedouble + 1);
 			rc = 0;
-			/* Only who owns what moved (a repin taken back, a new matrix entry): no change to record. */
-			if (a->dry_run || (row.matrix_entry == w->s.matrix_entry &&
-			    row.paused_by_operator == w->s.paused_by_operator &&
-			    !strings_differ(row.repinned_from,
-			    w->s.repinned_from)))
+			/*
+			 * The file says what is there: what the operator set
+			 * stays theirs. Only a new matrix entry is written,
+			 * with no change to record.
+			 */
+			if (a->dry_run || row.matrix_entry == w->s.matrix_entry)
 				goto out;
+			w->s.paused_by_operator = row.paused_by_operator;
+			if (string_take(&w->s.repinned_from,
+			    row.repinned_from) == -1) {
+				rc = -1;
+				goto nomem;
+			}
 			w->s.updated_at = row.updated_at;
 			w->s.active_since = row.active_since;
 			rc = store_schedule_put(a->st, &w->s, e);

@@ -119,7 +119,7 @@ def schedule_doc(name, project='p', domain='d', launch_plan='l', version=None,
                  labels=None, annotations=None, service_account=None,
                  catchup='latest', catchup_window_seconds=3600,
                  overlap='allow', paused=False, note=None, created_at=NOW,
-                 updated_at=None, active_since=None, **extra):
+                 updated_at=None, active_since=None, source=None, **extra):
     """A schedule's JSON document (changes.before/after, -o json output)."""
     doc = {
         'name': name, 'project': project, 'domain': domain,
@@ -130,7 +130,7 @@ def schedule_doc(name, project='p', domain='d', launch_plan='l', version=None,
         'catchup_window_seconds': catchup_window_seconds, 'overlap': overlap,
         'paused': paused, 'note': note, 'created_at': created_at,
         'updated_at': updated_at or created_at,
-        'active_since': active_since or created_at,
+        'active_since': active_since or created_at, 'source': source,
     }
     doc.update(extra)
     return doc
@@ -148,11 +148,13 @@ SEED_DOC = schedule_doc(
     labels={'team': 'data', 'site': 'site_a'})
 
 
-def list_line(name, lp, cron, tz, state, nxt):
-    return '%-32s %-44s %-16s %-20s %-7s %s\n' % (name, lp, cron, tz, state, nxt)
+def list_line(name, lp, cron, tz, state, nxt, source='-'):
+    return '%-32s %-44s %-16s %-20s %-7s %-25s %s\n' % (name, lp, cron, tz, state,
+                                                       nxt, source)
 
 
-LIST_HEADER = list_line('NAME', 'LAUNCH PLAN', 'CRON', 'TZ', 'STATE', 'NEXT')
+LIST_HEADER = list_line('NAME', 'LAUNCH PLAN', 'CRON', 'TZ', 'STATE', 'NEXT',
+                        'SOURCE')
 
 
 def run_line(at, schedule, kind, state, execution, http, tries, phase, error):
@@ -890,8 +892,8 @@ class TestBadInput(SchedctlTest):
                  '--from and --to are required'),
                 (['backfill', '--from', '2026-11-01T00:00:00Z', '--to',
                   '2026-11-02T00:00:00Z'], 'expected one NAME'),
-                (['apply'], 'expected one FILE'),
-                (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE'),
+                (['apply'], 'expected one FILE (or -)'),
+                (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE (or -)'),
                 (['export', 'extra'], 'takes no operands'),
                 (['status', 'extra'], 'takes no operands'),
                 (['next'], 'expected one EXPR'),
@@ -1534,6 +1536,7 @@ note                   null
 created_at             2026-11-26T01:00:00Z
 updated_at             2026-11-26T01:00:00Z
 active_since           2026-11-26T01:00:00Z
+source                 null
 next fires:
 """ + ''.join('  %s\n' % t for t in SEED_NEXT5) + 'last runs:\n' + RUN_HEADER +
             self.LINE_A_FAILED + self.LINE_A_CREATED)
@@ -1758,7 +1761,7 @@ class TestApply(SchedctlTest):
             'data_sync_site_b', project='flytesnacks', domain='development',
             launch_plan='data_sync_wf', cron='0 */6 * * *', tz='Asia/Shanghai',
             inputs={'site_id': 'site_b', 'since': '{{kickoff_time}}'},
-            labels={'team': 'data', 'site': 'site_b'}))
+            labels={'team': 'data', 'site': 'site_b'}, source=path))
         # Twice: nothing changes, not even updated_at, and no audit rows.
         before = self.snapshot()
         self.check(['apply', path], 0, '0 added, 0 changed, 0 removed, 3 unchanged\n',
@@ -1770,10 +1773,10 @@ class TestApply(SchedctlTest):
         path = self.write('schedules.yaml', MATRIX_YAML)
         self.check(['-o', 'json', 'apply', path], 0,
                    '{"dry_run":false,"added":["data_sync_site_a","data_sync_site_b",'
-                   '"data_sync_site_c"],"changed":[],"removed":[],"unchanged":0}\n')
+                   '"data_sync_site_c"],"changed":[],"kept":[],"removed":[],"unchanged":0}\n')
         self.assertEqual(self.schedules(), self.matrix_rows())
         self.check_json(['apply', path, '--prune'],
-                        {'dry_run': False, 'added': [], 'changed': [], 'removed': [],
+                        {'dry_run': False, 'added': [], 'changed': [], 'kept': [], 'removed': [],
                          'unchanged': 3}, now=LATER)
         self.assertEqual(self.count('changes'), 3)
 
@@ -1781,7 +1784,8 @@ class TestApply(SchedctlTest):
         self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
                    '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
                    '3 added, 0 changed, 0 removed, 0 unchanged\n')
-        path = self.write('m2.yaml', """\
+        # The same file, edited (a file of another name is another source).
+        path = self.write('m.yaml', """\
 schedules:
   - name: data_sync_site_a
     lp: flytesnacks/development/data_sync_wf@v2
@@ -1810,7 +1814,7 @@ schedules:
                 'labels': {'from': {'team': 'data', 'site': 'site_a'},
                            'to': {'team': 'data'}},
                 'note': {'from': None, 'to': 'moved'}}}],
-            'removed': ['data_sync_site_c'], 'unchanged': 1}, now=LATER)
+            'kept': [], 'removed': ['data_sync_site_c'], 'unchanged': 1}, now=LATER)
         self.assertUnchanged(before)
         # The same report as text: + lines, then ~ lines, then - lines.
         self.check(['apply', path, '--prune', '--dry-run'], 0,
@@ -1832,7 +1836,8 @@ schedules:
         self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
                    '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
                    '3 added, 0 changed, 0 removed, 0 unchanged\n')
-        path = self.write('m2.yaml', """\
+        # The same file, edited (a file of another name is another source).
+        path = self.write('m.yaml', """\
 schedules:
   - name: "data_sync_{site_id}"
     lp: flytesnacks/development/data_sync_wf@v2
@@ -1889,7 +1894,7 @@ schedules:
         self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
                    '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
                    '3 added, 0 changed, 0 removed, 0 unchanged\n')
-        self.check(['apply', self.write('e.yaml', 'schedules: []\n'), '--prune'], 0,
+        self.check(['apply', self.write('m.yaml', 'schedules: []\n'), '--prune'], 0,
                    '- data_sync_site_a\n- data_sync_site_b\n- data_sync_site_c\n'
                    '0 added, 0 changed, 3 removed, 0 unchanged\n', now=LATER)
         self.assertEqual(self.count('schedules'), 0)
@@ -1904,7 +1909,7 @@ schedules:
         self.check_json(['apply', path, '--dry-run'],
                         {'dry_run': True, 'added': ['data_sync_site_a', 'data_sync_site_b',
                                                     'data_sync_site_c'],
-                         'changed': [], 'removed': [], 'unchanged': 0})
+                         'changed': [], 'kept': [], 'removed': [], 'unchanged': 0})
         self.assertEqual(os.listdir(self.dir), ['m.yaml'])
 
     def test_json_file(self):
@@ -1985,7 +1990,7 @@ schedules:
                  'label value (at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)'),
             ('no_lp.yaml', 'schedules:\n  - {name: x, cron: "0 * * * *"}\n', 65,
              'entry 1 (x): lp: missing'),
-            ('top.yaml', 'other: 1\n', 65, 'unknown top-level key "other" (expected schedules)'),
+            ('top.yaml', 'other: 1\n', 65, 'unknown top-level key "other" (expected schedules, source)'),
             ('empty.yaml', '', 65, 'empty document'),
             # Regression: libyaml decodes \u0000 (and YAML's \0) into the
             # text, where it ended the string: "ok\u0000bad" created "ok",
@@ -2108,7 +2113,7 @@ schedules:
         path = self.write('p.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly", '
                           'paused: true}\n')
         self.check(['apply', path], 0, '+ x\n1 added, 0 changed, 0 removed, 0 unchanged\n')
-        path = self.write('r.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly"}\n')
+        path = self.write('p.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly"}\n')
         self.check(['apply', path], 0, '~ x: paused true -> false\n'
                    '0 added, 1 changed, 0 removed, 0 unchanged\n', now=LATER)
         self.assertEqual(self.query('SELECT paused, created_at, updated_at, active_since '
@@ -2187,12 +2192,28 @@ class TestExport(SchedctlTest):
         self.assertEqual((rc, e), (0, ''), o)
         rc, second, e = self.run_ctl('--db', fresh, *args, now=LATER)
         self.assertEqual((rc, e), (0, ''))
-        self.assertEqual(second, first)
-        # Applying the export to the database it came from changes nothing
+        # The same, and now the file is their source (an operator made them).
+        names = [n for (n,) in self.query('SELECT name FROM schedules', db=fresh)]
+        if fmt == 'json':
+            doc = json.loads(first)
+            if names:
+                doc = dict({'source': path}, **doc)
+            self.assertEqual(json.loads(second), doc)
+        else:
+            self.assertEqual(second, ('source: "%s"\n' % path if names else '') + first)
+        # Applying the export to the database it came from takes over what
+        # the operator made, and changes nothing else; then it is a no-op
         # (--prune only when the export holds every schedule).
-        before = self.snapshot()
+        total = len(names)
+        names = [n for n in names if self.query(
+            'SELECT source IS NOT ? FROM schedules WHERE name = ?', (path, n))[0][0]]
         prune = [] if '--selector' in args else ['--prune']
-        rc, o, e = self.run_ctl('apply', path, *prune, now=LATER)
+        self.check(['apply', path] + prune, 0, ''.join(
+            '~ %s: source (unset) -> "%s"\n' % (n, path) for n in names) +
+            '0 added, %d changed, 0 removed, %d unchanged\n' % (len(names), total - len(names)),
+            now=LATER)
+        before = self.snapshot()
+        rc, o, e = self.run_ctl('apply', path, *prune, now=EVEN_LATER)
         self.assertEqual((rc, e), (0, ''))
         self.assertTrue(o.startswith('0 added, 0 changed, 0 removed, '), o)
         self.assertUnchanged(before)
@@ -2295,6 +2316,9 @@ class TestExport(SchedctlTest):
         # Regression: export wrote DEL and U+2028 raw; apply then refused
         # the file or folded the line break into a space.
         inputs = self.populate_varied()
+        # Applied from a file that names its source: the fresh database's
+        # schedules get the same source, so every view is the same.
+        self.execute("UPDATE schedules SET source = 'all'")
         views = (['list'], ['-o', 'json', 'list'], ['export'], ['-o', 'json', 'export'])
         want = {}
         for args in views:
