@@ -2120,6 +2120,206 @@ schedules:
                                     'FROM schedules'), [(0, NOW, LATER, LATER)])
 
 
+class TestApplyOwnership(SchedctlTest):
+    """Issue 9: apply owns what its file says, the operator owns the rest."""
+
+    def apply_matrix(self):
+        path = self.write('sites.yaml', MATRIX_YAML)
+        self.check(['apply', path], 0, '+ data_sync_site_a\n+ data_sync_site_b\n'
+                   '+ data_sync_site_c\n3 added, 0 changed, 0 removed, 0 unchanged\n')
+        return path
+
+    def sources(self):
+        return self.query('SELECT name, source FROM schedules ORDER BY name')
+
+    def test_prune_keeps_other_sources_and_operators(self):
+        path = self.apply_matrix()
+        other = self.write('other.yaml', 'schedules:\n  - {name: bi_daily, lp: p/d/l, '
+                           'cron: "@daily"}\n')
+        self.check(['apply', other, '--source', 'team-bi'], 0,
+                   '+ bi_daily\n1 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.add('by_hand')
+        self.assertEqual(self.sources(), [
+            ('bi_daily', 'team-bi'), ('by_hand', None), ('data_sync_site_a', path),
+            ('data_sync_site_b', path), ('data_sync_site_c', path)])
+        # The same file without site_c, pruned: only its own schedule goes.
+        self.write('sites.yaml', MATRIX_YAML.replace(', site_c]', ']'))
+        self.check(['apply', path, '--prune'], 0, '- data_sync_site_c\n'
+                   '0 added, 0 changed, 1 removed, 2 unchanged\n', now=LATER)
+        # A file of no schedules pruned as team-bi removes team-bi's only.
+        self.check(['apply', self.write('none.yaml', 'schedules: []\n'), '--prune',
+                    '--source', 'team-bi'], 0,
+                   '- bi_daily\n0 added, 0 changed, 1 removed, 0 unchanged\n', now=LATER)
+        self.assertEqual(self.sources(), [
+            ('by_hand', None), ('data_sync_site_a', path), ('data_sync_site_b', path)])
+        self.check(['list'], 0, LIST_HEADER +
+                   list_line('by_hand', 'p/d/l', '0 * * * *', 'UTC', 'active',
+                             '2026-11-26T02:00:00Z') +
+                   ''.join(list_line('data_sync_' + s, 'flytesnacks/development/data_sync_wf',
+                                     '0 */6 * * *', 'Asia/Shanghai', 'active',
+                                     '2026-11-26T12:00:00+08:00', path)
+                           for s in ('site_a', 'site_b')))
+        self.assertEqual(json.loads(self.run_ctl('-o', 'json', 'show', 'by_hand')[1])['source'],
+                         None)
+
+    def test_pause_then_apply_keeps_paused(self):
+        path = self.apply_matrix()
+        self.check(['pause', 'data_sync_site_b', '--note', 'site migration'], 0,
+                   'paused data_sync_site_b\n')
+        before = self.snapshot()
+        self.check(['apply', path], 0,
+                   '= data_sync_site_b: paused true left as set by the operator (file: false)\n'
+                   '= data_sync_site_b: note "site migration" left as set by the operator '
+                   '(file: (unset))\n'
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
+        self.assertUnchanged(before)
+        self.check_json(['apply', path, '--dry-run'], {
+            'dry_run': True, 'added': [], 'changed': [], 'removed': [], 'unchanged': 3,
+            'kept': [{'name': 'data_sync_site_b', 'fields': {
+                'paused': {'kept': True, 'file': False},
+                'note': {'kept': 'site migration', 'file': None}}}]})
+        self.assertEqual(self.query('SELECT name, paused, note FROM schedules ORDER BY id'), [
+            ('data_sync_site_a', 0, None), ('data_sync_site_b', 1, 'site migration'),
+            ('data_sync_site_c', 0, None)])
+        # Resumed by the operator: the file agrees again on paused.
+        self.check(['resume', 'data_sync_site_b'], 0, 'resumed data_sync_site_b\n',
+                   now=LATER)
+        self.check(['apply', path], 0,
+                   '= data_sync_site_b: note "site migration" left as set by the operator '
+                   '(file: (unset))\n'
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=EVEN_LATER)
+
+    def test_file_that_says_paused_false_resumes(self):
+        path = self.write('sites.yaml', MATRIX_YAML.replace(
+            '    matrix:', '    paused: false\n    matrix:'))
+        self.check(['apply', path], 0, '+ data_sync_site_a\n+ data_sync_site_b\n'
+                   '+ data_sync_site_c\n3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.check(['pause', 'data_sync_site_a'], 0, 'paused data_sync_site_a\n')
+        self.check(['apply', path], 0, '~ data_sync_site_a: paused true -> false\n'
+                   '0 added, 1 changed, 0 removed, 2 unchanged\n', now=LATER)
+        self.assertEqual(self.query("SELECT paused, active_since FROM schedules "
+                                    "WHERE name = 'data_sync_site_a'"), [(0, LATER)])
+        # The file owns paused again: pausing by file then leaving it out resumes.
+        self.check(['apply', path], 0, '0 added, 0 changed, 0 removed, 3 unchanged\n',
+                   now=EVEN_LATER)
+
+    def test_repin_then_apply_keeps_the_version(self):
+        path = self.write('sites.yaml', MATRIX_YAML.replace(
+            'data_sync_wf\n', 'data_sync_wf@v1\n'))
+        self.check(['apply', path], 0, '+ data_sync_site_a\n+ data_sync_site_b\n'
+                   '+ data_sync_site_c\n3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.check(['repin', '--lp', 'flytesnacks/development/data_sync_wf',
+                    '--version', 'v2', '--selector', 'site=site_c'], 0,
+                   'repinned data_sync_site_c to v2\n')
+        before = self.snapshot()
+        self.check(['apply', path], 0, '= data_sync_site_c: version "v2" left as set by '
+                   'the operator (file: "v1")\n'
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
+        self.assertUnchanged(before)
+        self.assertEqual(self.query('SELECT name, version FROM schedules ORDER BY id'), [
+            ('data_sync_site_a', 'v1'), ('data_sync_site_b', 'v1'), ('data_sync_site_c', 'v2')])
+        # A file that pins a new version takes over.
+        self.write('sites.yaml', MATRIX_YAML.replace('data_sync_wf\n', 'data_sync_wf@v3\n'))
+        self.check(['apply', path], 0, ''.join(
+            '~ data_sync_%s: lp "flytesnacks/development/data_sync_wf@%s" -> '
+            '"flytesnacks/development/data_sync_wf@v3"\n' % (s, v)
+            for s, v in (('site_a', 'v1'), ('site_b', 'v1'), ('site_c', 'v2'))) +
+            '0 added, 3 changed, 0 removed, 0 unchanged\n', now=LATER)
+        self.assertEqual(self.query('SELECT version, repinned_from FROM schedules'),
+                         [('v3', None)] * 3)
+
+    INCLUDE_YAML = """\
+schedules:
+  - name: "sync_{site_id}"
+    lp: "p/d/wf@{version}"
+    cron: "0 6 * * *"
+    tz: "{tz}"
+    inputs: {site_id: "{site_id}"}
+    labels: {site: "{site_id}", tier: "{tier}"}
+    matrix:
+      site_id: ["001", "002", "003"]
+      tz: [UTC]
+      version: [v1]
+      exclude: [{site_id: "002"}]
+      include:
+        - {site_id: "001", tier: std}
+        - {site_id: "003", tier: gold}
+        - {site_id: "002", tz: Asia/Tokyo, version: v2, tier: std}
+"""
+
+    def test_matrix_include_exclude(self):
+        path = self.write('inc.yaml', self.INCLUDE_YAML)
+        self.check(['apply', path], 0, '+ sync_001\n+ sync_003\n+ sync_002\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.assertEqual(self.query(
+            'SELECT name, version, tz, inputs, labels FROM schedules ORDER BY id'), [
+            ('sync_001', 'v1', 'UTC', '{"site_id":"001"}', '{"site":"001","tier":"std"}'),
+            ('sync_003', 'v1', 'UTC', '{"site_id":"003"}', '{"site":"003","tier":"gold"}'),
+            ('sync_002', 'v2', 'Asia/Tokyo', '{"site_id":"002"}',
+             '{"site":"002","tier":"std"}')])
+        # An include that sets no list and makes a schedule of its own lacks {site_id}.
+        bad = self.write('bad.yaml', self.INCLUDE_YAML + '        - {tz: Europe/Paris}\n')
+        self.fail_msg(['apply', bad], 65, bad + ': entry 1 (sync_{site_id}): '
+                      '"{site_id}" is not a matrix key')
+        bad = self.write('bad2.yaml', self.INCLUDE_YAML.replace(
+            '{site_id: "002"}]', '{site: "002"}]'))
+        self.fail_msg(['apply', bad], 65, bad + ': entry 1 (sync_{site_id}): '
+                      'matrix: exclude 1: site is not a list of the matrix')
+
+    def test_apply_from_stdin(self):
+        self.usage_error(['apply', '-'], 'standard input needs --source NAME or a '
+                         'top-level source: key', stdin=MATRIX_YAML.encode())
+        self.assertFalse(os.path.exists(self.db))
+        self.check(['apply', '-', '--source', 'team-data'], 0,
+                   '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n', stdin=MATRIX_YAML.encode())
+        self.assertEqual(self.sources(), [('data_sync_site_%s' % s, 'team-data')
+                                          for s in 'abc'])
+        # A top-level source: key names it too; --source wins over it.
+        text = 'source: team-data\n' + MATRIX_YAML.replace(', site_c]', ']')
+        self.check(['apply', '-', '--prune'], 0, '- data_sync_site_c\n'
+                   '0 added, 0 changed, 1 removed, 2 unchanged\n', stdin=text.encode())
+        self.fail_msg(['apply', '-'], 65, 'stdin:1:13: did not find expected node content',
+                      stdin=b'schedules: [}\n')
+
+    def test_export_apply_round_trip_with_a_matrix(self):
+        path = self.write('inc.yaml', self.INCLUDE_YAML)
+        self.check(['apply', path], 0, '+ sync_001\n+ sync_003\n+ sync_002\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.add('by_hand')
+        # The matrix entry is written whole; by_hand is not of that source.
+        rc, text, e = self.run_ctl('export', '--selector', 'site')
+        self.assertEqual((rc, e), (0, ''))
+        self.assertEqual(text, 'source: "%s"\nschedules:\n'
+                         '  - name: "sync_{site_id}"\n'
+                         '    lp: "p/d/wf@{version}"\n'
+                         '    cron: "0 6 * * *"\n'
+                         '    tz: "{tz}"\n'
+                         '    inputs: {"site_id":"{site_id}"}\n'
+                         '    labels: {"site":"{site_id}","tier":"{tier}"}\n'
+                         '    matrix: {"site_id":["001","002","003"],"tz":["UTC"],'
+                         '"version":["v1"],"exclude":[{"site_id":"002"}],'
+                         '"include":[{"site_id":"001","tier":"std"},'
+                         '{"site_id":"003","tier":"gold"},{"site_id":"002",'
+                         '"tz":"Asia/Tokyo","version":"v2","tier":"std"}]}\n' % path)
+        exported = self.write('exported.yaml', text)
+        before = self.snapshot()
+        self.check(['apply', exported, '--prune'], 0,
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
+        self.assertUnchanged(before)
+        # Changed by hand: that schedule is written on its own, the others too.
+        self.assertEqual(self.run_ctl('update', 'sync_003', '--cron', '0 7 * * *')[0], 0)
+        rc, text, e = self.run_ctl('-o', 'json', 'export', '--selector', 'site')
+        doc = json.loads(text)
+        self.assertEqual(doc['source'], path)
+        self.assertEqual([(s['name'], s['cron'], s['lp']) for s in doc['schedules']], [
+            ('sync_001', '0 6 * * *', 'p/d/wf@v1'), ('sync_002', '0 6 * * *', 'p/d/wf@v2'),
+            ('sync_003', '0 7 * * *', 'p/d/wf@v1')])
+        exported = self.write('exported.json', text)
+        self.check(['apply', exported], 0,
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
+
+
 class TestExport(SchedctlTest):
 
     def populate(self):
