@@ -26,7 +26,7 @@ schedule_clear(struct schedule *s)
 		&s->name, &s->project, &s->domain, &s->launch_plan, &s->version,
 		&s->cron, &s->tz, &s->inputs, &s->kickoff_input, &s->labels,
 		&s->annotations, &s->service_account, &s->catchup, &s->overlap,
-		&s->note,
+		&s->note, &s->source, &s->repinned_from,
 	};
 
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
@@ -395,7 +395,8 @@ schedule_to_json(const struct schedule *s)
 	    !add_string(obj, "note", s->note) ||
 	    !add_time(obj, "created_at", s->created_at) ||
 	    !add_time(obj, "updated_at", s->updated_at) ||
-	    !add_time(obj, "active_since", s->active_since))
+	    !add_time(obj, "active_since", s->active_since) ||
+	    !add_string(obj, "source", s->source))
 		goto out;
 	text = cJSON_PrintUnformatted(obj);
  out:

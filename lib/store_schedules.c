@@ -14,7 +14,8 @@
 	"id, name, project, domain, launch_plan, version, cron, tz, "	\
 	"inputs, kickoff_input, labels, annotations, service_account, "	\
 	"catchup, catchup_window, overlap, paused, note, created_at, "	\
-	"updated_at, active_since"
+	"updated_at, active_since, source, matrix_entry_id, "		\
+	"paused_by_operator, repinned_from"
 
 /* What the daemon's queue needs of a schedule (struct store_timing). */
 #define TIMING_SELECT							\
@@ -36,16 +37,19 @@ const struct store__sql	store__schedules_sql[STMT_RUNS_FIRST -
 	    "INSERT INTO schedules (name, project, domain, launch_plan, "
 	    "version, cron, tz, inputs, kickoff_input, labels, annotations, "
 	    "service_account, catchup, catchup_window, overlap, paused, note, "
-	    "created_at, updated_at, active_since) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-	    "?19, ?20)" },
+	    "created_at, updated_at, active_since, source, matrix_entry_id, "
+	    "paused_by_operator, repinned_from) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+	    "?20, ?22, ?23, ?24, ?25)" },
 	SQL(STMT_SCHEDULE_UPDATE) = { "schedule_update",
 	    "UPDATE schedules SET name = ?1, project = ?2, domain = ?3, "
 	    "launch_plan = ?4, version = ?5, cron = ?6, tz = ?7, inputs = ?8, "
 	    "kickoff_input = ?9, labels = ?10, annotations = ?11, "
 	    "service_account = ?12, catchup = ?13, catchup_window = ?14, "
 	    "overlap = ?15, paused = ?16, note = ?17, created_at = ?18, "
-	    "updated_at = ?19, active_since = ?20 WHERE id = ?21" },
+	    "updated_at = ?19, active_since = ?20, source = ?22, "
+	    "matrix_entry_id = ?23, paused_by_operator = ?24, "
+	    "repinned_from = ?25 WHERE id = ?21" },
 	SQL(STMT_SCHEDULE_DELETE) = { "schedule_delete",
 	    "DELETE FROM schedules WHERE id = ?1" },
 	SQL(STMT_SCHEDULE_EACH) = { "schedule_each",
@@ -64,6 +68,15 @@ const struct store__sql	store__schedules_sql[STMT_RUNS_FIRST -
 	SQL(STMT_CHANGES_LAST) = { "changes_last",
 	    "SELECT coalesce(max(id), ?1) FROM changes WHERE id > ?1" },
 	SQL(STMT_TIMING_EACH) = { "timing_each", TIMING_SELECT },
+	SQL(STMT_MATRIX_ENTRY_FIND) = { "matrix_entry_find",
+	    "SELECT id FROM matrix_entries WHERE source = ?1 AND entry = ?2" },
+	SQL(STMT_MATRIX_ENTRY_INSERT) = { "matrix_entry_insert",
+	    "INSERT INTO matrix_entries (source, entry) VALUES (?1, ?2)" },
+	SQL(STMT_MATRIX_ENTRY_GET) = { "matrix_entry_get",
+	    "SELECT entry FROM matrix_entries WHERE id = ?1" },
+	SQL(STMT_MATRIX_ENTRIES_PRUNE) = { "matrix_entries_prune",
+	    "DELETE FROM matrix_entries WHERE id NOT IN (SELECT "
+	    "matrix_entry_id FROM schedules WHERE matrix_entry_id IS NOT NULL)" },
 	/* Two statements, not one with (?1 IS NULL OR ...): that one scans. */
 	SQL(STMT_TIMING_GET_ID) = { "timing_get_id",
 	    TIMING_SELECT " WHERE s.id = ?1" },
@@ -99,6 +112,10 @@ read_schedule(sqlite3_stmt *stmt, struct schedule *s, struct err *e)
 	s->created_at = store__column_time(stmt, 18);
 	s->updated_at = store__column_time(stmt, 19);
 	s->active_since = store__column_time(stmt, 20);
+	s->source = store__column_text(stmt, 21, &oom);
+	s->matrix_entry = sqlite3_column_int64(stmt, 22);
+	s->paused_by_operator = sqlite3_column_int(stmt, 23);
+	s->repinned_from = store__column_text(stmt, 24, &oom);
 	if (oom) {
 		schedule_clear(s);
 		err_set_code(e, EX_OSERR, "out of memory");
@@ -182,7 +199,12 @@ store_schedule_put(struct store *st, struct schedule *s, struct err *e)
 	    store__bind_time(stmt, 18, s->created_at) ||
 	    store__bind_time(stmt, 19, s->updated_at) ||
 	    store__bind_time(stmt, 20, s->active_since) ||
-	    (s->id != 0 && sqlite3_bind_int64(stmt, 21, s->id))) {
+	    (s->id != 0 && sqlite3_bind_int64(stmt, 21, s->id)) ||
+	    store__bind_text(stmt, 22, s->source) ||
+	    (s->matrix_entry != 0 ? sqlite3_bind_int64(stmt, 23,
+	    s->matrix_entry) : sqlite3_bind_null(stmt, 23)) ||
+	    sqlite3_bind_int(stmt, 24, s->paused_by_operator) ||
+	    store__bind_text(stmt, 25, s->repinned_from)) {
 		store__fail(st, SQLITE_RANGE, "", e);
 		goto out;
 	}
@@ -339,3 +361,69 @@ store_change_record(struct store *st, int64_t at, const char *command,
 	return store__step_done(st, stmt, "", e);
 }
 
+
+int
+store_matrix_entry_put(struct store *st, const char *source, const char *entry,
+    int64_t *id, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (store__statement(st, STMT_MATRIX_ENTRY_FIND, &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, source);
+	store__bind_text(stmt, 2, entry);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		store__reset(stmt);
+		return 0;
+	}
+	if (rc != SQLITE_DONE) {
+		store__fail(st, rc, "", e);
+		store__reset(stmt);
+		return -1;
+	}
+	store__reset(stmt);
+	if (store__statement(st, STMT_MATRIX_ENTRY_INSERT, &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, source);
+	store__bind_text(stmt, 2, entry);
+	if (store__step_done(st, stmt, "", e) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_matrix_entry_get(struct store *st, int64_t id, char **entry,
+    struct err *e)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, oom = 0, ret = -1;
+
+	if (store__statement(st, STMT_MATRIX_ENTRY_GET, &stmt, e) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((*entry = store__column_text(stmt, 0, &oom)) == NULL || oom)
+			err_set_code(e, EX_OSERR, "out of memory");
+		else
+			ret = 0;
+	} else if (rc != SQLITE_DONE)
+		store__fail(st, rc, "", e);
+	else
+		err_set_code(e, EX_NOINPUT, "no matrix entry with id %" PRId64,
+		    id);
+	store__reset(stmt);
+	return ret;
+}
+
+int
+store_matrix_entries_prune(struct store *st, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, STMT_MATRIX_ENTRIES_PRUNE, &stmt, e) == -1)
+		return -1;
+	return store__step_done(st, stmt, "", e);
+}

@@ -281,17 +281,12 @@ yaml_parse(const char *name, const char *text, size_t len, cJSON **out,
 }
 
 int
-yaml_load(const char *path, cJSON **out, struct err *e)
+yaml_load_stream(FILE *f, const char *name, cJSON **out, struct err *e)
 {
-	FILE	*f;
 	char	*text = NULL;
 	size_t	 len = 0, cap = 0, n;
 	int	 rc = -1;
 
-	if ((f = fopen(path, "rb")) == NULL) {
-		err_set_code(e, EX_NOINPUT, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	for (;;) {
 		if (len + 1 >= cap) {
 			char	*bigger;
@@ -300,7 +295,7 @@ yaml_load(const char *path, cJSON **out, struct err *e)
 			if (cap > YAML_MAX_FILE ||
 			    (bigger = realloc(text, cap)) == NULL) {
 				err_set_code(e, EX_DATAERR, "%s: larger than "
-				    "%d bytes", path, YAML_MAX_FILE);
+				    "%d bytes", name, YAML_MAX_FILE);
 				goto out;
 			}
 			text = bigger;
@@ -310,13 +305,27 @@ yaml_load(const char *path, cJSON **out, struct err *e)
 		len += n;
 	}
 	if (ferror(f)) {
-		err_set_code(e, EX_IOERR, "%s: %s", path, strerror(errno));
+		err_set_code(e, EX_IOERR, "%s: %s", name, strerror(errno));
 		goto out;
 	}
 	text[len] = '\0';
-	rc = yaml_parse(path, text, len, out, e);
+	rc = yaml_parse(name, text, len, out, e);
  out:
 	free(text);
+	return rc;
+}
+
+int
+yaml_load(const char *path, cJSON **out, struct err *e)
+{
+	FILE	*f;
+	int	 rc;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		err_set_code(e, EX_NOINPUT, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = yaml_load_stream(f, path, out, e);
 	fclose(f);
 	return rc;
 }

@@ -1,176 +1,94 @@
-/* apply.c: schedctl apply and export: a file of schedules as the source of truth, and back. */
-#include <ctype.h>
+/* apply.c: schedctl apply: a file of schedules as the source of truth for what it says. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-#include "schedd/json.h"
+#include "schedd/matrix.h"
 #include "schedd/schedule.h"
-#include "schedd/selector.h"
 #include "schedd/store.h"
 #include "schedd/yaml.h"
 #include "ctl.h"
 
-#define EXPAND_MAX	100000	/* schedules one file may expand to */
+#define EXPAND_MAX	CTL_APPLY_MAX
 
 /* One schedule the file asks for. */
 struct wanted {
 	struct schedule	 s;
 	int		 entry;		/* 1-based position in the file */
-	int		 seen;		/* matched a row in the database */
+	int		 sets_paused;	/* the file says paused: itself */
 };
 
 struct apply {
 	struct ctl	*ctl;
-	const char	*file;
+	const char	*file;		/* the path, or "-" */
+	const char	*label;		/* the file in messages: the path, or "stdin" */
+	const char	*source_option;	/* --source */
+	char		*source;	/* --source, else the file's source:, else its absolute path */
 	struct wanted	*want;
 	size_t		 count;
 	size_t		 cap;
 	struct wanted	**by_name;	/* want sorted by name, then by place in the file */
+	char		**entries;	/* per entry: its text when it has a matrix, else NULL */
+	int64_t		*entry_ids;	/* per entry: its matrix_entries row once written */
+	int		 nentries;
+	int		 entry;		/* the entry being expanded */
 	struct store	*st;
 	int		 dry_run;
 	int		 prune;
-	cJSON		*report;	/* added, changed (with fields), removed, unchanged; check */
+	cJSON		*report;	/* added, changed, kept (with fields), removed, unchanged; check */
 	int		 refused;	/* dry run: schedules the check against Admin refused */
 };
 
 static const char apply_help[] =
-    "usage: schedctl apply FILE [--dry-run] [--prune]\n\n"
-    "Make the schedules in the database match a YAML or JSON file:\n"
-    "create what is new, update what differs, and with --prune remove\n"
-    "what the file does not name. --dry-run prints the differences and\n"
-    "changes nothing. An invalid entry anywhere rejects the whole file.\n"
+    "usage: schedctl apply FILE|- [--dry-run] [--prune] [--source NAME]\n\n"
+    "Make the schedules in the database match a YAML or JSON file (- reads\n"
+    "standard input): create what is new, update what differs, and with\n"
+    "--prune remove the schedules of the same source that the file does\n"
+    "not name. Each schedule remembers its source: --source NAME, else\n"
+    "the file's top-level source: key, else the file's absolute path\n"
+    "(standard input needs one of the first two). Schedules made by\n"
+    "schedctl add and those of other sources are never pruned.\n"
+    "What an operator set is left alone, one line each (=): paused and\n"
+    "note set by pause, resume or update, unless the file says paused:;\n"
+    "a version set by repin, while the file pins the version it replaced.\n"
+    "--dry-run prints the differences and changes nothing. An invalid\n"
+    "entry anywhere rejects the whole file.\n"
     "With admin.endpoint configured each schedule is first checked\n"
     "against Admin (--offline skips it); --dry-run shows each check and\n"
     "exits 65 when one is refused.\n"
-    "A matrix expands one entry into many: {key} in any string is\n"
-    "replaced by each value ({{...}} templates are left for fire time);\n"
+    "A matrix expands one entry into many, as GitHub Actions' matrix\n"
+    "does: the product of its lists, less each exclude mapping's matches,\n"
+    "each extended by the include mappings that agree with it, plus the\n"
+    "include mappings that agree with none. {key} in any string is\n"
+    "replaced by the value ({{...}} templates are left for fire time);\n"
     "a file makes at most 100000 schedules.\n\n"
     "example file:\n"
     "  schedules:\n"
     "    - name: \"data_sync_{site_id}\"\n"
     "      lp: flytesnacks/development/data_sync_wf\n"
     "      cron: \"0 */6 * * *\"\n"
-    "      tz: Asia/Shanghai\n"
+    "      tz: \"{tz}\"\n"
     "      inputs: {site_id: \"{site_id}\", since: \"{{kickoff_time}}\"}\n"
     "      labels: {team: data, site: \"{site_id}\"}\n"
-    "      matrix: {site_id: [site_a, site_b, site_c]}\n\n"
+    "      matrix:\n"
+    "        site_id: [site_a, site_b, site_c]\n"
+    "        tz: [Asia/Shanghai]\n"
+    "        include: [{site_id: site_d, tz: Europe/Berlin}]\n"
+    "        exclude: [{site_id: site_b}]\n\n"
     "examples:\n  schedctl apply schedules.yaml --dry-run\n"
-    "  schedctl apply schedules.yaml --prune\n";
+    "  schedctl apply schedules.yaml --prune\n"
+    "  schedctl export --selector team=data | schedctl apply - "
+    "--source team-data\n";
 
-/*
- * Replace {key} in text by the bound values; a whole-string "{key}" takes the
- * value itself, so numbers stay numbers. {{...}} is copied as it is.
- */
-static cJSON *
-substitute_string(const char *text, const cJSON *bind, struct err *e)
-{
-	const cJSON	*v;
-	char		*out, *o, key[130];
-	size_t		 cap = strlen(text) + 1, used = 0;
-	const char	*p = text, *close;
-
-	if (text[0] == '{' && text[1] != '{' &&
-	    (close = strchr(text, '}')) != NULL && close[1] == '\0' &&
-	    (size_t)(close - text - 1) < sizeof(key)) {
-		snprintf(key, sizeof(key), "%.*s", (int)(close - text - 1),
-		    text + 1);
-		if ((v = cJSON_GetObjectItemCaseSensitive(bind, key)) != NULL)
-			return cJSON_Duplicate(v, 1);
-	}
-	if ((out = malloc(cap)) == NULL)
-		return NULL;
-	while (*p != '\0') {
-		const char	*piece = p;
-		char		*printed = NULL;
-		size_t		 n;
-
-		if (p[0] == '{' && p[1] == '{' &&
-		    (close = strstr(p, "}}")) != NULL) {
-			n = (size_t)(close + 2 - p);
-			p = close + 2;
-		} else if (p[0] == '{' && (close = strchr(p, '}')) != NULL &&
-		    (size_t)(close - p - 1) < sizeof(key) &&
-		    strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
-		    (size_t)(close - p - 1) && close > p + 1) {
-			snprintf(key, sizeof(key), "%.*s", (int)(close - p - 1),
-			    p + 1);
-			if ((v = cJSON_GetObjectItemCaseSensitive(bind, key)) ==
-			    NULL) {
-				free(out);
-				err_set_code(e, EX_DATAERR, "\"{%s}\" is not a "
-				    "matrix key", key);
-				return NULL;
-			}
-			/* A number as JSON writes it: 1.1, not 1.1000000000000001. */
-			if (cJSON_IsString(v))
-				piece = v->valuestring;
-			else if ((piece = printed = cJSON_PrintUnformatted(v)) ==
-			    NULL) {
-				free(out);
-				return NULL;
-			}
-			n = strlen(piece);
-			p = close + 1;
-		} else {
-			n = 1;
-			p++;
-		}
-		if (used + n + 1 > cap) {
-			char	*bigger;
-
-			cap = (used + n + 1) * 2;
-			if ((bigger = realloc(out, cap)) == NULL) {
-				free(printed);
-				free(out);
-				return NULL;
-			}
-			out = bigger;
-		}
-		memcpy(out + used, piece, n);
-		free(printed);
-		used += n;
-	}
-	out[used] = '\0';
-	o = out;
-	v = cJSON_CreateString(o);
-	free(out);
-	return (cJSON *)v;
-}
-
-/* A copy of node with every string substituted. */
-static cJSON *
-substitute(const cJSON *node, const cJSON *bind, struct err *e)
-{
-	const cJSON	*child;
-	cJSON		*copy, *sub;
-
-	if (cJSON_IsString(node))
-		return substitute_string(node->valuestring, bind, e);
-	if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
-		return cJSON_Duplicate(node, 1);
-	if ((copy = cJSON_IsObject(node) ? cJSON_CreateObject() :
-	    cJSON_CreateArray()) == NULL)
-		return NULL;
-	cJSON_ArrayForEach(child, node) {
-		if ((sub = substitute(child, bind, e)) == NULL) {
-			cJSON_Delete(copy);
-			return NULL;
-		}
-		if (cJSON_IsObject(node))
-			cJSON_AddItemToObject(copy, child->string, sub);
-		else
-			cJSON_AddItemToArray(copy, sub);
-	}
-	return copy;
-}
-
-/* Add one spec (already expanded) to the wanted list. */
+/* matrix_expand callback: add one spec to the wanted list. */
 static int
-want_add(struct apply *a, const cJSON *spec, int entry, struct err *e)
+want_add(const cJSON *spec, void *arg, struct err *e)
 {
+	struct apply	*a = arg;
 	struct wanted	*w;
 
 	if (a->count >= EXPAND_MAX) {
@@ -191,159 +109,112 @@ want_add(struct apply *a, const cJSON *spec, int entry, struct err *e)
 	}
 	w = &a->want[a->count];
 	memset(w, 0, sizeof(*w));
-	w->entry = entry;
+	w->entry = a->entry;
+	w->sets_paused = cJSON_GetObjectItemCaseSensitive(spec, "paused") != NULL;
 	a->count++;
+	if ((w->s.source = strdup(a->source)) == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
 	/* Names are checked once all are read (names_check): n log n, not n². */
 	return schedule_from_spec(spec, &w->s, e) == -1 ||
 	    schedule_validate(&w->s, a->ctl->tzdir, e) == -1 ? -1 : 0;
 }
 
-/* Expand an entry's matrix (the cartesian product of its keys) into wanted schedules. */
+/* Expand one entry of the file; a matrix entry's text is kept for export. */
 static int
-expand_entry(struct apply *a, const cJSON *entry, int index, struct err *e)
+entry_expand(struct apply *a, const cJSON *entry, struct err *e)
 {
-	const cJSON	*matrix = cJSON_GetObjectItemCaseSensitive(entry, "matrix");
-	const cJSON	*key, *keys[16], *at[16];
-	cJSON		*base, *bind = NULL, *spec;
-	int		 nkeys = 0, rc = -1;
-	double		 combinations = 1;
-
 	if (!cJSON_IsObject(entry)) {
 		err_set_code(e, EX_DATAERR, "not a mapping");
 		return -1;
 	}
-	if ((base = cJSON_Duplicate(entry, 1)) == NULL)
-		goto nomem;
-	cJSON_DeleteItemFromObjectCaseSensitive(base, "matrix");
-	if (matrix == NULL) {
-		rc = want_add(a, base, index, e);
-		cJSON_Delete(base);
-		return rc;
+	if (cJSON_GetObjectItemCaseSensitive(entry, "matrix") != NULL &&
+	    (a->entries[a->entry - 1] = cJSON_PrintUnformatted(entry)) == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
 	}
-	if (!cJSON_IsObject(matrix) || cJSON_GetArraySize(matrix) == 0) {
-		err_set_code(e, EX_DATAERR, "matrix: not a mapping of lists");
-		goto out;
-	}
-	cJSON_ArrayForEach(key, matrix) {
-		const cJSON	*v;
-
-		if (nkeys == 16 || !cJSON_IsArray(key) || key->child == NULL) {
-			err_set_code(e, EX_DATAERR, "matrix: %s: not a "
-			    "non-empty list (at most 16 keys)", key->string);
-			goto out;
-		}
-		cJSON_ArrayForEach(v, key)
-			if (cJSON_IsObject(v) || cJSON_IsArray(v) ||
-			    cJSON_IsNull(v)) {
-				err_set_code(e, EX_DATAERR, "matrix: %s: values "
-				    "must be strings, numbers or booleans",
-				    key->string);
-				goto out;
-			}
-		combinations *= cJSON_GetArraySize(key);
-		at[nkeys] = key->child;
-		keys[nkeys++] = key;
-	}
-	/* Counted before a single one is made: 10^10 is refused now, not in hours. */
-	if (a->count + combinations > EXPAND_MAX) {
-		err_set_code(e, EX_DATAERR, "matrix: %.0f combinations; a file "
-		    "expands to at most %d schedules", combinations, EXPAND_MAX);
-		goto out;
-	}
-	for (;;) {
-		if ((bind = cJSON_CreateObject()) == NULL)
-			goto nomem;
-		for (int k = 0; k < nkeys; k++)
-			cJSON_AddItemToObject(bind, keys[k]->string,
-			    cJSON_Duplicate(at[k], 1));
-		if ((spec = substitute(base, bind, e)) == NULL) {
-			if (e->msg[0] == '\0')
-				goto nomem;
-			goto out;
-		}
-		rc = want_add(a, spec, index, e);
-		cJSON_Delete(spec);
-		cJSON_Delete(bind);
-		bind = NULL;
-		if (rc == -1)
-			goto out;
-		/* Next combination, last key fastest. */
-		int	k = nkeys - 1;
-
-		while (k >= 0 && (at[k] = at[k]->next) == NULL) {
-			at[k] = keys[k]->child;
-			k--;
-		}
-		if (k < 0)
-			break;
-	}
-	rc = 0;
-	goto out;
- nomem:
-	err_set_code(e, EX_OSERR, "out of memory");
-	rc = -1;
- out:
-	cJSON_Delete(bind);
-	cJSON_Delete(base);
-	return rc;
+	return matrix_expand(entry, a->count, EXPAND_MAX, want_add, a, e);
 }
 
-/* The fields that differ between two specs: {field: {"from": .., "to": ..}} (null: unset). */
+/* Add {field: {"from": .., "to": ..}} to diff (null: unset). */
+static int
+diff_add(cJSON *diff, const char *field, const cJSON *from, const cJSON *to)
+{
+	cJSON	*change = cJSON_AddObjectToObject(diff, field);
+
+	return change != NULL && cJSON_AddItemToObject(change, "from",
+	    from ? cJSON_Duplicate(from, 1) : cJSON_CreateNull()) &&
+	    cJSON_AddItemToObject(change, "to",
+	    to ? cJSON_Duplicate(to, 1) : cJSON_CreateNull());
+}
+
+/* The fields that differ between two specs: {field: {"from": .., "to": ..}}. */
 static cJSON *
 spec_diff(const cJSON *old, const cJSON *new)
 {
-	cJSON		*diff = cJSON_CreateObject(), *change;
+	cJSON		*diff = cJSON_CreateObject();
 	const cJSON	*item, *was;
 
 	if (diff == NULL)
 		return NULL;
 	cJSON_ArrayForEach(item, new) {
 		was = cJSON_GetObjectItemCaseSensitive(old, item->string);
-		if (was != NULL && cJSON_Compare(was, item, 1))
-			continue;
-		if ((change = cJSON_AddObjectToObject(diff, item->string)) == NULL)
+		if ((was == NULL || !cJSON_Compare(was, item, 1)) &&
+		    !diff_add(diff, item->string, was, item))
 			goto nomem;
-		cJSON_AddItemToObject(change, "from", was ?
-		    cJSON_Duplicate(was, 1) : cJSON_CreateNull());
-		cJSON_AddItemToObject(change, "to", cJSON_Duplicate(item, 1));
 	}
 	cJSON_ArrayForEach(item, old)
-		if (cJSON_GetObjectItemCaseSensitive(new, item->string) == NULL) {
-			if ((change = cJSON_AddObjectToObject(diff,
-			    item->string)) == NULL)
-				goto nomem;
-			cJSON_AddItemToObject(change, "from",
-			    cJSON_Duplicate(item, 1));
-			cJSON_AddItemToObject(change, "to", cJSON_CreateNull());
-		}
+		if (cJSON_GetObjectItemCaseSensitive(new, item->string) == NULL &&
+		    !diff_add(diff, item->string, item, NULL))
+			goto nomem;
 	return diff;
  nomem:
 	cJSON_Delete(diff);
 	return NULL;
 }
 
-/* The report as text: one line per change, then the counts. */
+/* JSON text of a diff side, or "(unset)" for null; free with free(). */
+static char *
+side_text(const cJSON *side)
+{
+	return cJSON_IsNull(side) ? strdup("(unset)") :
+	    cJSON_PrintUnformatted(side);
+}
+
+/* Lines of one report list: "MARK NAME: FIELD FROM<between>TO<after>" per field. */
 static void
-print_report(const struct apply *a)
+print_fields(const cJSON *list, const char *mark, const char *from_key,
+    const char *to_key, const char *between, const char *after)
 {
 	const cJSON	*item, *field;
 	char		*from, *to;
 
-	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "added"))
-		printf("+ %s\n", item->valuestring);
-	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "changed"))
+	cJSON_ArrayForEach(item, list)
 		cJSON_ArrayForEach(field, cJSON_GetObjectItem(item, "fields")) {
-			from = cJSON_PrintUnformatted(cJSON_GetObjectItem(field,
-			    "from"));
-			to = cJSON_PrintUnformatted(cJSON_GetObjectItem(field,
-			    "to"));
-			printf("~ %s: %s %s -> %s\n", cJSON_GetObjectItem(item,
-			    "name")->valuestring, field->string,
-			    from && strcmp(from, "null") ? from : "(unset)",
-			    to && strcmp(to, "null") ? to : "(unset)");
+			from = side_text(cJSON_GetObjectItem(field, from_key));
+			to = side_text(cJSON_GetObjectItem(field, to_key));
+			printf("%s %s: %s %s%s%s%s\n", mark,
+			    cJSON_GetObjectItem(item, "name")->valuestring,
+			    field->string, from ? from : "?", between,
+			    to ? to : "?", after);
 			free(from);
 			free(to);
 		}
+}
+
+/* The report as text: one line per change and per field left alone, then the counts. */
+static void
+print_report(const struct apply *a)
+{
+	const cJSON	*item;
+
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "added"))
+		printf("+ %s\n", item->valuestring);
+	print_fields(cJSON_GetObjectItem(a->report, "changed"), "~", "from",
+	    "to", " -> ", "");
+	print_fields(cJSON_GetObjectItem(a->report, "kept"), "=", "kept",
+	    "file", " left as set by the operator (file: ", ")");
 	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "removed"))
 		printf("- %s\n", item->valuestring);
 	cJSON_ArrayForEach(item, cJSON_GetObjectItem(a->report, "check"))
@@ -413,6 +284,126 @@ apply_check(struct apply *a)
 	return rc;
 }
 
+/* A string field's value as JSON (null for NULL) into a report's fields. */
+static int
+kept_add(cJSON *fields, const char *field, cJSON *kept, cJSON *file)
+{
+	cJSON	*pair = cJSON_AddObjectToObject(fields, field);
+
+	if (pair == NULL || !cJSON_AddItemToObject(pair, "kept", kept)) {
+		cJSON_Delete(kept);
+		cJSON_Delete(file);
+		return 0;
+	}
+	return cJSON_AddItemToObject(pair, "file", file);
+}
+
+static cJSON *
+string_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static int
+strings_differ(const char *x, const char *y)
+{
+	return (x == NULL) != (y == NULL) || (x != NULL && strcmp(x, y) != 0);
+}
+
+/* Replace *field with a copy of value (NULL clears it); -1 when out of memory. */
+static int
+string_take(char **field, const char *value)
+{
+	char	*copy = NULL;
+
+	if (value != NULL && (copy = strdup(value)) == NULL)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/*
+ * Keep in w what an operator set on row and the file does not own: paused
+ * and note (unless the file says paused:) and a repinned version (while the
+ * file pins the version repin moved from). A kept value the file would
+ * change is reported in "kept".
+ */
+static int
+operator_keep(struct apply *a, struct wanted *w, const struct schedule *row)
+{
+	cJSON	*fields, *entry;
+	int	 ok = 1;
+
+	if ((fields = cJSON_CreateObject()) == NULL)
+		return -1;
+	if (row->paused_by_operator && !w->sets_paused) {
+		if (row->paused != w->s.paused)
+			ok &= kept_add(fields, "paused",
+			    cJSON_CreateBool(row->paused),
+			    cJSON_CreateBool(w->s.paused));
+		if (strings_differ(row->note, w->s.note))
+			ok &= kept_add(fields, "note", string_or_null(row->note),
+			    string_or_null(w->s.note));
+		w->s.paused = row->paused;
+		w->s.paused_by_operator = 1;
+		ok &= string_take(&w->s.note, row->note) == 0;
+	}
+	if (row->repinned_from != NULL && w->s.version != NULL &&
+	    strcmp(row->repinned_from, w->s.version) == 0) {
+		if (strings_differ(row->version, w->s.version))
+			ok &= kept_add(fields, "version",
+			    string_or_null(row->version),
+			    string_or_null(w->s.version));
+		ok &= string_take(&w->s.version, row->version) == 0 &&
+		    string_take(&w->s.repinned_from, row->repinned_from) == 0;
+	}
+	if (ok && fields->child != NULL) {
+		if ((entry = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(cJSON_GetObjectItem(a->report, "kept"),
+		    entry)) {
+			cJSON_Delete(entry);
+			cJSON_Delete(fields);
+			return -1;
+		}
+		ok = cJSON_AddStringToObject(entry, "name", w->s.name) != NULL &&
+		    cJSON_AddItemToObject(entry, "fields", fields);
+		return ok ? 0 : -1;
+	}
+	cJSON_Delete(fields);
+	return ok ? 0 : -1;
+}
+
+/* The spec apply compares: the file's form plus the source. */
+static cJSON *
+owned_spec(const struct schedule *s)
+{
+	cJSON	*spec = schedule_spec(s);
+
+	if (spec != NULL && (s->source ? cJSON_AddStringToObject(spec, "source",
+	    s->source) : cJSON_AddNullToObject(spec, "source")) == NULL) {
+		cJSON_Delete(spec);
+		return NULL;
+	}
+	return spec;
+}
+
+/* The matrix_entries row of w's entry, written once per entry. */
+static int
+entry_id(struct apply *a, const struct wanted *w, int64_t *id, struct err *e)
+{
+	int	i = w->entry - 1;
+
+	*id = 0;
+	if (a->entries[i] == NULL || a->dry_run)
+		return 0;
+	if (a->entry_ids[i] == 0 && store_matrix_entry_put(a->st, a->source,
+	    a->entries[i], &a->entry_ids[i], e) == -1)
+		return -1;
+	*id = a->entry_ids[i];
+	return 0;
+}
+
 /* Write one wanted schedule: add it, update it, or leave it. */
 static int
 apply_one(struct apply *a, struct wanted *w, struct err *e)
@@ -428,6 +419,8 @@ apply_one(struct apply *a, struct wanted *w, struct err *e)
 	    e) == 0;
 	if (!exists && a->st != NULL && e->code != EX_NOINPUT)
 		return -1;
+	if (entry_id(a, w, &w->s.matrix_entry, e) == -1)
+		goto out;
 	w->s.updated_at = a->ctl->now;
 	if (!exists) {
 		w->s.created_at = w->s.active_since = a->ctl->now;
@@ -437,14 +430,33 @@ apply_one(struct apply *a, struct wanted *w, struct err *e)
 	} else {
 		cJSON	*change, *diff;
 
-		if ((old_spec = schedule_spec(&row)) == NULL ||
-		    (new_spec = schedule_spec(&w->s)) == NULL)
+		if (operator_keep(a, w, &row) == -1 ||
+		    (old_spec = owned_spec(&row)) == NULL ||
+		    (new_spec = owned_spec(&w->s)) == NULL)
 			goto nomem;
+		w->s.id = row.id;
+		w->s.created_at = row.created_at;
 		if (cJSON_Compare(old_spec, new_spec, 1)) {
 			cJSON	*n = cJSON_GetObjectItem(a->report, "unchanged");
 
 			cJSON_SetNumberValue(n, n->valuedouble + 1);
 			rc = 0;
+			/*
+			 * The file says what is there: what the operator set
+			 * stays theirs. Only a new matrix entry is written,
+			 * with no change to record.
+			 */
+			if (a->dry_run || row.matrix_entry == w->s.matrix_entry)
+				goto out;
+			w->s.paused_by_operator = row.paused_by_operator;
+			if (string_take(&w->s.repinned_from,
+			    row.repinned_from) == -1) {
+				rc = -1;
+				goto nomem;
+			}
+			w->s.updated_at = row.updated_at;
+			w->s.active_since = row.active_since;
+			rc = store_schedule_put(a->st, &w->s, e);
 			goto out;
 		}
 		if ((diff = spec_diff(old_spec, new_spec)) == NULL ||
@@ -456,8 +468,6 @@ apply_one(struct apply *a, struct wanted *w, struct err *e)
 		    change);
 		cJSON_AddStringToObject(change, "name", w->s.name);
 		cJSON_AddItemToObject(change, "fields", diff);
-		w->s.id = row.id;
-		w->s.created_at = row.created_at;
 		/* Resuming through a file does not catch up the paused period either. */
 		w->s.active_since = row.paused && !w->s.paused ? a->ctl->now :
 		    row.active_since;
@@ -535,7 +545,7 @@ names_sort(struct apply *a, struct wanted **repeat, struct wanted **first)
 	return 0;
 }
 
-/* store_schedule_each callback for --prune: remove what the file does not name. */
+/* store_schedule_each callback for --prune: remove what the file does not name, of its source only. */
 static int
 prune_one(const struct schedule *row, void *arg, struct err *e)
 {
@@ -543,6 +553,8 @@ prune_one(const struct schedule *row, void *arg, struct err *e)
 	char		*before;
 	int		 rc = 0;
 
+	if (row->source == NULL || strcmp(row->source, a->source) != 0)
+		return 0;
 	/* by_name is NULL for a file of no schedules, and bsearch wants a base. */
 	if (a->count > 0 && bsearch(row->name, a->by_name, a->count,
 	    sizeof(*a->by_name), name_find) != NULL)
@@ -575,10 +587,50 @@ entry_fail(const struct apply *a, const cJSON *list, int index,
 			    cJSON_GetArrayItem(list, index - 1), "name");
 
 	err_set_code(e, sub->code ? sub->code : EX_DATAERR,
-	    "%s: entry %d%s%s%s: %s", a->file, index,
+	    "%s: entry %d%s%s%s: %s", a->label, index,
 	    cJSON_IsString(name) ? " (" : "",
 	    cJSON_IsString(name) ? name->valuestring : "",
 	    cJSON_IsString(name) ? ")" : "", sub->msg);
+}
+
+/* The source the file's schedules are recorded under: --source, its source: key, or its absolute path. */
+static int
+source_pick(struct apply *a, const cJSON *key, struct err *e)
+{
+	char	 path[PATH_MAX];
+
+	if (key != NULL && (!cJSON_IsString(key) || key->valuestring[0] == '\0')) {
+		err_set_code(e, EX_DATAERR, "%s: source: not a non-empty string",
+		    a->label);
+		return -1;
+	}
+	if (a->source_option != NULL || key != NULL)
+		a->source = strdup(a->source_option ? a->source_option :
+		    key->valuestring);
+	else if (strcmp(a->file, "-") == 0) {
+		err_set_code(e, EX_USAGE, "apply: standard input needs --source "
+		    "NAME or a top-level source: key (see schedctl apply "
+		    "--help)");
+		return -1;
+	} else if (realpath(a->file, path) == NULL) {
+		err_set_code(e, EX_NOINPUT, "%s: %s", a->file, strerror(errno));
+		return -1;
+	} else
+		a->source = strdup(path);
+	if (a->source == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the document of the file or of standard input. */
+static int
+document_load(struct apply *a, cJSON **doc, struct err *e)
+{
+	if (strcmp(a->file, "-") == 0)
+		return yaml_load_stream(stdin, a->label, doc, e);
+	return yaml_load(a->file, doc, e);
 }
 
 /* Read and expand the file; on error name the file and the entry. */
@@ -589,31 +641,43 @@ apply_read(struct apply *a, struct err *e)
 	const cJSON	*list, *entry, *item;
 	struct wanted	*repeat, *first;
 	struct err	 sub;
-	int		 index = 0;
 
-	if (yaml_load(a->file, &doc, e) == -1)
+	if (document_load(a, &doc, e) == -1)
 		return -1;
 	list = doc;
 	if (cJSON_IsObject(doc)) {
 		cJSON_ArrayForEach(item, doc)
-			if (strcmp(item->string, "schedules") != 0) {
+			if (strcmp(item->string, "schedules") != 0 &&
+			    strcmp(item->string, "source") != 0) {
 				err_set_code(e, EX_DATAERR, "%s: unknown top-level "
-				    "key \"%s\" (expected schedules)", a->file,
-				    item->string);
+				    "key \"%s\" (expected schedules, source)",
+				    a->label, item->string);
 				goto fail;
 			}
 		list = cJSON_GetObjectItemCaseSensitive(doc, "schedules");
 	}
 	if (!cJSON_IsArray(list)) {
 		err_set_code(e, EX_DATAERR, "%s: expected a list of schedules, "
-		    "or a mapping with key schedules", a->file);
+		    "or a mapping with key schedules", a->label);
 		goto fail;
 	}
+	if (source_pick(a, cJSON_GetObjectItemCaseSensitive(doc, "source"),
+	    e) == -1)
+		goto fail;
+	a->nentries = cJSON_GetArraySize(list);
+	if (a->nentries > 0 &&
+	    ((a->entries = calloc((size_t)a->nentries, sizeof(*a->entries))) ==
+	    NULL || (a->entry_ids = calloc((size_t)a->nentries,
+	    sizeof(*a->entry_ids))) == NULL)) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		goto fail;
+	}
+	a->entry = 0;
 	cJSON_ArrayForEach(entry, list) {
-		index++;
+		a->entry++;
 		memset(&sub, 0, sizeof(sub));
-		if (expand_entry(a, entry, index, &sub) == -1) {
-			entry_fail(a, list, index, &sub, e);
+		if (entry_expand(a, entry, &sub) == -1) {
+			entry_fail(a, list, a->entry, &sub, e);
 			goto fail;
 		}
 	}
@@ -634,13 +698,55 @@ apply_read(struct apply *a, struct err *e)
 	return -1;
 }
 
+/* The report with its lists empty. */
+static cJSON *
+report_new(int dry_run)
+{
+	cJSON	*report = cJSON_CreateObject();
+
+	if (report == NULL ||
+	    !cJSON_AddBoolToObject(report, "dry_run", dry_run) ||
+	    !cJSON_AddArrayToObject(report, "added") ||
+	    !cJSON_AddArrayToObject(report, "changed") ||
+	    !cJSON_AddArrayToObject(report, "kept") ||
+	    !cJSON_AddArrayToObject(report, "removed") ||
+	    !cJSON_AddNumberToObject(report, "unchanged", 0)) {
+		cJSON_Delete(report);
+		return NULL;
+	}
+	return report;
+}
+
+/* Everything the file asks for, in one transaction; matrix entries no schedule uses are dropped. */
+static int
+apply_write(struct apply *a, struct err *e)
+{
+	/* A dry run creates nothing, not even the database. */
+	if (store_open(a->ctl->db_path, a->dry_run ? 0 : STORE_CREATE, &a->st,
+	    e) == -1 && !(a->dry_run && e->code == EX_NOINPUT))
+		return -1;
+	if (a->st != NULL && store_begin(a->st, e) == -1)
+		return -1;
+	for (size_t i = 0; i < a->count; i++)
+		if (apply_one(a, &a->want[i], e) == -1)
+			return -1;
+	if (a->prune && a->st != NULL &&
+	    store_schedule_each(a->st, prune_one, a, e) == -1)
+		return -1;
+	if (a->dry_run)
+		return 0;
+	return store_matrix_entries_prune(a->st, e) == -1 ||
+	    store_commit(a->st, e) == -1 ? -1 : 0;
+}
+
 int
 cmd_apply(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option	 options[] = {
 		CTL_GLOBAL_OPTIONS,
-		{ "dry-run",	no_argument,	NULL,	'n' },
-		{ "prune",	no_argument,	NULL,	'p' },
+		{ "dry-run",	no_argument,		NULL,	'n' },
+		{ "prune",	no_argument,		NULL,	'p' },
+		{ "source",	required_argument,	NULL,	's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct apply	 a = { .ctl = ctl };
@@ -654,39 +760,27 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 			return rc;
 		if (opt == 'n')
 			a.dry_run = 1;
-		else
+		else if (opt == 'p')
 			a.prune = 1;
+		else
+			a.source_option = optarg;
 	}
 	if (argc - optind != 1)
-		return ctl_usage_error("apply", "expected one FILE");
+		return ctl_usage_error("apply", "expected one FILE (or -)");
+	if (a.source_option != NULL && a.source_option[0] == '\0')
+		return ctl_usage_error("apply", "--source: empty");
 	a.file = argv[optind];
+	a.label = strcmp(a.file, "-") == 0 ? "stdin" : a.file;
 	/* Everything is read and checked before the database is touched. */
 	if (apply_read(&a, &e) == -1)
 		goto fail;
-	if ((a.report = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddBoolToObject(a.report, "dry_run", a.dry_run) ||
-	    !cJSON_AddArrayToObject(a.report, "added") ||
-	    !cJSON_AddArrayToObject(a.report, "changed") ||
-	    !cJSON_AddArrayToObject(a.report, "removed") ||
-	    !cJSON_AddNumberToObject(a.report, "unchanged", 0)) {
+	if ((a.report = report_new(a.dry_run)) == NULL) {
 		err_set_code(&e, EX_OSERR, "out of memory");
 		goto fail;
 	}
 	if ((rc = apply_check(&a)) != EX_OK)
 		goto out;
-	/* A dry run creates nothing, not even the database. */
-	if (store_open(ctl->db_path, a.dry_run ? 0 : STORE_CREATE, &a.st,
-	    &e) == -1 && !(a.dry_run && e.code == EX_NOINPUT))
-		goto fail;
-	if (a.st != NULL && store_begin(a.st, &e) == -1)
-		goto fail;
-	for (size_t i = 0; i < a.count; i++)
-		if (apply_one(&a, &a.want[i], &e) == -1)
-			goto fail;
-	if (a.prune && a.st != NULL &&
-	    store_schedule_each(a.st, prune_one, &a, &e) == -1)
-		goto fail;
-	if (a.st != NULL && !a.dry_run && store_commit(a.st, &e) == -1)
+	if (apply_write(&a, &e) == -1)
 		goto fail;
 	if (ctl->json) {
 		char	*json = cJSON_PrintUnformatted(a.report);
@@ -712,114 +806,13 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 	store_close(a.st);
 	for (size_t i = 0; i < a.count; i++)
 		schedule_clear(&a.want[i].s);
+	for (int i = 0; i < a.nentries; i++)
+		free(a.entries[i]);
+	free(a.entries);
+	free(a.entry_ids);
 	free(a.want);
 	free(a.by_name);
+	free(a.source);
 	cJSON_Delete(a.report);
-	return rc;
-}
-
-/* --- export --- */
-
-struct export {
-	struct selector	*sel;
-	cJSON		*list;
-};
-
-static const char export_help[] =
-    "usage: schedctl export [--selector SELECTOR]\n\n"
-    "Write schedules as a file that schedctl apply turns back into\n"
-    "the same database (YAML; JSON with -o json).\n\n"
-    "examples:\n  schedctl export > schedules.yaml\n"
-    "  schedctl export --selector team=data -o json > data.json\n";
-
-static int
-export_one(const struct schedule *s, void *arg, struct err *e)
-{
-	struct export	*x = arg;
-	cJSON		*spec;
-
-	if (x->sel != NULL && !selector_match(x->sel, s->labels))
-		return 0;
-	if ((spec = schedule_spec(s)) == NULL ||
-	    !cJSON_AddItemToArray(x->list, spec)) {
-		cJSON_Delete(spec);
-		err_set_code(e, EX_OSERR, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* YAML whose scalars and flow collections are JSON: valid YAML 1.2, and apply reads it back. */
-static void
-print_yaml(const cJSON *list)
-{
-	const cJSON	*spec, *item;
-
-	printf("schedules:\n");
-	if (cJSON_GetArraySize(list) == 0)
-		printf("  []\n");
-	cJSON_ArrayForEach(spec, list) {
-		const char	*dash = "  - ";
-
-		cJSON_ArrayForEach(item, spec) {
-			char	*text = json_print(item, 0);
-
-			printf("%s%s: %s\n", dash, item->string,
-			    text ? text : "null");
-			free(text);
-			dash = "    ";
-		}
-	}
-}
-
-int
-cmd_export(struct ctl *ctl, int argc, char **argv)
-{
-	static const struct option	 options[] = {
-		CTL_GLOBAL_OPTIONS,
-		{ "selector",	required_argument,	NULL,	'l' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct export	 x = { 0 };
-	struct store	*st = NULL;
-	struct err	 e;
-	const char	*selector = NULL;
-	char		*json;
-	int		 opt, rc;
-
-	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT, options,
-	    export_help, &rc)) != -1) {
-		if (opt == CTL_EXIT)
-			return rc;
-		selector = optarg;
-	}
-	if (optind != argc)
-		return ctl_usage_error("export", "takes no operands");
-	if ((selector != NULL && selector_parse(selector, &x.sel, &e) == -1) ||
-	    store_open(ctl->db_path, 0, &st, &e) == -1)
-		goto fail;
-	if ((x.list = cJSON_CreateArray()) == NULL) {
-		err_set_code(&e, EX_OSERR, "out of memory");
-		goto fail;
-	}
-	if (store_schedule_each(st, export_one, &x, &e) == -1)
-		goto fail;
-	if (ctl->json) {
-		if ((json = json_print(x.list, 1)) == NULL) {
-			err_set_code(&e, EX_OSERR, "out of memory");
-			goto fail;
-		}
-		printf("{\"schedules\": %s}\n", json);
-		free(json);
-	} else
-		print_yaml(x.list);
-	rc = EX_OK;
-	goto out;
- fail:
-	rc = ctl_fail_err(&e, EX_SOFTWARE);
- out:
-	cJSON_Delete(x.list);
-	selector_free(x.sel);
-	store_close(st);
 	return rc;
 }

@@ -72,6 +72,8 @@ int	ctl_usage_error(const char *command, const char *what);
 int	ctl_fail(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+#define CTL_APPLY_MAX	100000	/* schedules one apply file may expand to */
+
 #define CTL_TIME_MAX	32	/* an RFC 3339 instant with offset, and its NUL */
 
 /*

@@ -231,10 +231,13 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 		return 0;
 	case OPT_OVERLAP:
 		return replace_string(&s->overlap, arg);
+	/* An operator's pause and note: apply leaves them unless its file says paused. */
 	case OPT_PAUSED:
 		s->paused = 1;
+		s->paused_by_operator = 1;
 		return 0;
 	case OPT_NOTE:
+		s->paused_by_operator = 1;
 		return replace_string(&s->note, arg);
 	}
 	return EX_USAGE;
@@ -466,6 +469,8 @@ bulk_one(struct bulk *b, struct schedule *s, struct err *e)
 		break;
 	}
 	if (b->action != BULK_REMOVE) {
+		/* apply leaves them as the operator set them, unless its file says paused. */
+		s->paused_by_operator = 1;
 		s->updated_at = b->ctl->now;
 		if ((after = schedule_to_json(s)) == NULL)
 			goto nomem;
@@ -697,7 +702,10 @@ repin_one(const struct schedule *row, void *arg, struct err *e)
 		return 0;
 	if (store_schedule_get(r->b.st, row->name, &s, e) == -1)
 		return -1;
+	/* The version its file pinned, the first time: apply keeps the repin while the file pins that. */
 	if ((before = schedule_to_json(&s)) == NULL ||
+	    (s.repinned_from == NULL &&
+	    replace_string(&s.repinned_from, s.version) != 0) ||
 	    replace_string(&s.version, r->version) != 0 ||
 	    (s.updated_at = r->b.ctl->now, (after = schedule_to_json(&s)) == NULL)) {
 		err_set_code(e, EX_OSERR, "out of memory");

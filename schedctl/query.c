@@ -126,14 +126,16 @@ list_one(const struct schedule *s, void *arg, struct err *e)
 		return 0;
 	}
 	if (ls->count++ == 0)
-		printf("%-32s %-44s %-16s %-20s %-7s %s\n", "NAME",
-		    "LAUNCH PLAN", "CRON", "TZ", "STATE", "NEXT");
+		printf("%-32s %-44s %-16s %-20s %-7s %-25s %s\n", "NAME",
+		    "LAUNCH PLAN", "CRON", "TZ", "STATE", "NEXT", "SOURCE");
 	snprintf(lp, sizeof(lp), "%s/%s/%s%s%s", s->project, s->domain,
 	    s->launch_plan, s->version ? "@" : "", s->version ? s->version : "");
 	if (s->paused || ctl_next_fires(ls->ctl, s, 1, next, NULL) != 1)
 		snprintf(next[0], sizeof(next[0]), "-");
-	printf("%-32s %-44s %-16s %-20s %-7s %s\n", s->name, lp, s->cron,
-	    s->tz, s->paused ? "paused" : "active", next[0]);
+	/* The source last: a file's path is long, "-" is an operator's schedule. */
+	printf("%-32s %-44s %-16s %-20s %-7s %-25s %s\n", s->name, lp, s->cron,
+	    s->tz, s->paused ? "paused" : "active", next[0],
+	    s->source ? s->source : "-");
 	return 0;
 }
 

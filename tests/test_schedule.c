@@ -842,7 +842,7 @@ test_to_json_full(void **state)
 	    "\"paused\":true,\"note\":\"owned by \\\"data\\\"\","
 	    "\"created_at\":\"2026-11-26T06:00:00Z\","
 	    "\"updated_at\":\"2026-11-27T07:30:15Z\","
-	    "\"active_since\":\"2026-11-28T08:00:01Z\"}");
+	    "\"active_since\":\"2026-11-28T08:00:01Z\",\"source\":null}");
 	free(json);
 	schedule_clear(&s);
 }
@@ -875,7 +875,7 @@ test_to_json_unset(void **state)
 	    "\"overlap\":\"allow\",\"paused\":false,\"note\":null,"
 	    "\"created_at\":\"1970-01-01T00:00:00Z\","
 	    "\"updated_at\":\"1970-01-01T00:00:00Z\","
-	    "\"active_since\":\"1970-01-01T00:00:00Z\"}");
+	    "\"active_since\":\"1970-01-01T00:00:00Z\",\"source\":null}");
 	free(json);
 	schedule_clear(&s);
 }

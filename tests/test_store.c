@@ -1154,10 +1154,10 @@ test_schedule_round_trip(void **state)
 	    "{\"team\":\"data\",\"site\":\"site_a\"}|"
 	    "{\"owner\":\"ana@example.com\"}|data-sa|all|7200|buffer-one|1|"
 	    "owned by data|2026-11-26T06:00:00Z|2026-11-27T07:30:15Z|"
-	    "2026-11-28T08:00:01Z\n"
+	    "2026-11-28T08:00:01Z|NULL|NULL|0|NULL\n"
 	    "2|bare|p|d|lp|NULL|@hourly|UTC|{}|NULL|{}|{}|NULL|latest|3600|"
 	    "allow|0|NULL|2026-01-01T00:00:00Z|2026-01-01T00:00:00Z|"
-	    "2026-01-01T00:00:00Z\n");
+	    "2026-01-01T00:00:00Z|NULL|NULL|0|NULL\n");
 
 	/* Update by id: rename, unpin (version NULL), clear the note, resume. */
 	free(s.name);

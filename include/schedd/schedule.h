@@ -29,6 +29,11 @@ struct schedule {
 	int64_t	 created_at;		/* anchors @every */
 	int64_t	 updated_at;
 	int64_t	 active_since;		/* creation or last resume */
+	/* Who owns what (apply): */
+	char	*source;		/* NULL: made by an operator; else the apply file's path or --source */
+	int64_t	 matrix_entry;		/* 0, or the matrix_entries row it was expanded from */
+	int	 paused_by_operator;	/* paused and note last set by pause, resume or update */
+	char	*repinned_from;		/* NULL, or the version repin moved it from since apply set it */
 };
 
 /* Free the strings and zero the struct. */

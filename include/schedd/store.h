@@ -78,6 +78,20 @@ typedef int	(*store_schedule_cb)(const struct schedule *s, void *arg,
 int	store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 	    struct err *e);
 
+/*
+ * The matrix entries of apply files (matrix_entries): the entry as its file
+ * said it (JSON text), so export can write back the schedules it made as
+ * that one entry. store_matrix_entry_put finds the row of source and entry
+ * text, or inserts it, and sets *id. store_matrix_entry_get reads the text
+ * of a row (caller frees; EX_NOINPUT when there is none).
+ * store_matrix_entries_prune removes the rows no schedule refers to.
+ */
+int	store_matrix_entry_put(struct store *st, const char *source,
+	    const char *entry, int64_t *id, struct err *e);
+int	store_matrix_entry_get(struct store *st, int64_t id, char **entry,
+	    struct err *e);
+int	store_matrix_entries_prune(struct store *st, struct err *e);
+
 /* The state of a run: the runs.state column. */
 enum run_state {
 	RUN_PENDING,	/* asked for, not yet created (or to be sent again) */

@@ -3,6 +3,7 @@
 #define SCHEDD_YAML_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -24,5 +25,8 @@ int	yaml_parse(const char *name, const char *text, size_t len, cJSON **out,
 
 /* Read and parse a file. A missing or unreadable file is EX_NOINPUT. */
 int	yaml_load(const char *path, cJSON **out, struct err *e);
+
+/* Read and parse what is left of an open stream (standard input); name is used in messages. */
+int	yaml_load_stream(FILE *f, const char *name, cJSON **out, struct err *e);
 
 #endif

@@ -125,7 +125,7 @@ def schedule_doc(name, project='p', domain='d', launch_plan='l', version=None,
                  labels=None, annotations=None, service_account=None,
                  catchup='latest', catchup_window_seconds=3600,
                  overlap='allow', paused=False, note=None, created_at=NOW,
-                 updated_at=None, active_since=None, **extra):
+                 updated_at=None, active_since=None, source=None, **extra):
     """A schedule's JSON document (changes.before/after, -o json output)."""
     doc = {
         'name': name, 'project': project, 'domain': domain,
@@ -136,7 +136,7 @@ def schedule_doc(name, project='p', domain='d', launch_plan='l', version=None,
         'catchup_window_seconds': catchup_window_seconds, 'overlap': overlap,
         'paused': paused, 'note': note, 'created_at': created_at,
         'updated_at': updated_at or created_at,
-        'active_since': active_since or created_at,
+        'active_since': active_since or created_at, 'source': source,
     }
     doc.update(extra)
     return doc
@@ -154,11 +154,13 @@ SEED_DOC = schedule_doc(
     labels={'team': 'data', 'site': 'site_a'})
 
 
-def list_line(name, lp, cron, tz, state, nxt):
-    return '%-32s %-44s %-16s %-20s %-7s %s\n' % (name, lp, cron, tz, state, nxt)
+def list_line(name, lp, cron, tz, state, nxt, source='-'):
+    return '%-32s %-44s %-16s %-20s %-7s %-25s %s\n' % (name, lp, cron, tz, state,
+                                                       nxt, source)
 
 
-LIST_HEADER = list_line('NAME', 'LAUNCH PLAN', 'CRON', 'TZ', 'STATE', 'NEXT')
+LIST_HEADER = list_line('NAME', 'LAUNCH PLAN', 'CRON', 'TZ', 'STATE', 'NEXT',
+                        'SOURCE')
 
 
 def run_line(at, schedule, kind, state, execution, http, tries, phase, error):
@@ -946,8 +948,8 @@ class TestBadInput(SchedctlTest):
                  '--from and --to are required'),
                 (['backfill', '--from', '2026-11-01T00:00:00Z', '--to',
                   '2026-11-02T00:00:00Z'], 'expected one NAME'),
-                (['apply'], 'expected one FILE'),
-                (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE'),
+                (['apply'], 'expected one FILE (or -)'),
+                (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE (or -)'),
                 (['export', 'extra'], 'takes no operands'),
                 (['status', 'extra'], 'takes no operands'),
                 (['next'], 'expected one EXPR'),
@@ -1590,6 +1592,7 @@ note                   null
 created_at             2026-11-26T01:00:00Z
 updated_at             2026-11-26T01:00:00Z
 active_since           2026-11-26T01:00:00Z
+source                 null
 next fires:
 """ + ''.join('  %s\n' % t for t in SEED_NEXT5) + 'last runs:\n' + RUN_HEADER +
             self.LINE_A_FAILED + self.LINE_A_CREATED)
@@ -1814,7 +1817,7 @@ class TestApply(SchedctlTest):
             'data_sync_site_b', project='flytesnacks', domain='development',
             launch_plan='data_sync_wf', cron='0 */6 * * *', tz='Asia/Shanghai',
             inputs={'site_id': 'site_b', 'since': '{{kickoff_time}}'},
-            labels={'team': 'data', 'site': 'site_b'}))
+            labels={'team': 'data', 'site': 'site_b'}, source=path))
         # Twice: nothing changes, not even updated_at, and no audit rows.
         before = self.snapshot()
         self.check(['apply', path], 0, '0 added, 0 changed, 0 removed, 3 unchanged\n',
@@ -1826,10 +1829,10 @@ class TestApply(SchedctlTest):
         path = self.write('schedules.yaml', MATRIX_YAML)
         self.check(['-o', 'json', 'apply', path], 0,
                    '{"dry_run":false,"added":["data_sync_site_a","data_sync_site_b",'
-                   '"data_sync_site_c"],"changed":[],"removed":[],"unchanged":0}\n')
+                   '"data_sync_site_c"],"changed":[],"kept":[],"removed":[],"unchanged":0}\n')
         self.assertEqual(self.schedules(), self.matrix_rows())
         self.check_json(['apply', path, '--prune'],
-                        {'dry_run': False, 'added': [], 'changed': [], 'removed': [],
+                        {'dry_run': False, 'added': [], 'changed': [], 'kept': [], 'removed': [],
                          'unchanged': 3}, now=LATER)
         self.assertEqual(self.count('changes'), 3)
 
@@ -1837,7 +1840,8 @@ class TestApply(SchedctlTest):
         self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
                    '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
                    '3 added, 0 changed, 0 removed, 0 unchanged\n')
-        path = self.write('m2.yaml', """\
+        # The same file, edited (a file of another name is another source).
+        path = self.write('m.yaml', """\
 schedules:
   - name: data_sync_site_a
     lp: flytesnacks/development/data_sync_wf@v2
@@ -1866,7 +1870,7 @@ schedules:
                 'labels': {'from': {'team': 'data', 'site': 'site_a'},
                            'to': {'team': 'data'}},
                 'note': {'from': None, 'to': 'moved'}}}],
-            'removed': ['data_sync_site_c'], 'unchanged': 1}, now=LATER)
+            'kept': [], 'removed': ['data_sync_site_c'], 'unchanged': 1}, now=LATER)
         self.assertUnchanged(before)
         # The same report as text: + lines, then ~ lines, then - lines.
         self.check(['apply', path, '--prune', '--dry-run'], 0,
@@ -1888,7 +1892,8 @@ schedules:
         self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
                    '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
                    '3 added, 0 changed, 0 removed, 0 unchanged\n')
-        path = self.write('m2.yaml', """\
+        # The same file, edited (a file of another name is another source).
+        path = self.write('m.yaml', """\
 schedules:
   - name: "data_sync_{site_id}"
     lp: flytesnacks/development/data_sync_wf@v2
@@ -1945,7 +1950,7 @@ schedules:
         self.check(['apply', self.write('m.yaml', MATRIX_YAML)], 0,
                    '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
                    '3 added, 0 changed, 0 removed, 0 unchanged\n')
-        self.check(['apply', self.write('e.yaml', 'schedules: []\n'), '--prune'], 0,
+        self.check(['apply', self.write('m.yaml', 'schedules: []\n'), '--prune'], 0,
                    '- data_sync_site_a\n- data_sync_site_b\n- data_sync_site_c\n'
                    '0 added, 0 changed, 3 removed, 0 unchanged\n', now=LATER)
         self.assertEqual(self.count('schedules'), 0)
@@ -1960,7 +1965,7 @@ schedules:
         self.check_json(['apply', path, '--dry-run'],
                         {'dry_run': True, 'added': ['data_sync_site_a', 'data_sync_site_b',
                                                     'data_sync_site_c'],
-                         'changed': [], 'removed': [], 'unchanged': 0})
+                         'changed': [], 'kept': [], 'removed': [], 'unchanged': 0})
         self.assertEqual(os.listdir(self.dir), ['m.yaml'])
 
     def test_json_file(self):
@@ -2041,7 +2046,7 @@ schedules:
                  'label value (at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)'),
             ('no_lp.yaml', 'schedules:\n  - {name: x, cron: "0 * * * *"}\n', 65,
              'entry 1 (x): lp: missing'),
-            ('top.yaml', 'other: 1\n', 65, 'unknown top-level key "other" (expected schedules)'),
+            ('top.yaml', 'other: 1\n', 65, 'unknown top-level key "other" (expected schedules, source)'),
             ('empty.yaml', '', 65, 'empty document'),
             # Regression: libyaml decodes \u0000 (and YAML's \0) into the
             # text, where it ended the string: "ok\u0000bad" created "ok",
@@ -2164,11 +2169,211 @@ schedules:
         path = self.write('p.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly", '
                           'paused: true}\n')
         self.check(['apply', path], 0, '+ x\n1 added, 0 changed, 0 removed, 0 unchanged\n')
-        path = self.write('r.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly"}\n')
+        path = self.write('p.yaml', 'schedules:\n  - {name: x, lp: p/d/l, cron: "@hourly"}\n')
         self.check(['apply', path], 0, '~ x: paused true -> false\n'
                    '0 added, 1 changed, 0 removed, 0 unchanged\n', now=LATER)
         self.assertEqual(self.query('SELECT paused, created_at, updated_at, active_since '
                                     'FROM schedules'), [(0, NOW, LATER, LATER)])
+
+
+class TestApplyOwnership(SchedctlTest):
+    """Issue 9: apply owns what its file says, the operator owns the rest."""
+
+    def apply_matrix(self):
+        path = self.write('sites.yaml', MATRIX_YAML)
+        self.check(['apply', path], 0, '+ data_sync_site_a\n+ data_sync_site_b\n'
+                   '+ data_sync_site_c\n3 added, 0 changed, 0 removed, 0 unchanged\n')
+        return path
+
+    def sources(self):
+        return self.query('SELECT name, source FROM schedules ORDER BY name')
+
+    def test_prune_keeps_other_sources_and_operators(self):
+        path = self.apply_matrix()
+        other = self.write('other.yaml', 'schedules:\n  - {name: bi_daily, lp: p/d/l, '
+                           'cron: "@daily"}\n')
+        self.check(['apply', other, '--source', 'team-bi'], 0,
+                   '+ bi_daily\n1 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.add('by_hand')
+        self.assertEqual(self.sources(), [
+            ('bi_daily', 'team-bi'), ('by_hand', None), ('data_sync_site_a', path),
+            ('data_sync_site_b', path), ('data_sync_site_c', path)])
+        # The same file without site_c, pruned: only its own schedule goes.
+        self.write('sites.yaml', MATRIX_YAML.replace(', site_c]', ']'))
+        self.check(['apply', path, '--prune'], 0, '- data_sync_site_c\n'
+                   '0 added, 0 changed, 1 removed, 2 unchanged\n', now=LATER)
+        # A file of no schedules pruned as team-bi removes team-bi's only.
+        self.check(['apply', self.write('none.yaml', 'schedules: []\n'), '--prune',
+                    '--source', 'team-bi'], 0,
+                   '- bi_daily\n0 added, 0 changed, 1 removed, 0 unchanged\n', now=LATER)
+        self.assertEqual(self.sources(), [
+            ('by_hand', None), ('data_sync_site_a', path), ('data_sync_site_b', path)])
+        self.check(['list'], 0, LIST_HEADER +
+                   list_line('by_hand', 'p/d/l', '0 * * * *', 'UTC', 'active',
+                             '2026-11-26T02:00:00Z') +
+                   ''.join(list_line('data_sync_' + s, 'flytesnacks/development/data_sync_wf',
+                                     '0 */6 * * *', 'Asia/Shanghai', 'active',
+                                     '2026-11-26T12:00:00+08:00', path)
+                           for s in ('site_a', 'site_b')))
+        self.assertEqual(json.loads(self.run_ctl('-o', 'json', 'show', 'by_hand')[1])['source'],
+                         None)
+
+    def test_pause_then_apply_keeps_paused(self):
+        path = self.apply_matrix()
+        self.check(['pause', 'data_sync_site_b', '--note', 'site migration'], 0,
+                   'paused data_sync_site_b\n')
+        before = self.snapshot()
+        self.check(['apply', path], 0,
+                   '= data_sync_site_b: paused true left as set by the operator (file: false)\n'
+                   '= data_sync_site_b: note "site migration" left as set by the operator '
+                   '(file: (unset))\n'
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
+        self.assertUnchanged(before)
+        self.check_json(['apply', path, '--dry-run'], {
+            'dry_run': True, 'added': [], 'changed': [], 'removed': [], 'unchanged': 3,
+            'kept': [{'name': 'data_sync_site_b', 'fields': {
+                'paused': {'kept': True, 'file': False},
+                'note': {'kept': 'site migration', 'file': None}}}]})
+        self.assertEqual(self.query('SELECT name, paused, note FROM schedules ORDER BY id'), [
+            ('data_sync_site_a', 0, None), ('data_sync_site_b', 1, 'site migration'),
+            ('data_sync_site_c', 0, None)])
+        # Resumed by the operator: the file agrees again on paused.
+        self.check(['resume', 'data_sync_site_b'], 0, 'resumed data_sync_site_b\n',
+                   now=LATER)
+        self.check(['apply', path], 0,
+                   '= data_sync_site_b: note "site migration" left as set by the operator '
+                   '(file: (unset))\n'
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=EVEN_LATER)
+
+    def test_file_that_says_paused_false_resumes(self):
+        path = self.write('sites.yaml', MATRIX_YAML.replace(
+            '    matrix:', '    paused: false\n    matrix:'))
+        self.check(['apply', path], 0, '+ data_sync_site_a\n+ data_sync_site_b\n'
+                   '+ data_sync_site_c\n3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.check(['pause', 'data_sync_site_a'], 0, 'paused data_sync_site_a\n')
+        self.check(['apply', path], 0, '~ data_sync_site_a: paused true -> false\n'
+                   '0 added, 1 changed, 0 removed, 2 unchanged\n', now=LATER)
+        self.assertEqual(self.query("SELECT paused, active_since FROM schedules "
+                                    "WHERE name = 'data_sync_site_a'"), [(0, LATER)])
+        # The file owns paused again: pausing by file then leaving it out resumes.
+        self.check(['apply', path], 0, '0 added, 0 changed, 0 removed, 3 unchanged\n',
+                   now=EVEN_LATER)
+
+    def test_repin_then_apply_keeps_the_version(self):
+        path = self.write('sites.yaml', MATRIX_YAML.replace(
+            'data_sync_wf\n', 'data_sync_wf@v1\n'))
+        self.check(['apply', path], 0, '+ data_sync_site_a\n+ data_sync_site_b\n'
+                   '+ data_sync_site_c\n3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.check(['repin', '--lp', 'flytesnacks/development/data_sync_wf',
+                    '--version', 'v2', '--selector', 'site=site_c'], 0,
+                   'repinned data_sync_site_c to v2\n')
+        before = self.snapshot()
+        self.check(['apply', path], 0, '= data_sync_site_c: version "v2" left as set by '
+                   'the operator (file: "v1")\n'
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
+        self.assertUnchanged(before)
+        self.assertEqual(self.query('SELECT name, version FROM schedules ORDER BY id'), [
+            ('data_sync_site_a', 'v1'), ('data_sync_site_b', 'v1'), ('data_sync_site_c', 'v2')])
+        # A file that pins a new version takes over.
+        self.write('sites.yaml', MATRIX_YAML.replace('data_sync_wf\n', 'data_sync_wf@v3\n'))
+        self.check(['apply', path], 0, ''.join(
+            '~ data_sync_%s: lp "flytesnacks/development/data_sync_wf@%s" -> '
+            '"flytesnacks/development/data_sync_wf@v3"\n' % (s, v)
+            for s, v in (('site_a', 'v1'), ('site_b', 'v1'), ('site_c', 'v2'))) +
+            '0 added, 3 changed, 0 removed, 0 unchanged\n', now=LATER)
+        self.assertEqual(self.query('SELECT version, repinned_from FROM schedules'),
+                         [('v3', None)] * 3)
+
+    INCLUDE_YAML = """\
+schedules:
+  - name: "sync_{site_id}"
+    lp: "p/d/wf@{version}"
+    cron: "0 6 * * *"
+    tz: "{tz}"
+    inputs: {site_id: "{site_id}"}
+    labels: {site: "{site_id}", tier: "{tier}"}
+    matrix:
+      site_id: ["001", "002", "003"]
+      tz: [UTC]
+      version: [v1]
+      exclude: [{site_id: "002"}]
+      include:
+        - {site_id: "001", tier: std}
+        - {site_id: "003", tier: gold}
+        - {site_id: "002", tz: Asia/Tokyo, version: v2, tier: std}
+"""
+
+    def test_matrix_include_exclude(self):
+        path = self.write('inc.yaml', self.INCLUDE_YAML)
+        self.check(['apply', path], 0, '+ sync_001\n+ sync_003\n+ sync_002\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.assertEqual(self.query(
+            'SELECT name, version, tz, inputs, labels FROM schedules ORDER BY id'), [
+            ('sync_001', 'v1', 'UTC', '{"site_id":"001"}', '{"site":"001","tier":"std"}'),
+            ('sync_003', 'v1', 'UTC', '{"site_id":"003"}', '{"site":"003","tier":"gold"}'),
+            ('sync_002', 'v2', 'Asia/Tokyo', '{"site_id":"002"}',
+             '{"site":"002","tier":"std"}')])
+        # An include that sets no list and makes a schedule of its own lacks {site_id}.
+        bad = self.write('bad.yaml', self.INCLUDE_YAML + '        - {tz: Europe/Paris}\n')
+        self.fail_msg(['apply', bad], 65, bad + ': entry 1 (sync_{site_id}): '
+                      '"{site_id}" is not a matrix key')
+        bad = self.write('bad2.yaml', self.INCLUDE_YAML.replace(
+            '{site_id: "002"}]', '{site: "002"}]'))
+        self.fail_msg(['apply', bad], 65, bad + ': entry 1 (sync_{site_id}): '
+                      'matrix: exclude 1: site is not a list of the matrix')
+
+    def test_apply_from_stdin(self):
+        self.usage_error(['apply', '-'], 'standard input needs --source NAME or a '
+                         'top-level source: key', stdin=MATRIX_YAML.encode())
+        self.assertFalse(os.path.exists(self.db))
+        self.check(['apply', '-', '--source', 'team-data'], 0,
+                   '+ data_sync_site_a\n+ data_sync_site_b\n+ data_sync_site_c\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n', stdin=MATRIX_YAML.encode())
+        self.assertEqual(self.sources(), [('data_sync_site_%s' % s, 'team-data')
+                                          for s in 'abc'])
+        # A top-level source: key names it too; --source wins over it.
+        text = 'source: team-data\n' + MATRIX_YAML.replace(', site_c]', ']')
+        self.check(['apply', '-', '--prune'], 0, '- data_sync_site_c\n'
+                   '0 added, 0 changed, 1 removed, 2 unchanged\n', stdin=text.encode())
+        self.fail_msg(['apply', '-'], 65, 'stdin:1:13: did not find expected node content',
+                      stdin=b'schedules: [}\n')
+
+    def test_export_apply_round_trip_with_a_matrix(self):
+        path = self.write('inc.yaml', self.INCLUDE_YAML)
+        self.check(['apply', path], 0, '+ sync_001\n+ sync_003\n+ sync_002\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.add('by_hand')
+        # The matrix entry is written whole; by_hand is not of that source.
+        rc, text, e = self.run_ctl('export', '--selector', 'site')
+        self.assertEqual((rc, e), (0, ''))
+        self.assertEqual(text, 'source: "%s"\nschedules:\n'
+                         '  - name: "sync_{site_id}"\n'
+                         '    lp: "p/d/wf@{version}"\n'
+                         '    cron: "0 6 * * *"\n'
+                         '    tz: "{tz}"\n'
+                         '    inputs: {"site_id":"{site_id}"}\n'
+                         '    labels: {"site":"{site_id}","tier":"{tier}"}\n'
+                         '    matrix: {"site_id":["001","002","003"],"tz":["UTC"],'
+                         '"version":["v1"],"exclude":[{"site_id":"002"}],'
+                         '"include":[{"site_id":"001","tier":"std"},'
+                         '{"site_id":"003","tier":"gold"},{"site_id":"002",'
+                         '"tz":"Asia/Tokyo","version":"v2","tier":"std"}]}\n' % path)
+        exported = self.write('exported.yaml', text)
+        before = self.snapshot()
+        self.check(['apply', exported, '--prune'], 0,
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
+        self.assertUnchanged(before)
+        # Changed by hand: that schedule is written on its own, the others too.
+        self.assertEqual(self.run_ctl('update', 'sync_003', '--cron', '0 7 * * *')[0], 0)
+        rc, text, e = self.run_ctl('-o', 'json', 'export', '--selector', 'site')
+        doc = json.loads(text)
+        self.assertEqual(doc['source'], path)
+        self.assertEqual([(s['name'], s['cron'], s['lp']) for s in doc['schedules']], [
+            ('sync_001', '0 6 * * *', 'p/d/wf@v1'), ('sync_002', '0 6 * * *', 'p/d/wf@v2'),
+            ('sync_003', '0 7 * * *', 'p/d/wf@v1')])
+        exported = self.write('exported.json', text)
+        self.check(['apply', exported], 0,
+                   '0 added, 0 changed, 0 removed, 3 unchanged\n', now=LATER)
 
 
 class TestExport(SchedctlTest):
@@ -2243,12 +2448,28 @@ class TestExport(SchedctlTest):
         self.assertEqual((rc, e), (0, ''), o)
         rc, second, e = self.run_ctl('--db', fresh, *args, now=LATER)
         self.assertEqual((rc, e), (0, ''))
-        self.assertEqual(second, first)
-        # Applying the export to the database it came from changes nothing
+        # The same, and now the file is their source (an operator made them).
+        names = [n for (n,) in self.query('SELECT name FROM schedules', db=fresh)]
+        if fmt == 'json':
+            doc = json.loads(first)
+            if names:
+                doc = dict({'source': path}, **doc)
+            self.assertEqual(json.loads(second), doc)
+        else:
+            self.assertEqual(second, ('source: "%s"\n' % path if names else '') + first)
+        # Applying the export to the database it came from takes over what
+        # the operator made, and changes nothing else; then it is a no-op
         # (--prune only when the export holds every schedule).
-        before = self.snapshot()
+        total = len(names)
+        names = [n for n in names if self.query(
+            'SELECT source IS NOT ? FROM schedules WHERE name = ?', (path, n))[0][0]]
         prune = [] if '--selector' in args else ['--prune']
-        rc, o, e = self.run_ctl('apply', path, *prune, now=LATER)
+        self.check(['apply', path] + prune, 0, ''.join(
+            '~ %s: source (unset) -> "%s"\n' % (n, path) for n in names) +
+            '0 added, %d changed, 0 removed, %d unchanged\n' % (len(names), total - len(names)),
+            now=LATER)
+        before = self.snapshot()
+        rc, o, e = self.run_ctl('apply', path, *prune, now=EVEN_LATER)
         self.assertEqual((rc, e), (0, ''))
         self.assertTrue(o.startswith('0 added, 0 changed, 0 removed, '), o)
         self.assertUnchanged(before)
@@ -2351,6 +2572,9 @@ class TestExport(SchedctlTest):
         # Regression: export wrote DEL and U+2028 raw; apply then refused
         # the file or folded the line break into a space.
         inputs = self.populate_varied()
+        # Applied from a file that names its source: the fresh database's
+        # schedules get the same source, so every view is the same.
+        self.execute("UPDATE schedules SET source = 'all'")
         views = (['list'], ['-o', 'json', 'list'], ['export'], ['-o', 'json', 'export'])
         want = {}
         for args in views:
