@@ -70,6 +70,14 @@ def once_lines(db, endpoint, fires=None):
             + (fires if fires is not None else [fire_line()]) + ['<6>stop: exiting'])
 
 
+def project_version():
+    """The version CMakeLists.txt's project() gives: what --version must print."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                        os.pardir, 'CMakeLists.txt')
+    with open(path) as f:
+        return re.search(r'project\(schedd VERSION ([0-9.]+)', f.read()).group(1)
+
+
 def yaml_list(words):
     return '[' + ', '.join(words) + ']'
 
@@ -225,7 +233,8 @@ class Loop:
         Loop.count += 1
         self.errpath = os.path.join(case.dir, 'schedd.loop%d.stderr' % Loop.count)
         e = dict(os.environ)
-        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'):
+        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID',
+                  'SCHEDD_DB'):
             e.pop(k, None)
         e.update(env or {})
         with open(self.errpath, 'w') as errf:
@@ -276,7 +285,8 @@ class ConfigTest(base.ScheddTest):
     def schedd(self, *args, now=NOW, env=None, timeout=40):
         """schedd ARGS with SCHEDD_NOW=now; returns (exit code, stderr)."""
         e = dict(os.environ)
-        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'):
+        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID',
+                  'SCHEDD_DB'):
             e.pop(k, None)
         if now is not None:
             e['SCHEDD_NOW'] = now
@@ -371,6 +381,47 @@ class TestConfigForms(ConfigTest):
         self.assertEqual((rc, masked(err)), (0, once_lines(self.db, stub.url)))
         self.assertEqual(self.runs(), [self.created('a', INSTANT)])
         self.assertFalse(os.path.exists(other), 'scheduler.db was opened despite --db')
+
+    def test_schedd_db_environment_between_flag_and_file(self):
+        # --db > $SCHEDD_DB > scheduler.db > the default, as schedctl has it.
+        stub = self.stub()
+        env_db = os.path.join(self.dir, 'env.db')
+        file_db = os.path.join(self.dir, 'file.db')
+        conf = self.conf(config_text({'endpoint': stub.url}, {'db': file_db}))
+        # $SCHEDD_DB wins over the file's scheduler.db.
+        self.add_a(env_db)
+        rc, err = self.schedd('--config', conf, '--once', env={'SCHEDD_DB': env_db})
+        self.assertEqual((rc, masked(err)), (0, once_lines(env_db, stub.url)))
+        self.assertEqual(self.runs_of(env_db), [self.created('a', INSTANT)])
+        self.assertFalse(os.path.exists(file_db), 'scheduler.db was opened despite '
+                         '$SCHEDD_DB')
+        # --db wins over $SCHEDD_DB.
+        self.assertEqual(stub.request('POST', '/stub/reset')[0], 200)
+        self.add_a()
+        rc, err = self.schedd('--config', conf, '--db', self.db, '--once',
+                              env={'SCHEDD_DB': file_db})
+        self.assertEqual((rc, masked(err)), (0, once_lines(self.db, stub.url)))
+        self.assertEqual(self.runs(), [self.created('a', INSTANT)])
+        self.assertFalse(os.path.exists(file_db), '$SCHEDD_DB was opened despite --db')
+        # An empty $SCHEDD_DB is no setting: the file's scheduler.db is used.
+        self.assertEqual(stub.request('POST', '/stub/reset')[0], 200)
+        self.add_a(file_db)
+        rc, err = self.schedd('--config', conf, '--once', env={'SCHEDD_DB': ''})
+        self.assertEqual((rc, masked(err)), (0, once_lines(file_db, stub.url)))
+        self.assertEqual(self.runs_of(file_db), [self.created('a', INSTANT)])
+
+    def test_help_and_version(self):
+        p = subprocess.run([SCHEDD, '--help'], capture_output=True, text=True, timeout=10)
+        self.assertEqual((p.returncode, p.stderr), (0, ''))
+        self.assertIn('  --db PATH              the database (default $SCHEDD_DB, else '
+                      'scheduler.db,\n                         else '
+                      '/var/lib/schedd/schedd.db)\n', p.stdout)
+        self.assertIn('\n       schedd --version\n', p.stdout)
+        for args in (['--version'], ['--db', '/nonexistent/x.db', '--version']):
+            p = subprocess.run([SCHEDD] + args, capture_output=True, text=True,
+                               timeout=10, cwd=self.dir)
+            self.assertEqual((p.returncode, p.stdout, p.stderr),
+                             (0, 'schedd %s\n' % project_version(), ''))
 
     def test_unknown_keys_are_warned_by_name_and_the_run_goes_on(self):
         stub = self.stub()
