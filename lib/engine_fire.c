@@ -428,8 +428,8 @@ fire_make_request(struct engine_fire *f, const char *version,
 	}
 	if (literal_inputs(inputs, parameters, f->row.kickoff_input, f->instant,
 	    &literals, e) == -1 ||
-	    execution_create_body(&f->row, version, f->instant, f->name,
-	    literals, &body, e) == -1)
+	    execution_create_body(&f->row, version, f->instant,
+	    f->kind == FIRE_TRIGGER, f->name, literals, &body, e) == -1)
 		goto out;
 	if ((f->project = strdup(f->row.project)) == NULL ||
 	    (f->domain = strdup(f->row.domain)) == NULL) {

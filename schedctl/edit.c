@@ -267,11 +267,7 @@ print_saved(struct ctl *ctl, const char *verb, const struct schedule *s)
 	}
 	for (int i = 0; i < n; i++)
 		cJSON_AddItemToArray(next, cJSON_CreateString(fires[i]));
-	if ((json = cJSON_PrintUnformatted(doc)) != NULL)
-		printf("%s\n", json);
-	free(json);
-	cJSON_Delete(doc);
-	return EX_OK;
+	return ctl_print_doc(ctl, doc);
 }
 
 /* add and update: parse options onto a row, validate, write it with its audit record. */
@@ -514,7 +510,6 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 	struct err	 e;
 	const char	*selector = NULL;
 	const cJSON	*name;
-	char		*json;
 	int		 opt, rc;
 
 	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT, options,
@@ -559,9 +554,13 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 	if (store_commit(b.st, &e) == -1)
 		goto fail;
 	if (ctl->json) {
-		if ((json = cJSON_PrintUnformatted(b.names)) != NULL)
-			printf("{\"%s\":%s}\n", verbs[action], json);
-		free(json);
+		cJSON	*doc = cJSON_CreateObject();
+
+		if (doc != NULL && cJSON_AddItemToObject(doc, verbs[action],
+		    b.names))
+			b.names = NULL;
+		rc = ctl_print_doc(ctl, doc);
+		goto out;
 	} else if (cJSON_GetArraySize(b.names) == 0)
 		printf("nothing to %s\n", bulk_commands[action]);
 	else
@@ -731,11 +730,18 @@ cmd_repin(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	if (ctl->json) {
-		char	*json = cJSON_PrintUnformatted(r.b.names);
+		cJSON	*doc = cJSON_CreateObject();
 
-		printf("{\"repinned\":%s,\"version\":\"%s\"}\n",
-		    json ? json : "[]", r.version);
-		free(json);
+		if (doc != NULL && cJSON_AddItemToObject(doc, "repinned",
+		    r.b.names))
+			r.b.names = NULL;
+		if (r.b.names != NULL || !cJSON_AddStringToObject(doc,
+		    "version", r.version)) {
+			cJSON_Delete(doc);
+			doc = NULL;
+		}
+		rc = ctl_print_doc(ctl, doc);
+		goto out;
 	} else if (cJSON_GetArraySize(r.b.names) == 0)
 		printf("no pinned schedule of %s needs moving\n", lp);
 	else

@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import pwd
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -25,6 +26,9 @@ import tempfile
 import threading
 import time
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_schedd import execution_name, ts                    # noqa: E402
 
 SCHEDCTL = None  # set from argv in main
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -43,7 +47,8 @@ COMMANDS = ['add', 'update', 'remove', 'pause', 'resume', 'repin', 'list',
             'status', 'next']
 
 USAGE = """\
-usage: schedctl [--db PATH] [--config FILE] [-o table|json] COMMAND [ARGS]
+usage: schedctl [--db PATH] [--config FILE] [-o table|json|yaml] COMMAND [ARGS]
+       schedctl --version
 
 commands:
   add        add a schedule
@@ -373,7 +378,20 @@ class TestCommandLine(SchedctlTest):
         self.assertFalse(os.path.exists(self.db))
 
     def test_bad_output_format(self):
-        self.fail_msg(['-o', 'yaml', 'list'], 64, '-o: "yaml" is not table or json')
+        self.fail_msg(['-o', 'xml', 'list'], 64, '-o: "xml" is not table, json or yaml')
+        self.fail_msg(['list', '-o', 'JSON'], 64, '-o: "JSON" is not table, json or yaml')
+
+    def test_version(self):
+        # One line, the version CMakeLists.txt's project() gives.
+        with open(os.path.join(SCHEMA_DIR, os.pardir, 'CMakeLists.txt')) as f:
+            version = re.search(r'project\(schedd VERSION ([0-9.]+)', f.read()).group(1)
+        self.check(['--version'], 0, 'schedctl %s\n' % version)
+        self.check(['--db', '/nonexistent/x.db', '--version'], 0,
+                   'schedctl %s\n' % version)
+        # It is global only: after a command it is an unknown option.
+        self.usage_error(['list', '--version'],
+                         'unknown option or missing value: --version')
+        self.assertFalse(os.path.exists(self.db))
 
     def test_bad_schedd_now(self):
         self.fail_msg(['next', '* * * * *'], 64, 'SCHEDD_NOW: "garbage" is not an '
@@ -884,12 +902,18 @@ class TestBadInput(SchedctlTest):
                 (['show'], 'expected one NAME'),
                 (['show', 'a', 'b'], 'expected one NAME'),
                 (['history', 'a', 'b'], 'expected at most one NAME'),
-                (['trigger'], 'expected one NAME'),
-                (['trigger', 'a', 'b'], 'expected one NAME'),
+                (['trigger'], 'give one NAME or --selector'),
+                (['trigger', 'a', 'b'], 'give one NAME or --selector'),
+                (['trigger', 'a', '--selector', 'team=data'],
+                 'give one NAME or --selector'),
+                (['trigger', 'a', '--timeout', '1m'], '--timeout is for --wait'),
                 (['backfill', 'data_sync_site_a', '--from', '2026-11-01T00:00:00Z'],
                  '--from and --to are required'),
                 (['backfill', '--from', '2026-11-01T00:00:00Z', '--to',
-                  '2026-11-02T00:00:00Z'], 'expected one NAME'),
+                  '2026-11-02T00:00:00Z'], 'give one NAME or --selector'),
+                (['backfill', 'a', '--selector', 'team=data', '--from',
+                  '2026-11-01T00:00:00Z', '--to', '2026-11-02T00:00:00Z'],
+                 'give one NAME or --selector'),
                 (['apply'], 'expected one FILE'),
                 (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE'),
                 (['export', 'extra'], 'takes no operands'),
@@ -1613,8 +1637,10 @@ class TestRuns(SchedctlTest):
         self.add_seed()
 
     def test_trigger(self):
+        exec_now = execution_name('data_sync_site_a', ts(NOW))
         self.check(['trigger', 'data_sync_site_a'], 0,
-                   'triggered data_sync_site_a at 2026-11-26T01:00:00Z\n')
+                   'triggered data_sync_site_a at 2026-11-26T01:00:00Z: execution %s\n'
+                   % exec_now)
         self.assertEqual(self.runs(), [
             (1, 'data_sync_site_a', NOW, 'trigger', 'pending', None, None, None, 0,
              NOW, None, None, None)])
@@ -1628,18 +1654,188 @@ class TestRuns(SchedctlTest):
         self.assertUnchanged(before)
         # A second later it is a new run.
         self.check_json(['trigger', 'data_sync_site_a'],
-                        {'schedule': 'data_sync_site_a',
-                         'scheduled_at': '2026-11-26T01:00:01Z'},
+                        [{'schedule': 'data_sync_site_a',
+                          'scheduled_at': '2026-11-26T01:00:01Z',
+                          'execution_name': execution_name(
+                              'data_sync_site_a', ts('2026-11-26T01:00:01Z'))}],
                         now='2026-11-26T01:00:01Z')
         self.assertEqual([r[2:5] for r in self.runs()], [
             (NOW, 'trigger', 'pending'),
             ('2026-11-26T01:00:01Z', 'trigger', 'pending')])
+        self.check(['-o', 'yaml', 'trigger', 'data_sync_site_a'], 0,
+                   '- schedule: data_sync_site_a\n'
+                   '  scheduled_at: "2026-11-26T01:00:02Z"\n'
+                   '  execution_name: %s\n' % execution_name(
+                       'data_sync_site_a', ts('2026-11-26T01:00:02Z')),
+                   now='2026-11-26T01:00:02Z')
 
     def test_trigger_paused(self):
         self.check(['pause', 'data_sync_site_a'], 0, 'paused data_sync_site_a\n')
         self.check(['trigger', 'data_sync_site_a'], 0,
-                   'triggered data_sync_site_a at %s\n' % LATER, now=LATER)
+                   'triggered data_sync_site_a at %s: execution %s\n'
+                   % (LATER, execution_name('data_sync_site_a', ts(LATER))), now=LATER)
         self.assertEqual([r[2:5] for r in self.runs()], [(LATER, 'trigger', 'pending')])
+
+    def test_trigger_missing_schedule(self):
+        before = self.snapshot()
+        self.fail_msg(['trigger', 'nope'], 66, 'no schedule named "nope"')
+        self.assertUnchanged(before)
+
+    def add_site_b(self):
+        self.add('data_sync_site_b', '--label', 'team=data', '--label', 'site=site_b',
+                 '--tz', 'Asia/Shanghai', lp='flytesnacks/development/data_sync_wf',
+                 cron='0 */6 * * *')
+        self.add('report', '--label', 'team=bi', lp='p/d/report', cron='0 7 * * *')
+
+    def test_trigger_selector(self):
+        self.add_site_b()
+        a, b = (execution_name('data_sync_site_%s' % x, ts(NOW)) for x in 'ab')
+        self.check(['trigger', '--selector', 'team=data'], 0,
+                   'triggered data_sync_site_a at %s: execution %s\n'
+                   'triggered data_sync_site_b at %s: execution %s\n' % (NOW, a, NOW, b))
+        self.assertEqual([r[1:5] for r in self.runs()], [
+            ('data_sync_site_a', NOW, 'trigger', 'pending'),
+            ('data_sync_site_b', NOW, 'trigger', 'pending')])
+        self.assertEqual([c[3:5] for c in self.changes()[3:]], [
+            ('trigger', 'data_sync_site_a'), ('trigger', 'data_sync_site_b')])
+        # All or nothing: report has no run now, site_a and site_b have one.
+        before = self.snapshot()
+        self.fail_msg(['trigger', '--selector', 'team'], 75,
+                      'data_sync_site_a has a run at %s already; try again in a second'
+                      % NOW)
+        self.assertUnchanged(before)
+        # Nothing matched: nothing to do.
+        self.check(['trigger', '--selector', 'team=nobody'], 0, 'nothing to trigger\n')
+        self.check_json(['trigger', '--selector', 'team=nobody'], [])
+        self.assertUnchanged(before)
+        self.fail_msg(['trigger', '--selector', 'team in (a'], 65,
+                      'selector "team in (a": expected key=value, key!=value, key in '
+                      '(a,b), key notin (a,b), key or !key, joined by commas')
+
+    def set_run(self, name, state, phase=None, error=None):
+        self.execute('UPDATE runs SET state = ?2, phase = ?3, error = ?4, '
+                     'execution_name = CASE WHEN ?2 = \'created\' THEN ?5 END '
+                     'WHERE schedule_name = ?1 AND kind = \'trigger\'',
+                     (name, state, phase, error, execution_name(name, ts(NOW))))
+
+    def wait_in_background(self, args, steps):
+        """schedctl ARGS while a thread plays the daemon: steps of (delay, name, state, phase, error)."""
+        def daemon():
+            for delay, *step in steps:
+                time.sleep(delay)
+                self.set_run(*step)
+        t = threading.Thread(target=daemon)
+        t.start()
+        try:
+            return self.run_ctl(*args)
+        finally:
+            t.join()
+
+    def test_trigger_wait_succeeded(self):
+        self.add_site_b()
+        a, b = (execution_name('data_sync_site_%s' % x, ts(NOW)) for x in 'ab')
+        rc, out, err = self.wait_in_background(
+            ['trigger', '--selector', 'team=data', '--wait'],
+            [(0.3, 'data_sync_site_b', 'created', 'RUNNING', None),
+             (0.3, 'data_sync_site_b', 'created', 'SUCCEEDED', None),
+             (0.3, 'data_sync_site_a', 'created', 'QUEUED', None),
+             (0.3, 'data_sync_site_a', 'created', 'SUCCEEDED', None)])
+        self.assertEqual((rc, out, err), (0,
+            'triggered data_sync_site_a at %s: execution %s\n'
+            'triggered data_sync_site_b at %s: execution %s\n'
+            'data_sync_site_b: execution %s SUCCEEDED\n'
+            'data_sync_site_a: execution %s SUCCEEDED\n' % (NOW, a, NOW, b, b, a), ''))
+
+    def test_trigger_wait_not_succeeded_exits_1(self):
+        self.add_site_b()
+        a, b = (execution_name('data_sync_site_%s' % x, ts(NOW)) for x in 'ab')
+        for final in ('FAILED', 'ABORTED', 'TIMED_OUT', 'UNKNOWN'):
+            with self.subTest(final=final):
+                self.execute('DELETE FROM runs')
+                rc, out, err = self.wait_in_background(
+                    ['-o', 'json', 'trigger', '--selector', 'team=data', '--wait'],
+                    [(0.3, 'data_sync_site_a', 'created', final, None),
+                     (0.3, 'data_sync_site_b', 'created', 'SUCCEEDED', None)])
+                self.assertEqual((rc, err), (1, ''))
+                self.assertEqual(json.loads(out), [
+                    {'schedule': 'data_sync_site_a', 'scheduled_at': NOW,
+                     'execution_name': a, 'state': 'created', 'phase': final,
+                     'error': None},
+                    {'schedule': 'data_sync_site_b', 'scheduled_at': NOW,
+                     'execution_name': b, 'state': 'created', 'phase': 'SUCCEEDED',
+                     'error': None}])
+        # Not created at all (a permanent error at Admin): over, not succeeded.
+        self.execute('DELETE FROM runs')
+        rc, out, err = self.wait_in_background(
+            ['trigger', 'data_sync_site_a', '--wait'],
+            [(0.3, 'data_sync_site_a', 'failed', None, 'launch plan not found')])
+        self.assertEqual((rc, out, err), (1,
+            'triggered data_sync_site_a at %s: execution %s\n'
+            'data_sync_site_a: execution %s failed: launch plan not found\n'
+            % (NOW, a, a), ''))
+
+    def test_trigger_wait_timeout_exits_75(self):
+        t0 = time.monotonic()
+        rc, out, err = self.run_ctl('trigger', 'data_sync_site_a', '--wait',
+                                    '--timeout', '1s')
+        self.assertLess(time.monotonic() - t0, 10)
+        a = execution_name('data_sync_site_a', ts(NOW))
+        self.assertEqual((rc, out, err), (75,
+            'triggered data_sync_site_a at %s: execution %s\n' % (NOW, a),
+            'schedctl: 1 of 1 executions not finished after 1s (is schedd running?)\n'))
+        # The trigger itself stays: the daemon sends it when it comes.
+        self.assertEqual([r[1:5] for r in self.runs()], [
+            ('data_sync_site_a', NOW, 'trigger', 'pending')])
+        self.fail_msg(['trigger', 'data_sync_site_a', '--wait', '--timeout', '0s'], 64,
+                      '--timeout: "0s" is not a duration like 30s, 10m, 2h (at most 7d)',
+                      now=LATER)
+
+    def test_backfill_selector(self):
+        self.add_site_b()
+        before = self.snapshot()
+        self.check(['backfill', '--selector', 'team=data', '--from', '2026-11-24T04:00:00Z',
+                    '--to', '2026-11-24T10:00:00Z', '--dry-run'], 0,
+                   '2026-11-24T12:00:00+08:00\n2026-11-24T18:00:00+08:00\n'
+                   'data_sync_site_a: 2 instants, 0 requested (dry run: nothing written)\n'
+                   '2026-11-24T12:00:00+08:00\n2026-11-24T18:00:00+08:00\n'
+                   'data_sync_site_b: 2 instants, 0 requested (dry run: nothing written)\n',
+                   now=LATER)
+        self.assertUnchanged(before)
+        self.check_json(['backfill', '--selector', 'site=site_b', '--from',
+                         '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z'],
+                        [{'schedule': 'data_sync_site_b', 'dry_run': False,
+                          'instants': ['2026-11-24T12:00:00+08:00',
+                                       '2026-11-24T18:00:00+08:00'],
+                          'requested': 2}], now=LATER)
+        self.assertEqual([r[1:5] for r in self.runs()], [
+            ('data_sync_site_b', '2026-11-24T04:00:00Z', 'backfill', 'pending'),
+            ('data_sync_site_b', '2026-11-24T10:00:00Z', 'backfill', 'pending')])
+        self.check(['-o', 'yaml', 'backfill', '--selector', 'team=data', '--from',
+                    '2026-11-24T04:00:00Z', '--to', '2026-11-24T04:00:00Z'], 0,
+                   '- schedule: data_sync_site_a\n'
+                   '  dry_run: false\n'
+                   '  instants:\n'
+                   '    - "2026-11-24T12:00:00+08:00"\n'
+                   '  requested: 1\n'
+                   '- schedule: data_sync_site_b\n'
+                   '  dry_run: false\n'
+                   '  instants:\n'
+                   '    - "2026-11-24T12:00:00+08:00"\n'
+                   '  requested: 0\n', now=LATER)
+        self.assertEqual([c[3:5] for c in self.changes()[3:]], [
+            ('backfill', 'data_sync_site_b'), ('backfill', 'data_sync_site_a')])
+        # All or nothing: the minutely schedule asks for too much, nothing is
+        # written and nothing printed.
+        self.add('minutely', '--label', 'team=data', cron='* * * * *')
+        before = self.snapshot()
+        self.fail_msg(['backfill', '--selector', 'team=data', '--from',
+                       '2026-11-01T00:00:00Z', '--to', '2026-11-07T22:40:00Z'], 65,
+                      'minutely fires more than 10000 times from --from to --to; '
+                      'backfill a shorter range', now=LATER)
+        self.assertUnchanged(before)
+        self.check(['backfill', '--selector', 'team=nobody', '--from',
+                    '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z'], 0,
+                   'nothing to backfill\n', now=LATER)
 
     def test_backfill_dry_run_writes_nothing(self):
         before = self.snapshot()
@@ -1652,10 +1848,10 @@ class TestRuns(SchedctlTest):
         self.check_json(['backfill', 'data_sync_site_a', '--from',
                          '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z',
                          '--dry-run'],
-                        {'schedule': 'data_sync_site_a', 'dry_run': True,
-                         'instants': ['2026-11-24T12:00:00+08:00',
-                                      '2026-11-24T18:00:00+08:00'],
-                         'requested': 0}, now=LATER)
+                        [{'schedule': 'data_sync_site_a', 'dry_run': True,
+                          'instants': ['2026-11-24T12:00:00+08:00',
+                                       '2026-11-24T18:00:00+08:00'],
+                          'requested': 0}], now=LATER)
         self.assertUnchanged(before)
 
     def test_backfill_inclusive_and_skips_existing(self):
@@ -1683,10 +1879,10 @@ class TestRuns(SchedctlTest):
         # Again: everything has a run already.
         self.check_json(['backfill', 'data_sync_site_a', '--from',
                          '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z'],
-                        {'schedule': 'data_sync_site_a', 'dry_run': False,
-                         'instants': ['2026-11-24T12:00:00+08:00',
-                                      '2026-11-24T18:00:00+08:00'],
-                         'requested': 0}, now=EVEN_LATER)
+                        [{'schedule': 'data_sync_site_a', 'dry_run': False,
+                          'instants': ['2026-11-24T12:00:00+08:00',
+                                       '2026-11-24T18:00:00+08:00'],
+                          'requested': 0}], now=EVEN_LATER)
         self.assertEqual(self.count('runs'), 5)
         # Nothing requested: no changes row either.
         self.assertEqual(self.count('changes'), 2)
