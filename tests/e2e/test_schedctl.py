@@ -1621,6 +1621,108 @@ next fires:
         self.assertEqual((rc, e), (0, ''))
         self.assertEqual(len(json.loads(o)), 50)
 
+    def test_history_since_phase_selector(self):
+        before = self.snapshot()
+        self.check(['history', '--since', '2026-11-25T16:00:00Z'], 0, RUN_HEADER +
+                   self.LINE_B_PENDING + self.LINE_A_FAILED + self.LINE_A_CREATED)
+        self.check(['history', '--since', '2026-11-26T06:00:00+08:00'], 0, RUN_HEADER +
+                   self.LINE_B_PENDING + self.LINE_A_FAILED)
+        self.check(['history', '--phase', 'SUCCEEDED'], 0, RUN_HEADER + self.LINE_A_CREATED)
+        self.check(['history', '--phase', 'succeeded', 'data_sync_site_a'], 0,
+                   RUN_HEADER + self.LINE_A_CREATED)
+        self.check(['history', '--phase', 'FAILED'], 0, 'no runs\n')
+        self.check(['history', '--selector', 'team=data'], 0, RUN_HEADER +
+                   self.LINE_B_PENDING + self.LINE_A_FAILED + self.LINE_A_CREATED)
+        self.check(['history', '--selector', 'site in (site_a)', '--limit', '1'], 0,
+                   RUN_HEADER + self.LINE_A_FAILED)
+        self.check(['history', '--selector', 'team=bi', '--state', 'skipped'], 0,
+                   RUN_HEADER + self.LINE_REPORT)
+        # A NAME the selector does not match: both must hold.
+        self.check(['history', 'report', '--selector', 'team=data'], 0, 'no runs\n')
+        self.check(['history', '--selector', 'team=nobody'], 0, 'no runs\n')
+        self.check_json(['history', '--selector', 'team=data', '--since',
+                         '2026-11-25T22:00:00Z', '--state', 'failed'],
+                        [self.RUN_A_FAILED])
+        self.assertUnchanged(before)
+        self.fail_msg(['history', '--phase', 'DONE'], 64, '--phase: "DONE" is not a '
+                      'Flyte execution phase (QUEUED, RUNNING, SUCCEEDED, FAILED, '
+                      'ABORTED, TIMED_OUT, ...)')
+        self.fail_msg(['history', '--since', 'yesterday'], 65, '--since: "yesterday" is '
+                      'not an RFC 3339 time like 2026-11-26T06:00:00Z')
+        self.fail_msg(['history', '--selector', 'team in (a'], 65,
+                      'selector "team in (a": expected key=value, key!=value, key in '
+                      '(a,b), key notin (a,b), key or !key, joined by commas')
+
+    def test_yaml_is_the_json_document(self):
+        # The same document as -o json, in block YAML: exact text.
+        self.check(['-o', 'yaml', 'history', 'data_sync_site_a', '--limit', '1'], 0, """\
+- schedule: data_sync_site_a
+  scheduled_at: "2026-11-25T22:00:00Z"
+  kind: scheduled
+  state: failed
+  execution_name: null
+  http_status: 503
+  error: "upstream unavailable"
+  attempts: 3
+  phase: null
+  sent_at: "2026-11-25T22:00:02Z"
+""")
+        self.check(['-o', 'yaml', 'history', '--phase', 'ABORTED'], 0, '[]\n')
+        self.check(['show', 'report', '-o', 'yaml'], 0, """\
+name: report
+project: flytesnacks
+domain: production
+launch_plan: report_wf
+version: v1
+cron: "30 7 * * 1-5"
+tz: UTC
+inputs: {}
+kickoff_input: null
+labels:
+  team: bi
+annotations: {}
+service_account: null
+catchup: latest
+catchup_window_seconds: 3600
+overlap: allow
+paused: true
+note: null
+created_at: "2026-11-26T01:00:00Z"
+updated_at: "2026-11-26T01:00:00Z"
+active_since: "2026-11-26T01:00:00Z"
+next: []
+runs:
+  - schedule: report
+    scheduled_at: "2026-11-25T07:30:00Z"
+    kind: scheduled
+    state: skipped
+    execution_name: null
+    http_status: 0
+    error: paused
+    attempts: 0
+    phase: null
+    sent_at: null
+""")
+        rc, out, err = self.run_ctl('-o', 'yaml', 'list', '--selector', 'site=site_a')
+        self.assertEqual((rc, err), (0, ''))
+        self.assertTrue(out.startswith('- name: data_sync_site_a\n  project: flytesnacks\n'),
+                        out)
+        self.assertIn('\n  inputs:\n    site_id: site_a\n    since: "{{kickoff_time}}"\n'
+                      '  kickoff_input: null\n', out)
+        self.assertTrue(out.endswith('\n  next:\n    - "2026-11-26T12:00:00+08:00"\n'), out)
+        self.check(['-o', 'yaml', 'pause', '--selector', 'site=site_b'], 0,
+                   'paused:\n  - data_sync_site_b\n')
+        self.check(['-o', 'yaml', 'next', '0 0 1 1 *', '-n', '1'], 0,
+                   'expression: "0 0 1 1 *"\ntimezone: UTC\nnext:\n'
+                   '  - "2027-01-01T00:00:00Z"\n')
+        # Keys and strings YAML would read as something else are quoted.
+        self.add('odd', '--label', 'yes=no', '--input', 'n=true', '--input', 'v=1.5',
+                 '--annotation', 'x=a: b')
+        rc, out, err = self.run_ctl('-o', 'yaml', 'show', 'odd')
+        self.assertEqual((rc, err), (0, ''))
+        self.assertIn('\ninputs:\n  "n": true\n  v: 1.5\nkickoff_input: null\n'
+                      'labels:\n  "yes": "no"\nannotations:\n  x: "a: b"\n', out)
+
     def test_history_bad_state(self):
         self.fail_msg(['history', '--state', 'running'], 64,
                       '--state: "running" is not pending, created, failed or skipped')
