@@ -44,8 +44,8 @@ static const struct option edit_options[] = {
 
 #define EDIT_OPTIONS_HELP						\
     "         [--tz ZONE] [--input KEY=VALUE]... [--inputs JSON|@FILE]\n"	\
-    "         [--kickoff-input NAME] [--label KEY=VALUE]... "		\
-    "[--annotation KEY=VALUE]...\n"					\
+    "         [--kickoff-input NAME] [--label KEY=VALUE|KEY-]... "	\
+    "[--annotation KEY=VALUE|KEY-]...\n"				\
     "         [--service-account SA] [--catchup all|latest|none] "	\
     "[--catchup-window DURATION]\n"					\
     "         [--overlap allow|skip|buffer-one|cancel-previous] "	\
@@ -74,12 +74,14 @@ static const char update_help[] =
     "[--cron EXPR]\n"
     EDIT_OPTIONS_HELP
     "\n"
-    "Change fields of an existing schedule; --input and --label add to\n"
-    "what it has. An update that changes nothing writes nothing.\n"
+    "Change fields of an existing schedule; --input, --label and\n"
+    "--annotation add to what it has, and --label KEY- (--annotation KEY-)\n"
+    "removes KEY. An update that changes nothing writes nothing.\n"
     "\n"
     "examples:\n"
     "  schedctl update data_sync_site_a --cron '0 */4 * * *' "
     "--input retries=3\n"
+    "  schedctl update data_sync_site_a --label site- --label tier=gold\n"
     "  schedctl update data_sync_site_a --lp flytesnacks/development/"
     "data_sync_wf@v4\n";
 
@@ -132,25 +134,37 @@ read_inputs_arg(const char *arg, int *rc)
 /*
  * Set KEY=VALUE in the JSON object *text; VALUE as JSON when as_json and it
  * is strict JSON (007 is not: it stays the string "007"), else as a string.
+ * For labels and annotations (removable), "KEY-" removes KEY, as kubectl
+ * label does; removing a key that is not there changes nothing.
  */
 static int
-set_pair(char **text, const char *option, const char *pair, int as_json)
+set_pair(char **text, const char *option, const char *pair, int as_json,
+    int removable)
 {
 	const char	*eq = strchr(pair, '=');
+	size_t		 len = strlen(pair);
+	int		 removing = removable && eq == NULL && len > 1 &&
+			    pair[len - 1] == '-';
 	cJSON		*obj, *value = NULL;
 	char		*key, *out;
 	struct err	 e;
 
-	if (!json_utf8_valid(pair, strlen(pair)))
+	if (!json_utf8_valid(pair, len))
 		return ctl_fail(EX_DATAERR, "%s: not valid UTF-8", option);
-	if (eq == NULL || eq == pair)
-		return ctl_fail(EX_DATAERR, "%s: \"%s\" is not KEY=VALUE",
-		    option, pair);
+	if (!removing && (eq == NULL || eq == pair))
+		return ctl_fail(EX_DATAERR, "%s: \"%s\" is not KEY=VALUE%s",
+		    option, pair, removable ? " or KEY-" : "");
 	if ((obj = cJSON_Parse(*text ? *text : "{}")) == NULL ||
-	    (key = strndup(pair, (size_t)(eq - pair))) == NULL) {
+	    (key = strndup(pair, removing ? len - 1 :
+	    (size_t)(eq - pair))) == NULL) {
 		cJSON_Delete(obj);
 		return ctl_fail(EX_DATAERR, "%s: current value is not JSON",
 		    option);
+	}
+	if (removing) {
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+		free(key);
+		goto print;
 	}
 	/* JSON that cannot be kept as written is refused, not taken as text. */
 	if (as_json && json_valid(eq + 1) &&
@@ -168,6 +182,7 @@ set_pair(char **text, const char *option, const char *pair, int as_json)
 	else
 		cJSON_AddItemToObject(obj, key, value);
 	free(key);
+ print:
 	out = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);
 	if (out == NULL)
@@ -196,7 +211,7 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 	case OPT_TZ:
 		return replace_string(&s->tz, arg);
 	case OPT_INPUT:
-		return set_pair(&s->inputs, "--input", arg, 1);
+		return set_pair(&s->inputs, "--input", arg, 1, 0);
 	case OPT_INPUTS:
 		if ((text = read_inputs_arg(arg, &rc)) == NULL)
 			return rc ? rc : ctl_fail(EX_OSERR, "out of memory");
@@ -216,9 +231,9 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 	case OPT_KICKOFF:
 		return replace_string(&s->kickoff_input, arg);
 	case OPT_LABEL:
-		return set_pair(&s->labels, "--label", arg, 0);
+		return set_pair(&s->labels, "--label", arg, 0, 1);
 	case OPT_ANNOTATION:
-		return set_pair(&s->annotations, "--annotation", arg, 0);
+		return set_pair(&s->annotations, "--annotation", arg, 0, 1);
 	case OPT_SERVICE_ACCOUNT:
 		return replace_string(&s->service_account, arg);
 	case OPT_CATCHUP:

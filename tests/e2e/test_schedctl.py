@@ -680,7 +680,10 @@ class TestBadInput(SchedctlTest):
             (base + ['--label', 'k=a b'], 65,
              'labels: value "a b" of "k" is not a valid Kubernetes label value '
              '(at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)'),
-            (base + ['--label', 'novalue'], 65, '--label: "novalue" is not KEY=VALUE'),
+            (base + ['--label', 'novalue'], 65,
+             '--label: "novalue" is not KEY=VALUE or KEY-'),
+            (base + ['--label', '-'], 65, '--label: "-" is not KEY=VALUE or KEY-'),
+            (base + ['--input', 'x-'], 65, '--input: "x-" is not KEY=VALUE'),
             (base + ['--annotation', 'bad key=v'], 65,
              'annotations: key "bad key" is not a valid Kubernetes label key'),
             # a key prefix is a DNS subdomain, checked label by label
@@ -1128,6 +1131,34 @@ class TestUpdate(SchedctlTest):
         self.assertEqual(self.changes()[1:], [
             (2, LATER, OS_USER, 'update', 'data_sync_site_a', SEED_DOC,
              dict(SEED_DOC, cron='0 */4 * * *', updated_at=LATER))])
+
+    def test_remove_labels_and_annotations(self):
+        self.check(['update', 'data_sync_site_a', '--annotation', 'owner=ana'], 0,
+                   'updated data_sync_site_a; next fires:\n' +
+                   ''.join('  %s\n' % t for t in SEED_NEXT3), now=LATER)
+        # KEY- removes KEY (kubectl's form); with a set in the same update.
+        self.check_json(['update', 'data_sync_site_a', '--label', 'site-', '--label',
+                         'tier=gold', '--annotation', 'owner-'],
+                        dict(SEED_DOC, updated_at=EVEN_LATER, next=SEED_NEXT3,
+                             labels={'team': 'data', 'tier': 'gold'}),
+                        now=EVEN_LATER)
+        self.assertEqual(self.query('SELECT labels, annotations FROM schedules'),
+                         [('{"team":"data","tier":"gold"}', '{}')])
+        self.assertEqual(self.changes()[-1][3], 'update')
+        self.assertEqual(self.changes()[-1][6]['labels'], {'team': 'data', 'tier': 'gold'})
+        # Removing a label that is not there changes nothing, and writes nothing.
+        before = self.snapshot()
+        self.check(['update', 'data_sync_site_a', '--label', 'site-'], 0,
+                   'unchanged: data_sync_site_a; next fires:\n' +
+                   ''.join('  %s\n' % t for t in SEED_NEXT3), now=EVEN_LATER)
+        self.assertUnchanged(before)
+        self.assertEqual(self.count('changes'), 3)
+        # A key with a hyphen inside is still a key to set.
+        self.check(['update', 'data_sync_site_a', '--label', 'a-b=c'], 0,
+                   'updated data_sync_site_a; next fires:\n' +
+                   ''.join('  %s\n' % t for t in SEED_NEXT3), now=EVEN_LATER)
+        self.assertEqual(self.query('SELECT labels FROM schedules'),
+                         [('{"team":"data","tier":"gold","a-b":"c"}',)])
 
     def test_merge_inputs(self):
         self.check_json(['update', 'data_sync_site_a', '--input', 'retries=3',
