@@ -23,7 +23,6 @@
 #include "schedd/metrics.h"
 #include "schedd/store.h"
 
-#define SCHEDD_VERSION	"0.1.0"
 #define STOP_DEADLINE_S	9	/* SIGTERM: exit within 10 s even if Admin hangs */
 #define LOOP_BUSY_MS	20	/* the loop waits no longer for a lock: the engine's timers try again */
 
@@ -57,12 +56,14 @@ static const char usage_text[] =
     "[--insecure]\n"
     "              [--once] [--shard I/N] [--standby-delay DURATION]\n"
     "              [--log-format text|json] [--log-level LEVEL]\n"
+    "       schedd --version\n"
     "\n"
     "Fire Flyte executions for the schedules in the database.\n"
     "  --config FILE          flytectl-style YAML (default " CONFIG_DEFAULT_PATH
     " if it exists)\n"
-    "  --db PATH              the database (default scheduler.db, else "
-    CONFIG_DEFAULT_DB ")\n"
+    "  --db PATH              the database (default $SCHEDD_DB, else "
+    "scheduler.db,\n"
+    "                         else " CONFIG_DEFAULT_DB ")\n"
     "  --admin-endpoint URL   Flyte Admin: dns:///host:port, http://host:port "
     "or https://host\n"
     "  --insecure             plain http to Admin\n"
@@ -75,7 +76,8 @@ static const char usage_text[] =
     "  --standby-delay D      how long a peer's instant is left to it "
     "(default 30s)\n"
     "  --log-format FORMAT    text (default, for journald) or json\n"
-    "  --log-level LEVEL      error, warn, info (default) or debug\n";
+    "  --log-level LEVEL      error, warn, info (default) or debug\n"
+    "  --version              print the version and exit\n";
 
 static void
 finish(void *arg)
@@ -285,6 +287,7 @@ configure(struct schedd *sd, int argc, char **argv)
 		{ "log-format",		required_argument,	NULL,	'f' },
 		{ "log-level",		required_argument,	NULL,	'l' },
 		{ "help",		no_argument,		NULL,	'h' },
+		{ "version",		no_argument,		NULL,	'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*config = NULL, *db = NULL, *endpoint = NULL, *fake;
@@ -322,6 +325,9 @@ configure(struct schedd *sd, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EX_OK);
+		case 'V':
+			printf("schedd %s\n", SCHEDD_VERSION);
+			exit(EX_OK);
 		default:
 			fprintf(stderr, "schedd: unknown option or missing value: "
 			    "%s (see schedd --help)\n", argv[optind - 1]);
@@ -349,6 +355,9 @@ configure(struct schedd *sd, int argc, char **argv)
 		sd->conf.insecure = insecure;
 	if (ha_flags(&sd->conf, shard, standby, &e) == -1)
 		goto fail;
+	/* As schedctl: --db, else $SCHEDD_DB, else the file's scheduler.db. */
+	if (db == NULL && (db = getenv("SCHEDD_DB")) != NULL && *db == '\0')
+		db = NULL;
 	if (db != NULL) {
 		free(sd->conf.db);
 		if ((sd->conf.db = strdup(db)) == NULL)

@@ -487,8 +487,8 @@ fire_make_request(struct engine_fire *f, const char *version,
 
 	if (fire_template_context(f, &ctx, e) == -1 ||
 	    execution_inputs(&f->row, &ctx, parameters, &literals, e) == -1 ||
-	    execution_create_body(&f->row, version, f->instant, f->name,
-	    literals, &body, e) == -1)
+	    execution_create_body(&f->row, version, f->instant,
+	    f->kind == FIRE_TRIGGER, f->name, literals, &body, e) == -1)
 		goto out;
 	if ((f->project = strdup(f->row.project)) == NULL ||
 	    (f->domain = strdup(f->row.domain)) == NULL) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 
 #include <cjson/cJSON.h>
@@ -40,8 +41,8 @@ string_map(const char *text)
 
 int
 execution_create_body(const struct schedule *s, const char *version,
-    int64_t instant, const char *execution_name, const cJSON *literal_map,
-    char **out, struct err *e)
+    int64_t instant, int manual, const char *execution_name,
+    const cJSON *literal_map, char **out, struct err *e)
 {
 	cJSON	*req = cJSON_CreateObject(), *spec, *lp, *meta, *item;
 	char	 at[32];
@@ -59,7 +60,8 @@ execution_create_body(const struct schedule *s, const char *version,
 	    !cJSON_AddStringToObject(lp, "name", s->launch_plan) ||
 	    !cJSON_AddStringToObject(lp, "version", version) ||
 	    (meta = cJSON_AddObjectToObject(spec, "metadata")) == NULL ||
-	    !cJSON_AddStringToObject(meta, "mode", "SCHEDULED") ||
+	    !cJSON_AddStringToObject(meta, "mode", manual ? "MANUAL" :
+	    "SCHEDULED") ||
 	    !cJSON_AddStringToObject(meta, "scheduled_at", at))
 		goto nomem;
 	if ((item = string_map(s->labels)) != NULL)
@@ -281,6 +283,16 @@ execution_phase_json(const cJSON *doc)
 			    "phase");
 
 	return phase != NULL ? cJSON_PrintUnformatted(phase) : NULL;
+}
+
+const char *
+execution_phase_lookup(const char *text)
+{
+	for (size_t i = 0; i < sizeof(phase_names) / sizeof(phase_names[0]); i++)
+		if (strcasecmp(text, phase_names[i]) == 0)
+			return phase_names[i];
+	/* execwatch.c's word for an execution Admin does not have. */
+	return strcasecmp(text, "UNKNOWN") == 0 ? "UNKNOWN" : NULL;
 }
 
 int

@@ -1,5 +1,6 @@
 /* store.c: the store's connection: open, schema migrations, WAL, transactions, and the helpers its files share. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,6 +347,31 @@ note_files(struct store *st)
 	file_at(side, &st->shm);
 }
 
+/*
+ * Create a missing database file ourselves, 0666 less the umask. SQLite
+ * would make it 0644 less the umask, and its -wal and -shm take the
+ * database's mode: under the unit's UMask=0007 the schedd group could then
+ * neither write nor even read the database (WAL readers write the -shm).
+ */
+static int
+create_file(const char *path, struct err *e)
+{
+	int	fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0)
+		return 0;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0666)) == -1) {
+		if (errno == EEXIST)
+			return 0;
+		err_set_code(e, EX_CANTCREAT, "cannot create database %s: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int
 store_open(const char *path, int flags, struct store **out, struct err *e)
 {
@@ -358,6 +384,9 @@ store_open(const char *path, int flags, struct store **out, struct err *e)
 		    path);
 		return -1;
 	}
+	/* An empty file is an empty database: SQLite takes it as it is. */
+	if ((flags & STORE_CREATE) && create_file(path, e) == -1)
+		return -1;
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		free(st);

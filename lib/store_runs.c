@@ -12,18 +12,23 @@
 	"execution_name, http_status, error, attempts, phase, "		\
 	"recorded_at, sent_at FROM runs"
 
+/* store_run_each's conditions after the first (?2 to ?6, struct run_filter), and its order. */
+#define RUN_FILTER							\
+	"(?2 IS NULL OR state = ?2) AND (?4 IS NULL OR phase = ?4) AND "	\
+	"(?5 IS NULL OR scheduled_at >= ?5) AND (?6 IS NULL OR "		\
+	"schedule_name IN (SELECT value FROM json_each(?6))) "		\
+	"ORDER BY scheduled_at DESC, id DESC LIMIT ?3"
+
 #define SQL(id)	[(id) - STMT_RUNS_FIRST]
 
 const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 			    STMT_RUNS_FIRST] = {
-	SQL(STMT_RUN_EACH) = { "run_each",
-	    RUN_SELECT " WHERE (?2 IS NULL OR state = ?2) "
-	    "ORDER BY scheduled_at DESC, id DESC LIMIT ?3" },
+	SQL(STMT_RUN_EACH) = { "run_each", RUN_SELECT " WHERE " RUN_FILTER },
 	/* Apart: one schedule's runs walk the (schedule_name, scheduled_at) index. */
 	SQL(STMT_RUN_EACH_NAME) = { "run_each_name",
-	    RUN_SELECT " WHERE schedule_name = ?1 AND "
-	    "(?2 IS NULL OR state = ?2) ORDER BY scheduled_at DESC, id DESC "
-	    "LIMIT ?3" },
+	    RUN_SELECT " WHERE schedule_name = ?1 AND " RUN_FILTER },
+	SQL(STMT_RUN_GET) = { "run_get",
+	    RUN_SELECT " WHERE schedule_name = ?1 AND scheduled_at = ?2" },
 	SQL(STMT_RUN_REQUEST) = { "run_request",
 	    "INSERT INTO runs (schedule_id, schedule_name, scheduled_at, "
 	    "kind, state, recorded_at) VALUES (?1, ?2, ?3, ?4, 'pending', "
@@ -105,21 +110,14 @@ run_state_parse(const char *name, enum run_state *state)
 	return -1;
 }
 
-int
-store_run_each(struct store *st, const char *name, const char *state,
-    int limit, store_run_cb cb, void *arg, struct err *e)
+/* Hand each row of a bound RUN_SELECT statement to cb, and reset it. */
+static int
+run_walk(struct store *st, sqlite3_stmt *stmt, store_run_cb cb, void *arg,
+    struct err *e)
 {
-	sqlite3_stmt	*stmt;
 	struct run	 r;
 	int		 rc, ret = 0;
 
-	if (store__statement(st, name != NULL ? STMT_RUN_EACH_NAME :
-	    STMT_RUN_EACH, &stmt, e) == -1)
-		return -1;
-	if (name != NULL)
-		store__bind_text(stmt, 1, name);
-	store__bind_text(stmt, 2, state);
-	sqlite3_bind_int(stmt, 3, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(stmt, 0);
 		r.schedule_name = (const char *)sqlite3_column_text(stmt, 1);
@@ -137,6 +135,39 @@ store_run_each(struct store *st, const char *name, const char *state,
 			break;
 	}
 	return store__walk_end(st, stmt, rc, ret, e);
+}
+
+int
+store_run_each(struct store *st, const struct run_filter *f, store_run_cb cb,
+    void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, f->name != NULL ? STMT_RUN_EACH_NAME :
+	    STMT_RUN_EACH, &stmt, e) == -1)
+		return -1;
+	if (f->name != NULL)
+		store__bind_text(stmt, 1, f->name);
+	store__bind_text(stmt, 2, f->state);
+	sqlite3_bind_int(stmt, 3, f->limit > 0 ? f->limit : -1);
+	store__bind_text(stmt, 4, f->phase);
+	if (f->since != 0)
+		store__bind_time(stmt, 5, f->since);
+	store__bind_text(stmt, 6, f->names);
+	return run_walk(st, stmt, cb, arg, e);
+}
+
+int
+store_run_get(struct store *st, const char *name, int64_t scheduled_at,
+    store_run_cb cb, void *arg, struct err *e)
+{
+	sqlite3_stmt	*stmt;
+
+	if (store__statement(st, STMT_RUN_GET, &stmt, e) == -1)
+		return -1;
+	store__bind_text(stmt, 1, name);
+	store__bind_time(stmt, 2, scheduled_at);
+	return run_walk(st, stmt, cb, arg, e);
 }
 
 int

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -335,19 +336,37 @@ store_changes_since(struct store *st, int64_t after, int64_t *last,
 	return store__walk_end(st, stmt, rc, ret, e);
 }
 
+/*
+ * Who made a change: the real user (members of the schedd group run
+ * schedctl as themselves), or for root through sudo the user sudo names.
+ * SUDO_USER is anyone's to set, so only root's is believed.
+ */
+static void
+audit_user(char *buf, size_t len)
+{
+	const char	*sudo = getenv("SUDO_USER");
+	struct passwd	*pw;
+	uid_t		 uid = getuid();
+
+	if (uid == 0 && sudo != NULL && *sudo != '\0' && strlen(sudo) < len) {
+		memcpy(buf, sudo, strlen(sudo) + 1);
+		return;
+	}
+	if ((pw = getpwuid(uid)) != NULL && strlen(pw->pw_name) < len)
+		memcpy(buf, pw->pw_name, strlen(pw->pw_name) + 1);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
 int
 store_change_record(struct store *st, int64_t at, const char *command,
     const struct schedule *s, const char *before, const char *after,
     struct err *e)
 {
 	sqlite3_stmt	*stmt;
-	struct passwd	*pw = getpwuid(geteuid());
 	char		 user[64];
 
-	if (pw != NULL)
-		snprintf(user, sizeof(user), "%s", pw->pw_name);
-	else
-		snprintf(user, sizeof(user), "uid %u", (unsigned)geteuid());
+	audit_user(user, sizeof(user));
 	if (store__statement(st, STMT_CHANGE_RECORD, &stmt, e) == -1)
 		return -1;
 	store__bind_time(stmt, 1, at);

@@ -783,14 +783,11 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 	if (apply_write(&a, &e) == -1)
 		goto fail;
 	if (ctl->json) {
-		char	*json = cJSON_PrintUnformatted(a.report);
+		cJSON	*report = a.report;
 
-		if (json == NULL) {
-			err_set_code(&e, EX_OSERR, "out of memory");
-			goto fail;
-		}
-		printf("%s\n", json);
-		free(json);
+		a.report = NULL;	/* printed and freed there */
+		if ((rc = ctl_print_doc(ctl, report)) != EX_OK)
+			goto out;
 	} else
 		print_report(&a);
 	rc = EX_OK;

@@ -1,4 +1,4 @@
-/* ctl.c: helpers every schedctl subcommand uses: messages, global options, next fires. */
+/* ctl.c: helpers every schedctl subcommand uses: messages, global options, next fires, selected schedules. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,9 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "schedd/civil.h"
 #include "schedd/cron.h"
 #include "schedd/json.h"
+#include "schedd/selector.h"
+#include "schedd/store.h"
 #include "schedd/tz.h"
 #include "ctl.h"
 
@@ -111,13 +115,12 @@ ctl_global_option(struct ctl *ctl, int opt, const char *arg)
 		ctl->offline = 1;
 		return 0;
 	case 'o':
-		if (strcmp(arg, "json") == 0)
-			ctl->json = 1;
-		else if (strcmp(arg, "table") == 0)
-			ctl->json = 0;
-		else
+		if (strcmp(arg, "table") != 0 && strcmp(arg, "json") != 0 &&
+		    strcmp(arg, "yaml") != 0)
 			return ctl_fail(EX_USAGE,
-			    "-o: \"%s\" is not table or json", arg);
+			    "-o: \"%s\" is not table, json or yaml", arg);
+		ctl->json = strcmp(arg, "table") != 0;
+		ctl->yaml = strcmp(arg, "yaml") == 0;
 		return 0;
 	case 'h':
 		return 1;
@@ -167,4 +170,40 @@ ctl_next_fires(struct ctl *ctl, const struct schedule *s, int n,
 		count++;
 	tz_zone_free(zone);
 	return count;
+}
+
+struct selected {
+	const struct selector	*sel;
+	cJSON			*names;
+};
+
+static int
+selected_one(const struct schedule *s, void *arg, struct err *e)
+{
+	struct selected	*sd = arg;
+
+	if (selector_match(sd->sel, s->labels) &&
+	    !cJSON_AddItemToArray(sd->names, cJSON_CreateString(s->name))) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_selected_names(struct store *st, const struct selector *sel,
+    cJSON **names, struct err *e)
+{
+	struct selected	sd = { sel, cJSON_CreateArray() };
+
+	if (sd.names == NULL) {
+		err_set_code(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	if (store_schedule_each(st, selected_one, &sd, e) == -1) {
+		cJSON_Delete(sd.names);
+		return -1;
+	}
+	*names = sd.names;
+	return 0;
 }

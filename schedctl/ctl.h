@@ -18,7 +18,8 @@ struct ctl {
 	struct config	 conf;		/* the config file read (or the defaults), once the options are known */
 	int		 offline;	/* --offline: no check against Admin */
 	const char	*tzdir;		/* $TZDIR, else NULL (the system's) */
-	int		 json;		/* -o json */
+	int		 json;		/* -o json or yaml: one document on stdout */
+	int		 yaml;		/* -o yaml: that document as YAML */
 	int64_t		 now;		/* the current time; $SCHEDD_NOW in tests */
 	const char	*command;	/* the subcommand running, for messages */
 };
@@ -59,6 +60,14 @@ int	ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *shorts,
  */
 int	ctl_configure(struct ctl *ctl, struct err *e);
 
+struct cJSON;
+
+/*
+ * Print doc (-o json: one line of JSON; -o yaml: block YAML) and free it.
+ * NULL is out of memory. Returns EX_OK, or EX_OSERR after saying so.
+ */
+int	ctl_print_doc(const struct ctl *ctl, struct cJSON *doc);
+
 /* Print e's message; return its code, or fallback when it has none. */
 int	ctl_fail_err(const struct err *e, int fallback);
 
@@ -73,6 +82,16 @@ int	ctl_fail(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 #define CTL_APPLY_MAX	100000	/* schedules one apply file may expand to */
+
+struct selector;
+struct store;
+
+/*
+ * The names of the schedules sel matches, in name order, as a new JSON
+ * array in *names (caller deletes). Returns 0, or -1 with e.
+ */
+int	ctl_selected_names(struct store *st, const struct selector *sel,
+	    struct cJSON **names, struct err *e);
 
 #define CTL_TIME_MAX	32	/* an RFC 3339 instant with offset, and its NUL */
 

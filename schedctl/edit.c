@@ -44,8 +44,8 @@ static const struct option edit_options[] = {
 
 #define EDIT_OPTIONS_HELP						\
     "         [--tz ZONE] [--input KEY=VALUE]... [--inputs JSON|@FILE]\n"	\
-    "         [--kickoff-input NAME] [--label KEY=VALUE]... "		\
-    "[--annotation KEY=VALUE]...\n"					\
+    "         [--kickoff-input NAME] [--label KEY=VALUE|KEY-]... "	\
+    "[--annotation KEY=VALUE|KEY-]...\n"				\
     "         [--service-account SA] [--catchup all|latest|none] "	\
     "[--catchup-window DURATION]\n"					\
     "         [--overlap allow|skip|buffer-one|cancel-previous] "	\
@@ -74,12 +74,14 @@ static const char update_help[] =
     "[--cron EXPR]\n"
     EDIT_OPTIONS_HELP
     "\n"
-    "Change fields of an existing schedule; --input and --label add to\n"
-    "what it has. An update that changes nothing writes nothing.\n"
+    "Change fields of an existing schedule; --input, --label and\n"
+    "--annotation add to what it has, and --label KEY- (--annotation KEY-)\n"
+    "removes KEY. An update that changes nothing writes nothing.\n"
     "\n"
     "examples:\n"
     "  schedctl update data_sync_site_a --cron '0 */4 * * *' "
     "--input retries=3\n"
+    "  schedctl update data_sync_site_a --label site- --label tier=gold\n"
     "  schedctl update data_sync_site_a --lp flytesnacks/development/"
     "data_sync_wf@v4\n";
 
@@ -132,25 +134,37 @@ read_inputs_arg(const char *arg, int *rc)
 /*
  * Set KEY=VALUE in the JSON object *text; VALUE as JSON when as_json and it
  * is strict JSON (007 is not: it stays the string "007"), else as a string.
+ * For labels and annotations (removable), "KEY-" removes KEY, as kubectl
+ * label does; removing a key that is not there changes nothing.
  */
 static int
-set_pair(char **text, const char *option, const char *pair, int as_json)
+set_pair(char **text, const char *option, const char *pair, int as_json,
+    int removable)
 {
 	const char	*eq = strchr(pair, '=');
+	size_t		 len = strlen(pair);
+	int		 removing = removable && eq == NULL && len > 1 &&
+			    pair[len - 1] == '-';
 	cJSON		*obj, *value = NULL;
 	char		*key, *out;
 	struct err	 e;
 
-	if (!json_utf8_valid(pair, strlen(pair)))
+	if (!json_utf8_valid(pair, len))
 		return ctl_fail(EX_DATAERR, "%s: not valid UTF-8", option);
-	if (eq == NULL || eq == pair)
-		return ctl_fail(EX_DATAERR, "%s: \"%s\" is not KEY=VALUE",
-		    option, pair);
+	if (!removing && (eq == NULL || eq == pair))
+		return ctl_fail(EX_DATAERR, "%s: \"%s\" is not KEY=VALUE%s",
+		    option, pair, removable ? " or KEY-" : "");
 	if ((obj = cJSON_Parse(*text ? *text : "{}")) == NULL ||
-	    (key = strndup(pair, (size_t)(eq - pair))) == NULL) {
+	    (key = strndup(pair, removing ? len - 1 :
+	    (size_t)(eq - pair))) == NULL) {
 		cJSON_Delete(obj);
 		return ctl_fail(EX_DATAERR, "%s: current value is not JSON",
 		    option);
+	}
+	if (removing) {
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+		free(key);
+		goto print;
 	}
 	/* JSON that cannot be kept as written is refused, not taken as text. */
 	if (as_json && json_valid(eq + 1) &&
@@ -168,6 +182,7 @@ set_pair(char **text, const char *option, const char *pair, int as_json)
 	else
 		cJSON_AddItemToObject(obj, key, value);
 	free(key);
+ print:
 	out = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);
 	if (out == NULL)
@@ -196,7 +211,7 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 	case OPT_TZ:
 		return replace_string(&s->tz, arg);
 	case OPT_INPUT:
-		return set_pair(&s->inputs, "--input", arg, 1);
+		return set_pair(&s->inputs, "--input", arg, 1, 0);
 	case OPT_INPUTS:
 		if ((text = read_inputs_arg(arg, &rc)) == NULL)
 			return rc ? rc : ctl_fail(EX_OSERR, "out of memory");
@@ -216,9 +231,9 @@ edit_apply(struct schedule *s, int opt, const char *arg)
 	case OPT_KICKOFF:
 		return replace_string(&s->kickoff_input, arg);
 	case OPT_LABEL:
-		return set_pair(&s->labels, "--label", arg, 0);
+		return set_pair(&s->labels, "--label", arg, 0, 1);
 	case OPT_ANNOTATION:
-		return set_pair(&s->annotations, "--annotation", arg, 0);
+		return set_pair(&s->annotations, "--annotation", arg, 0, 1);
 	case OPT_SERVICE_ACCOUNT:
 		return replace_string(&s->service_account, arg);
 	case OPT_CATCHUP:
@@ -270,11 +285,7 @@ print_saved(struct ctl *ctl, const char *verb, const struct schedule *s)
 	}
 	for (int i = 0; i < n; i++)
 		cJSON_AddItemToArray(next, cJSON_CreateString(fires[i]));
-	if ((json = cJSON_PrintUnformatted(doc)) != NULL)
-		printf("%s\n", json);
-	free(json);
-	cJSON_Delete(doc);
-	return EX_OK;
+	return ctl_print_doc(ctl, doc);
 }
 
 /* add and update: parse options onto a row, validate, write it with its audit record. */
@@ -540,7 +551,6 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 	struct err	 e;
 	const char	*selector = NULL;
 	const cJSON	*name;
-	char		*json;
 	int		 opt, rc;
 
 	while ((opt = ctl_getopt(ctl, argc, argv, CTL_GLOBAL_SHORT, options,
@@ -585,9 +595,13 @@ bulk_run(struct ctl *ctl, int argc, char **argv, enum bulk_action action)
 	if (store_commit(b.st, &e) == -1)
 		goto fail;
 	if (ctl->json) {
-		if ((json = cJSON_PrintUnformatted(b.names)) != NULL)
-			printf("{\"%s\":%s}\n", verbs[action], json);
-		free(json);
+		cJSON	*doc = cJSON_CreateObject();
+
+		if (doc != NULL && cJSON_AddItemToObject(doc, verbs[action],
+		    b.names))
+			b.names = NULL;
+		rc = ctl_print_doc(ctl, doc);
+		goto out;
 	} else if (cJSON_GetArraySize(b.names) == 0)
 		printf("nothing to %s\n", bulk_commands[action]);
 	else
@@ -821,11 +835,18 @@ cmd_repin(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	if (ctl->json) {
-		char	*json = cJSON_PrintUnformatted(r.b.names);
+		cJSON	*doc = cJSON_CreateObject();
 
-		printf("{\"repinned\":%s,\"version\":\"%s\"}\n",
-		    json ? json : "[]", r.version);
-		free(json);
+		if (doc != NULL && cJSON_AddItemToObject(doc, "repinned",
+		    r.b.names))
+			r.b.names = NULL;
+		if (r.b.names != NULL || !cJSON_AddStringToObject(doc,
+		    "version", r.version)) {
+			cJSON_Delete(doc);
+			doc = NULL;
+		}
+		rc = ctl_print_doc(ctl, doc);
+		goto out;
 	} else if (cJSON_GetArraySize(r.b.names) == 0)
 		printf("no pinned schedule of %s needs moving\n", lp);
 	else

@@ -276,7 +276,8 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	    store_schedule_each(st, export_one, &x, &e) == -1 ||
 	    export_compact(st, &x, &e) == -1)
 		goto fail;
-	if (ctl->json) {
+	/* -o yaml is what export writes anyway: the file apply reads. */
+	if (ctl->json && !ctl->yaml) {
 		if ((doc = export_document(&x)) == NULL ||
 		    (json = json_print(doc, 1)) == NULL) {
 			err_set_code(&e, EX_OSERR, "out of memory");

@@ -35,7 +35,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: schedctl [--db PATH] [--config FILE] [--offline] "
-	    "[-o table|json] COMMAND [ARGS]\n\ncommands:\n");
+	    "[-o table|json|yaml] COMMAND [ARGS]\n       schedctl --version\n"
+	    "\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name,
 		    commands[i].summary);
@@ -72,6 +73,7 @@ main(int argc, char **argv)
 {
 	static const struct option	 options[] = {
 		CTL_GLOBAL_OPTIONS,
+		{ "version",	no_argument,	NULL,	'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl			 ctl;
@@ -94,6 +96,10 @@ main(int argc, char **argv)
 			ctl_bad_option(argc, argv, what, sizeof(what));
 			return ctl_fail(EX_USAGE, "%s (see schedctl --help)",
 			    what);
+		}
+		if (opt == 'V') {
+			printf("schedctl %s\n", SCHEDD_VERSION);
+			return EX_OK;
 		}
 		if ((rc = ctl_global_option(&ctl, opt, optarg)) == 1) {
 			usage(stdout);

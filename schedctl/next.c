@@ -40,7 +40,7 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 	struct cron_expr	 expr;
 	struct err		 e;
 	int64_t			 t = ctl->now, count = 5;
-	char			*end, *out = NULL, line[64];
+	char			*end, line[64];
 	cJSON			*doc = NULL, *list = NULL;
 	int			 opt, rc;
 
@@ -93,16 +93,15 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 			goto nomem;
 	}
 	if (ctl->json) {
-		if ((out = cJSON_PrintUnformatted(doc)) == NULL)
-			goto nomem;
-		printf("%s\n", out);
+		rc = ctl_print_doc(ctl, doc);
+		doc = NULL;
+		goto out;
 	}
 	rc = EX_OK;
 	goto out;
  nomem:
 	rc = ctl_fail(EX_OSERR, "out of memory");
  out:
-	cJSON_free(out);
 	cJSON_Delete(doc);
 	tz_zone_free(zone);
 	return rc;

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "schedd/civil.h"
+#include "schedd/execution.h"
 #include "schedd/selector.h"
 #include "schedd/store.h"
 #include "ctl.h"
@@ -45,20 +46,6 @@ query_options(struct ctl *ctl, int argc, char **argv,
 			return 1;
 	}
 	return 0;
-}
-
-/* Print a JSON document and free it. */
-static int
-print_json(cJSON *doc)
-{
-	char	*text = doc ? cJSON_PrintUnformatted(doc) : NULL;
-
-	cJSON_Delete(doc);
-	if (text == NULL)
-		return ctl_fail(EX_OSERR, "out of memory");
-	printf("%s\n", text);
-	free(text);
-	return EX_OK;
 }
 
 /* A schedule as JSON with its next fires. */
@@ -165,7 +152,7 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 		rc = ctl_fail_err(&e, EX_OSERR);
 		cJSON_Delete(ls.rows);
 	} else if (ctl->json)
-		rc = print_json(ls.rows);
+		rc = ctl_print_doc(ctl, ls.rows);
 	else {
 		if (ls.count == 0)
 			printf("no schedules\n");
@@ -179,11 +166,11 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 /* --- history and show's last runs --- */
 
 struct runs_state {
-	struct ctl	*ctl;
-	const char	*state;		/* --state */
-	int		 limit;		/* --limit */
-	cJSON		*rows;		/* -o json */
-	int		 count;
+	struct ctl		*ctl;
+	struct run_filter	 filter;	/* NAME, --state, --phase, --since, --limit */
+	const char		*selector_text;	/* --selector */
+	cJSON			*rows;		/* -o json */
+	int			 count;
 };
 
 static int
@@ -236,18 +223,26 @@ run_one(const struct run *r, void *arg, struct err *e)
 }
 
 static const char history_help[] =
-    "usage: schedctl history [NAME] [--limit N] [--state STATE]\n\n"
-    "Show runs, newest first (default limit 50). STATE is pending, "
-    "created, failed or skipped.\n\n"
+    "usage: schedctl history [NAME] [--limit N] [--state STATE] "
+    "[--phase PHASE]\n"
+    "                        [--since RFC3339] [--selector SELECTOR]\n\n"
+    "Show runs, newest first (default limit 50): of one schedule, or of\n"
+    "the schedules the selector matches; scheduled at or after --since.\n"
+    "STATE is pending, created, failed or skipped; PHASE the Flyte phase\n"
+    "of the execution (QUEUED, RUNNING, SUCCEEDED, FAILED, ABORTED,\n"
+    "TIMED_OUT, ...; UNKNOWN: Admin no longer has it).\n\n"
     "examples:\n  schedctl history\n"
     "  schedctl history data_sync_site_a --limit 10\n"
-    "  schedctl history --state failed -o json\n";
+    "  schedctl history --state failed -o json\n"
+    "  schedctl history --selector team=data --phase FAILED "
+    "--since 2026-11-01T00:00:00Z\n";
 
 static int
 history_take(int opt, const char *arg, void *state)
 {
 	struct runs_state	*rs = state;
 	enum run_state		 parsed;
+	struct err		 e;
 	char			*end;
 	long			 n;
 
@@ -257,13 +252,26 @@ history_take(int opt, const char *arg, void *state)
 		if (*arg == '\0' || *end != '\0' || n < 1 || n > 1000000)
 			return ctl_fail(EX_USAGE, "--limit: \"%s\" is not a "
 			    "number from 1 to 1000000", arg);
-		rs->limit = (int)n;
+		rs->filter.limit = (int)n;
 		return 0;
 	case 's':
 		if (run_state_parse(arg, &parsed) == -1)
 			return ctl_fail(EX_USAGE, "--state: \"%s\" is not "
 			    "pending, created, failed or skipped", arg);
-		rs->state = arg;
+		rs->filter.state = arg;
+		return 0;
+	case 'p':
+		if ((rs->filter.phase = execution_phase_lookup(arg)) == NULL)
+			return ctl_fail(EX_USAGE, "--phase: \"%s\" is not a "
+			    "Flyte execution phase (QUEUED, RUNNING, SUCCEEDED, "
+			    "FAILED, ABORTED, TIMED_OUT, ...)", arg);
+		return 0;
+	case 'S':
+		if (civil_parse_rfc3339(arg, &rs->filter.since, &e) == -1)
+			return ctl_fail(EX_DATAERR, "--since: %s", e.msg);
+		return 0;
+	case 'l':
+		rs->selector_text = arg;
 		return 0;
 	}
 	return 0;
@@ -275,11 +283,18 @@ cmd_history(struct ctl *ctl, int argc, char **argv)
 	static const struct option	 extra[] = {
 		{ "limit",	required_argument,	NULL,	'n' },
 		{ "state",	required_argument,	NULL,	's' },
+		{ "phase",	required_argument,	NULL,	'p' },
+		{ "since",	required_argument,	NULL,	'S' },
+		{ "selector",	required_argument,	NULL,	'l' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct runs_state	 rs = { .ctl = ctl, .limit = HISTORY_LIMIT };
+	struct runs_state	 rs = { .ctl = ctl,
+				    .filter = { .limit = HISTORY_LIMIT } };
+	struct selector		*sel = NULL;
 	struct store		*st = NULL;
 	struct err		 e;
+	cJSON			*names = NULL;
+	char			*names_json = NULL;
 	int			 rc;
 
 	if (query_options(ctl, argc, argv, extra, "", history_help,
@@ -287,19 +302,42 @@ cmd_history(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	if (argc - optind > 1)
 		return ctl_usage_error("history", "expected at most one NAME");
-	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
-	    (ctl->json && (rs.rows = cJSON_CreateArray()) == NULL) ||
-	    store_run_each(st, optind < argc ? argv[optind] : NULL, rs.state,
-	    rs.limit, run_one, &rs, &e) == -1) {
-		rc = ctl_fail_err(&e, EX_OSERR);
-		cJSON_Delete(rs.rows);
-	} else if (ctl->json)
-		rc = print_json(rs.rows);
-	else {
+	rs.filter.name = optind < argc ? argv[optind] : NULL;
+	if (rs.selector_text != NULL &&
+	    selector_parse(rs.selector_text, &sel, &e) == -1)
+		return ctl_fail(e.code, "%s", e.msg);
+	if (store_open(ctl->db_path, 0, &st, &e) == -1)
+		goto fail;
+	/* The selector becomes the names it matches: the store filters by those. */
+	if (sel != NULL) {
+		if (ctl_selected_names(st, sel, &names, &e) == -1)
+			goto fail;
+		if ((names_json = cJSON_PrintUnformatted(names)) == NULL)
+			goto nomem;
+		rs.filter.names = names_json;
+	}
+	if (ctl->json && (rs.rows = cJSON_CreateArray()) == NULL)
+		goto nomem;
+	if (store_run_each(st, &rs.filter, run_one, &rs, &e) == -1)
+		goto fail;
+	if (ctl->json) {
+		rc = ctl_print_doc(ctl, rs.rows);
+		rs.rows = NULL;
+	} else {
 		if (rs.count == 0)
 			printf("no runs\n");
 		rc = EX_OK;
 	}
+	goto out;
+ nomem:
+	err_set_code(&e, EX_OSERR, "out of memory");
+ fail:
+	rc = ctl_fail_err(&e, EX_OSERR);
+ out:
+	cJSON_Delete(rs.rows);
+	cJSON_Delete(names);
+	free(names_json);
+	selector_free(sel);
 	store_close(st);
 	return rc;
 }
@@ -316,7 +354,7 @@ int
 cmd_show(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option	 extra[] = { { NULL, 0, NULL, 0 } };
-	struct runs_state	 rs = { .ctl = ctl, .limit = SHOW_RUNS };
+	struct runs_state	 rs = { .ctl = ctl, .filter = { .limit = SHOW_RUNS } };
 	struct schedule		 s;
 	struct store		*st = NULL;
 	struct err		 e;
@@ -334,18 +372,18 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 		rc = ctl_fail(e.code, "%s", e.msg);
 		goto out;
 	}
+	rs.filter.name = s.name;
 	if ((doc = schedule_json(ctl, &s, SHOW_NEXT)) == NULL) {
 		rc = ctl_fail(EX_OSERR, "out of memory");
 		goto out;
 	}
 	if (ctl->json) {
 		if ((rs.rows = cJSON_AddArrayToObject(doc, "runs")) == NULL ||
-		    store_run_each(st, s.name, NULL, SHOW_RUNS, run_one, &rs,
-		    &e) == -1) {
+		    store_run_each(st, &rs.filter, run_one, &rs, &e) == -1) {
 			rc = ctl_fail_err(&e, EX_OSERR);
 			goto out;
 		}
-		rc = print_json(doc);
+		rc = ctl_print_doc(ctl, doc);
 		doc = NULL;
 		goto out;
 	}
@@ -365,7 +403,7 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 	if (s.paused)
 		printf("  none: paused\n");
 	printf("last runs:\n");
-	if (store_run_each(st, s.name, NULL, SHOW_RUNS, run_one, &rs, &e) == -1) {
+	if (store_run_each(st, &rs.filter, run_one, &rs, &e) == -1) {
 		rc = ctl_fail_err(&e, EX_OSERR);
 		goto out;
 	}
@@ -591,7 +629,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	if (doc != NULL) {
-		rc = print_json(doc);
+		rc = ctl_print_doc(ctl, doc);
 		doc = NULL;
 	} else
 		rc = EX_OK;

@@ -1462,28 +1462,33 @@ run_cb(const struct run *r, void *arg, struct err *e)
 	return 0;
 }
 
-/* store_run_each(name, state, limit) as text. */
+/* store_run_each(filter) as text. */
 static void
-check_runs_at(struct store *st, const char *name, const char *state,
-    int limit, const char *want, const char *file, int line)
+check_runs_at(struct store *st, const struct run_filter *f, const char *want,
+    const char *file, int line)
 {
 	struct collected	c;
 	struct err		e = { "", 0 };
 
 	memset(&c, 0, sizeof(c));
-	if (store_run_each(st, name, state, limit, run_cb, &c, &e) != 0) {
+	if (store_run_each(st, f, run_cb, &c, &e) != 0) {
 		print_error("%s:%d: store_run_each: %s\n", file, line, e.msg);
 		_fail(file, line);
 	}
 	if (strcmp(c.text, want) != 0) {
 		print_error("%s:%d: store_run_each(%s, %s, %d)\n--- got:\n%s"
-		    "--- want:\n%s---\n", file, line, name ? name : "NULL",
-		    state ? state : "NULL", limit, c.text, want);
+		    "--- want:\n%s---\n", file, line, f->name ? f->name : "NULL",
+		    f->state ? f->state : "NULL", f->limit, c.text, want);
 		_fail(file, line);
 	}
 }
-#define check_runs(st, name, state, limit, want) \
-	check_runs_at((st), (name), (state), (limit), (want), __FILE__, __LINE__)
+#define check_runs(st, name_, state_, limit_, want) do {		\
+	struct run_filter	f_ = { .name = (name_), .state = (state_),	\
+				    .limit = (limit_) };			\
+	check_runs_at((st), &f_, (want), __FILE__, __LINE__);		\
+} while (0)
+#define check_runs_filter(st, f, want) \
+	check_runs_at((st), (f), (want), __FILE__, __LINE__)
 
 static void
 test_run_each(void **state)
@@ -1491,6 +1496,7 @@ test_run_each(void **state)
 	struct fx	*f = *state;
 	struct store	*st = open_store(f->path, STORE_CREATE);
 	struct collected c;
+	struct run_filter all = { 0 };
 	struct err	 e = { "", 0 };
 	sqlite3		*db;
 
@@ -1556,13 +1562,52 @@ test_run_each(void **state)
 	check_runs(st, "nobody", NULL, 0, "");
 	/* A negative limit is no limit, like 0. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_run_each(st, NULL, NULL, -5, run_cb, &c, &e), 0);
+	all.limit = -5;
+	assert_int_equal(store_run_each(st, &all, run_cb, &c, &e), 0);
 	assert_int_equal(c.calls, 5);
+	all.limit = 0;
+
+	/* By phase, scheduled since an instant, of a set of schedules; with a name and a limit. */
+	check_runs_filter(st, (&(struct run_filter){ .phase = "SUCCEEDED" }),
+	    "1 a 2026-11-26T07:00:00Z scheduled created a-0700 200 - 1 "
+	    "SUCCEEDED 2026-11-26T06:59:59Z 2026-11-26T07:00:01Z\n");
+	check_runs_filter(st, (&(struct run_filter){
+	    .since = T("2026-11-26T06:30:00Z") }),
+	    "4 a 2026-11-26T08:00:00Z catchup skipped - 0 overlap: previous "
+	    "still running 0 - 2026-11-26T08:00:00Z 0\n"
+	    "1 a 2026-11-26T07:00:00Z scheduled created a-0700 200 - 1 "
+	    "SUCCEEDED 2026-11-26T06:59:59Z 2026-11-26T07:00:01Z\n"
+	    "3 b 2026-11-26T06:30:00Z trigger pending - 0 - 0 - "
+	    "2026-11-26T06:29:00Z 0\n");
+	check_runs_filter(st, (&(struct run_filter){ .names = "[\"b\",\"x\"]" }),
+	    "3 b 2026-11-26T06:30:00Z trigger pending - 0 - 0 - "
+	    "2026-11-26T06:29:00Z 0\n"
+	    "5 b 2026-11-25T06:30:00Z backfill created b-backfill 200 - 1 "
+	    "RUNNING 2026-11-26T09:00:00Z 2026-11-26T09:00:01Z\n");
+	check_runs_filter(st, (&(struct run_filter){ .names = "[]" }), "");
+	check_runs_filter(st, (&(struct run_filter){ .name = "a",
+	    .names = "[\"a\"]", .since = T("2026-11-26T06:00:00Z"),
+	    .state = "failed", .limit = 1 }),
+	    "2 a 2026-11-26T06:00:00Z scheduled failed - 500 internal: boom 3 "
+	    "- 2026-11-26T05:59:59Z 2026-11-26T06:00:02Z\n");
+	check_runs_filter(st, (&(struct run_filter){ .name = "a",
+	    .phase = "RUNNING" }), "");
+
+	/* One run by schedule and instant. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_run_get(st, "b", T("2026-11-26T06:30:00Z"), run_cb,
+	    &c, &e), 0);
+	assert_string_equal(c.text, "3 b 2026-11-26T06:30:00Z trigger pending - "
+	    "0 - 0 - 2026-11-26T06:29:00Z 0\n");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_run_get(st, "b", T("2026-11-26T06:31:00Z"), run_cb,
+	    &c, &e), 0);
+	assert_int_equal(c.calls, 0);
 
 	/* The callback stops the walk. */
 	memset(&c, 0, sizeof(c));
 	c.stop_at = 2;
-	assert_int_equal(store_run_each(st, NULL, NULL, 0, run_cb, &c, &e), -1);
+	assert_int_equal(store_run_each(st, &all, run_cb, &c, &e), -1);
 	assert_int_equal(c.calls, 2);
 	assert_string_equal(e.msg, "enough");
 	assert_int_equal(e.code, EX_SOFTWARE);

@@ -15,11 +15,12 @@ struct cJSON;
  * The body of POST /api/v1/executions (protojson of
  * flyteidl.admin.ExecutionCreateRequest) for schedule s fired at instant,
  * with the launch plan version to use and the inputs as a LiteralMap
- * ({"literals": ...}, NULL for none). Returns 0 and new text in *out
- * (caller frees), or -1 with e.
+ * ({"literals": ...}, NULL for none). manual: metadata.mode MANUAL (a fire
+ * asked for by hand, now), else SCHEDULED; scheduled_at is the instant
+ * either way. Returns 0 and new text in *out (caller frees), or -1 with e.
  */
 int	execution_create_body(const struct schedule *s, const char *version,
-	    int64_t instant, const char *execution_name,
+	    int64_t instant, int manual, const char *execution_name,
 	    const struct cJSON *literal_map, char **out, struct err *e);
 
 /*
@@ -91,6 +92,13 @@ const char	*execution_phase(const struct cJSON *doc);
 
 /* closure.phase as JSON text, unchecked, for messages (escaped: one line); NULL when absent. Caller frees. */
 char	*execution_phase_json(const struct cJSON *doc);
+
+/*
+ * A phase as runs.phase holds it, by its name in any case: flyteidl's
+ * WorkflowExecution.Phase names and UNKNOWN (Admin no longer has the
+ * execution). A static string, or NULL for anything else.
+ */
+const char	*execution_phase_lookup(const char *text);
 
 /* 1 for the phases an execution never leaves: SUCCEEDED, FAILED, ABORTED, TIMED_OUT. */
 int	execution_phase_final(const char *phase);

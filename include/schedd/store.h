@@ -123,12 +123,23 @@ struct run {
 
 typedef int	(*store_run_cb)(const struct run *r, void *arg, struct err *e);
 
-/*
- * Runs, newest scheduled first: of one schedule (name, or NULL for all), in
- * one state (or NULL), at most limit rows (0: no limit).
- */
-int	store_run_each(struct store *st, const char *name, const char *state,
-	    int limit, store_run_cb cb, void *arg, struct err *e);
+/* Which runs store_run_each hands over; a member that is NULL or 0 is no condition. */
+struct run_filter {
+	const char	*name;		/* of this schedule */
+	const char	*names;		/* of these schedules: a JSON array of names */
+	const char	*state;		/* in this state */
+	const char	*phase;		/* whose execution is in this Flyte phase */
+	int64_t		 since;		/* scheduled at or after this instant */
+	int		 limit;		/* at most this many rows */
+};
+
+/* Runs the filter lets through, newest scheduled first. */
+int	store_run_each(struct store *st, const struct run_filter *f,
+	    store_run_cb cb, void *arg, struct err *e);
+
+/* The run of schedule name at scheduled_at: cb is called once, or not at all when there is none. */
+int	store_run_get(struct store *st, const char *name, int64_t scheduled_at,
+	    store_run_cb cb, void *arg, struct err *e);
 
 /*
  * Ask for a fire: insert a pending run of schedule s at scheduled_at, of kind

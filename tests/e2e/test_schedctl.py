@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import pwd
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -25,6 +26,9 @@ import tempfile
 import threading
 import time
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_schedd import execution_name, ts                    # noqa: E402
 
 SCHEDCTL = None  # set from argv in main
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -43,7 +47,8 @@ COMMANDS = ['add', 'update', 'remove', 'pause', 'resume', 'repin', 'list',
             'import', 'status', 'next']
 
 USAGE = """\
-usage: schedctl [--db PATH] [--config FILE] [--offline] [-o table|json] COMMAND [ARGS]
+usage: schedctl [--db PATH] [--config FILE] [--offline] [-o table|json|yaml] COMMAND [ARGS]
+       schedctl --version
 
 commands:
   add        add a schedule
@@ -381,7 +386,20 @@ class TestCommandLine(SchedctlTest):
         self.assertFalse(os.path.exists(self.db))
 
     def test_bad_output_format(self):
-        self.fail_msg(['-o', 'yaml', 'list'], 64, '-o: "yaml" is not table or json')
+        self.fail_msg(['-o', 'xml', 'list'], 64, '-o: "xml" is not table, json or yaml')
+        self.fail_msg(['list', '-o', 'JSON'], 64, '-o: "JSON" is not table, json or yaml')
+
+    def test_version(self):
+        # One line, the version CMakeLists.txt's project() gives.
+        with open(os.path.join(SCHEMA_DIR, os.pardir, 'CMakeLists.txt')) as f:
+            version = re.search(r'project\(schedd VERSION ([0-9.]+)', f.read()).group(1)
+        self.check(['--version'], 0, 'schedctl %s\n' % version)
+        self.check(['--db', '/nonexistent/x.db', '--version'], 0,
+                   'schedctl %s\n' % version)
+        # It is global only: after a command it is an unknown option.
+        self.usage_error(['list', '--version'],
+                         'unknown option or missing value: --version')
+        self.assertFalse(os.path.exists(self.db))
 
     def test_bad_schedd_now(self):
         self.fail_msg(['next', '* * * * *'], 64, 'SCHEDD_NOW: "garbage" is not an '
@@ -715,7 +733,10 @@ class TestBadInput(SchedctlTest):
             (base + ['--label', 'k=a b'], 65,
              'labels: value "a b" of "k" is not a valid Kubernetes label value '
              '(at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)'),
-            (base + ['--label', 'novalue'], 65, '--label: "novalue" is not KEY=VALUE'),
+            (base + ['--label', 'novalue'], 65,
+             '--label: "novalue" is not KEY=VALUE or KEY-'),
+            (base + ['--label', '-'], 65, '--label: "-" is not KEY=VALUE or KEY-'),
+            (base + ['--input', 'x-'], 65, '--input: "x-" is not KEY=VALUE'),
             (base + ['--annotation', 'bad key=v'], 65,
              'annotations: key "bad key" is not a valid Kubernetes label key'),
             # a key prefix is a DNS subdomain, checked label by label
@@ -942,12 +963,18 @@ class TestBadInput(SchedctlTest):
                 (['show'], 'expected one NAME'),
                 (['show', 'a', 'b'], 'expected one NAME'),
                 (['history', 'a', 'b'], 'expected at most one NAME'),
-                (['trigger'], 'expected one NAME'),
-                (['trigger', 'a', 'b'], 'expected one NAME'),
+                (['trigger'], 'give one NAME or --selector'),
+                (['trigger', 'a', 'b'], 'give one NAME or --selector'),
+                (['trigger', 'a', '--selector', 'team=data'],
+                 'give one NAME or --selector'),
+                (['trigger', 'a', '--timeout', '1m'], '--timeout is for --wait'),
                 (['backfill', 'data_sync_site_a', '--from', '2026-11-01T00:00:00Z'],
                  '--from and --to are required'),
                 (['backfill', '--from', '2026-11-01T00:00:00Z', '--to',
-                  '2026-11-02T00:00:00Z'], 'expected one NAME'),
+                  '2026-11-02T00:00:00Z'], 'give one NAME or --selector'),
+                (['backfill', 'a', '--selector', 'team=data', '--from',
+                  '2026-11-01T00:00:00Z', '--to', '2026-11-02T00:00:00Z'],
+                 'give one NAME or --selector'),
                 (['apply'], 'expected one FILE (or -)'),
                 (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE (or -)'),
                 (['export', 'extra'], 'takes no operands'),
@@ -1162,6 +1189,34 @@ class TestUpdate(SchedctlTest):
         self.assertEqual(self.changes()[1:], [
             (2, LATER, OS_USER, 'update', 'data_sync_site_a', SEED_DOC,
              dict(SEED_DOC, cron='0 */4 * * *', updated_at=LATER))])
+
+    def test_remove_labels_and_annotations(self):
+        self.check(['update', 'data_sync_site_a', '--annotation', 'owner=ana'], 0,
+                   'updated data_sync_site_a; next fires:\n' +
+                   ''.join('  %s\n' % t for t in SEED_NEXT3), now=LATER)
+        # KEY- removes KEY (kubectl's form); with a set in the same update.
+        self.check_json(['update', 'data_sync_site_a', '--label', 'site-', '--label',
+                         'tier=gold', '--annotation', 'owner-'],
+                        dict(SEED_DOC, updated_at=EVEN_LATER, next=SEED_NEXT3,
+                             labels={'team': 'data', 'tier': 'gold'}),
+                        now=EVEN_LATER)
+        self.assertEqual(self.query('SELECT labels, annotations FROM schedules'),
+                         [('{"team":"data","tier":"gold"}', '{}')])
+        self.assertEqual(self.changes()[-1][3], 'update')
+        self.assertEqual(self.changes()[-1][6]['labels'], {'team': 'data', 'tier': 'gold'})
+        # Removing a label that is not there changes nothing, and writes nothing.
+        before = self.snapshot()
+        self.check(['update', 'data_sync_site_a', '--label', 'site-'], 0,
+                   'unchanged: data_sync_site_a; next fires:\n' +
+                   ''.join('  %s\n' % t for t in SEED_NEXT3), now=EVEN_LATER)
+        self.assertUnchanged(before)
+        self.assertEqual(self.count('changes'), 3)
+        # A key with a hyphen inside is still a key to set.
+        self.check(['update', 'data_sync_site_a', '--label', 'a-b=c'], 0,
+                   'updated data_sync_site_a; next fires:\n' +
+                   ''.join('  %s\n' % t for t in SEED_NEXT3), now=EVEN_LATER)
+        self.assertEqual(self.query('SELECT labels FROM schedules'),
+                         [('{"team":"data","tier":"gold","a-b":"c"}',)])
 
     def test_merge_inputs(self):
         self.check_json(['update', 'data_sync_site_a', '--input', 'retries=3',
@@ -1656,6 +1711,109 @@ next fires:
         self.assertEqual((rc, e), (0, ''))
         self.assertEqual(len(json.loads(o)), 50)
 
+    def test_history_since_phase_selector(self):
+        before = self.snapshot()
+        self.check(['history', '--since', '2026-11-25T16:00:00Z'], 0, RUN_HEADER +
+                   self.LINE_B_PENDING + self.LINE_A_FAILED + self.LINE_A_CREATED)
+        self.check(['history', '--since', '2026-11-26T06:00:00+08:00'], 0, RUN_HEADER +
+                   self.LINE_B_PENDING + self.LINE_A_FAILED)
+        self.check(['history', '--phase', 'SUCCEEDED'], 0, RUN_HEADER + self.LINE_A_CREATED)
+        self.check(['history', '--phase', 'succeeded', 'data_sync_site_a'], 0,
+                   RUN_HEADER + self.LINE_A_CREATED)
+        self.check(['history', '--phase', 'FAILED'], 0, 'no runs\n')
+        self.check(['history', '--selector', 'team=data'], 0, RUN_HEADER +
+                   self.LINE_B_PENDING + self.LINE_A_FAILED + self.LINE_A_CREATED)
+        self.check(['history', '--selector', 'site in (site_a)', '--limit', '1'], 0,
+                   RUN_HEADER + self.LINE_A_FAILED)
+        self.check(['history', '--selector', 'team=bi', '--state', 'skipped'], 0,
+                   RUN_HEADER + self.LINE_REPORT)
+        # A NAME the selector does not match: both must hold.
+        self.check(['history', 'report', '--selector', 'team=data'], 0, 'no runs\n')
+        self.check(['history', '--selector', 'team=nobody'], 0, 'no runs\n')
+        self.check_json(['history', '--selector', 'team=data', '--since',
+                         '2026-11-25T22:00:00Z', '--state', 'failed'],
+                        [self.RUN_A_FAILED])
+        self.assertUnchanged(before)
+        self.fail_msg(['history', '--phase', 'DONE'], 64, '--phase: "DONE" is not a '
+                      'Flyte execution phase (QUEUED, RUNNING, SUCCEEDED, FAILED, '
+                      'ABORTED, TIMED_OUT, ...)')
+        self.fail_msg(['history', '--since', 'yesterday'], 65, '--since: "yesterday" is '
+                      'not an RFC 3339 time like 2026-11-26T06:00:00Z')
+        self.fail_msg(['history', '--selector', 'team in (a'], 65,
+                      'selector "team in (a": expected key=value, key!=value, key in '
+                      '(a,b), key notin (a,b), key or !key, joined by commas')
+
+    def test_yaml_is_the_json_document(self):
+        # The same document as -o json, in block YAML: exact text.
+        self.check(['-o', 'yaml', 'history', 'data_sync_site_a', '--limit', '1'], 0, """\
+- schedule: data_sync_site_a
+  scheduled_at: "2026-11-25T22:00:00Z"
+  kind: scheduled
+  state: failed
+  execution_name: null
+  http_status: 503
+  error: "upstream unavailable"
+  attempts: 3
+  phase: null
+  sent_at: "2026-11-25T22:00:02Z"
+""")
+        self.check(['-o', 'yaml', 'history', '--phase', 'ABORTED'], 0, '[]\n')
+        self.check(['show', 'report', '-o', 'yaml'], 0, """\
+name: report
+project: flytesnacks
+domain: production
+launch_plan: report_wf
+version: v1
+cron: "30 7 * * 1-5"
+tz: UTC
+inputs: {}
+kickoff_input: null
+labels:
+  team: bi
+annotations: {}
+service_account: null
+catchup: latest
+catchup_window_seconds: 3600
+overlap: allow
+paused: true
+note: null
+created_at: "2026-11-26T01:00:00Z"
+updated_at: "2026-11-26T01:00:00Z"
+active_since: "2026-11-26T01:00:00Z"
+source: null
+next: []
+runs:
+  - schedule: report
+    scheduled_at: "2026-11-25T07:30:00Z"
+    kind: scheduled
+    state: skipped
+    execution_name: null
+    http_status: 0
+    error: paused
+    attempts: 0
+    phase: null
+    sent_at: null
+""")
+        rc, out, err = self.run_ctl('-o', 'yaml', 'list', '--selector', 'site=site_a')
+        self.assertEqual((rc, err), (0, ''))
+        self.assertTrue(out.startswith('- name: data_sync_site_a\n  project: flytesnacks\n'),
+                        out)
+        self.assertIn('\n  inputs:\n    site_id: site_a\n    since: "{{kickoff_time}}"\n'
+                      '  kickoff_input: null\n', out)
+        self.assertTrue(out.endswith('\n  next:\n    - "2026-11-26T12:00:00+08:00"\n'), out)
+        self.check(['-o', 'yaml', 'pause', '--selector', 'site=site_b'], 0,
+                   'paused:\n  - data_sync_site_b\n')
+        self.check(['-o', 'yaml', 'next', '0 0 1 1 *', '-n', '1'], 0,
+                   'expression: "0 0 1 1 *"\ntimezone: UTC\nnext:\n'
+                   '  - "2027-01-01T00:00:00Z"\n')
+        # Keys and strings YAML would read as something else are quoted.
+        self.add('odd', '--label', 'yes=no', '--input', 'n=true', '--input', 'v=1.5',
+                 '--annotation', 'x=a: b')
+        rc, out, err = self.run_ctl('-o', 'yaml', 'show', 'odd')
+        self.assertEqual((rc, err), (0, ''))
+        self.assertIn('\ninputs:\n  "n": true\n  v: 1.5\nkickoff_input: null\n'
+                      'labels:\n  "yes": "no"\nannotations:\n  x: "a: b"\n', out)
+
     def test_history_bad_state(self):
         self.fail_msg(['history', '--state', 'running'], 64,
                       '--state: "running" is not pending, created, failed or skipped')
@@ -1672,8 +1830,10 @@ class TestRuns(SchedctlTest):
         self.add_seed()
 
     def test_trigger(self):
+        exec_now = execution_name('data_sync_site_a', ts(NOW))
         self.check(['trigger', 'data_sync_site_a'], 0,
-                   'triggered data_sync_site_a at 2026-11-26T01:00:00Z\n')
+                   'triggered data_sync_site_a at 2026-11-26T01:00:00Z: execution %s\n'
+                   % exec_now)
         self.assertEqual(self.runs(), [
             (1, 'data_sync_site_a', NOW, 'trigger', 'pending', None, None, None, 0,
              NOW, None, None, None)])
@@ -1687,18 +1847,188 @@ class TestRuns(SchedctlTest):
         self.assertUnchanged(before)
         # A second later it is a new run.
         self.check_json(['trigger', 'data_sync_site_a'],
-                        {'schedule': 'data_sync_site_a',
-                         'scheduled_at': '2026-11-26T01:00:01Z'},
+                        [{'schedule': 'data_sync_site_a',
+                          'scheduled_at': '2026-11-26T01:00:01Z',
+                          'execution_name': execution_name(
+                              'data_sync_site_a', ts('2026-11-26T01:00:01Z'))}],
                         now='2026-11-26T01:00:01Z')
         self.assertEqual([r[2:5] for r in self.runs()], [
             (NOW, 'trigger', 'pending'),
             ('2026-11-26T01:00:01Z', 'trigger', 'pending')])
+        self.check(['-o', 'yaml', 'trigger', 'data_sync_site_a'], 0,
+                   '- schedule: data_sync_site_a\n'
+                   '  scheduled_at: "2026-11-26T01:00:02Z"\n'
+                   '  execution_name: %s\n' % execution_name(
+                       'data_sync_site_a', ts('2026-11-26T01:00:02Z')),
+                   now='2026-11-26T01:00:02Z')
 
     def test_trigger_paused(self):
         self.check(['pause', 'data_sync_site_a'], 0, 'paused data_sync_site_a\n')
         self.check(['trigger', 'data_sync_site_a'], 0,
-                   'triggered data_sync_site_a at %s\n' % LATER, now=LATER)
+                   'triggered data_sync_site_a at %s: execution %s\n'
+                   % (LATER, execution_name('data_sync_site_a', ts(LATER))), now=LATER)
         self.assertEqual([r[2:5] for r in self.runs()], [(LATER, 'trigger', 'pending')])
+
+    def test_trigger_missing_schedule(self):
+        before = self.snapshot()
+        self.fail_msg(['trigger', 'nope'], 66, 'no schedule named "nope"')
+        self.assertUnchanged(before)
+
+    def add_site_b(self):
+        self.add('data_sync_site_b', '--label', 'team=data', '--label', 'site=site_b',
+                 '--tz', 'Asia/Shanghai', lp='flytesnacks/development/data_sync_wf',
+                 cron='0 */6 * * *')
+        self.add('report', '--label', 'team=bi', lp='p/d/report', cron='0 7 * * *')
+
+    def test_trigger_selector(self):
+        self.add_site_b()
+        a, b = (execution_name('data_sync_site_%s' % x, ts(NOW)) for x in 'ab')
+        self.check(['trigger', '--selector', 'team=data'], 0,
+                   'triggered data_sync_site_a at %s: execution %s\n'
+                   'triggered data_sync_site_b at %s: execution %s\n' % (NOW, a, NOW, b))
+        self.assertEqual([r[1:5] for r in self.runs()], [
+            ('data_sync_site_a', NOW, 'trigger', 'pending'),
+            ('data_sync_site_b', NOW, 'trigger', 'pending')])
+        self.assertEqual([c[3:5] for c in self.changes()[3:]], [
+            ('trigger', 'data_sync_site_a'), ('trigger', 'data_sync_site_b')])
+        # All or nothing: report has no run now, site_a and site_b have one.
+        before = self.snapshot()
+        self.fail_msg(['trigger', '--selector', 'team'], 75,
+                      'data_sync_site_a has a run at %s already; try again in a second'
+                      % NOW)
+        self.assertUnchanged(before)
+        # Nothing matched: nothing to do.
+        self.check(['trigger', '--selector', 'team=nobody'], 0, 'nothing to trigger\n')
+        self.check_json(['trigger', '--selector', 'team=nobody'], [])
+        self.assertUnchanged(before)
+        self.fail_msg(['trigger', '--selector', 'team in (a'], 65,
+                      'selector "team in (a": expected key=value, key!=value, key in '
+                      '(a,b), key notin (a,b), key or !key, joined by commas')
+
+    def set_run(self, name, state, phase=None, error=None):
+        self.execute('UPDATE runs SET state = ?2, phase = ?3, error = ?4, '
+                     'execution_name = CASE WHEN ?2 = \'created\' THEN ?5 END '
+                     'WHERE schedule_name = ?1 AND kind = \'trigger\'',
+                     (name, state, phase, error, execution_name(name, ts(NOW))))
+
+    def wait_in_background(self, args, steps):
+        """schedctl ARGS while a thread plays the daemon: steps of (delay, name, state, phase, error)."""
+        def daemon():
+            for delay, *step in steps:
+                time.sleep(delay)
+                self.set_run(*step)
+        t = threading.Thread(target=daemon)
+        t.start()
+        try:
+            return self.run_ctl(*args)
+        finally:
+            t.join()
+
+    def test_trigger_wait_succeeded(self):
+        self.add_site_b()
+        a, b = (execution_name('data_sync_site_%s' % x, ts(NOW)) for x in 'ab')
+        rc, out, err = self.wait_in_background(
+            ['trigger', '--selector', 'team=data', '--wait'],
+            [(0.3, 'data_sync_site_b', 'created', 'RUNNING', None),
+             (0.3, 'data_sync_site_b', 'created', 'SUCCEEDED', None),
+             (0.3, 'data_sync_site_a', 'created', 'QUEUED', None),
+             (0.3, 'data_sync_site_a', 'created', 'SUCCEEDED', None)])
+        self.assertEqual((rc, out, err), (0,
+            'triggered data_sync_site_a at %s: execution %s\n'
+            'triggered data_sync_site_b at %s: execution %s\n'
+            'data_sync_site_b: execution %s SUCCEEDED\n'
+            'data_sync_site_a: execution %s SUCCEEDED\n' % (NOW, a, NOW, b, b, a), ''))
+
+    def test_trigger_wait_not_succeeded_exits_1(self):
+        self.add_site_b()
+        a, b = (execution_name('data_sync_site_%s' % x, ts(NOW)) for x in 'ab')
+        for final in ('FAILED', 'ABORTED', 'TIMED_OUT', 'UNKNOWN'):
+            with self.subTest(final=final):
+                self.execute('DELETE FROM runs')
+                rc, out, err = self.wait_in_background(
+                    ['-o', 'json', 'trigger', '--selector', 'team=data', '--wait'],
+                    [(0.3, 'data_sync_site_a', 'created', final, None),
+                     (0.3, 'data_sync_site_b', 'created', 'SUCCEEDED', None)])
+                self.assertEqual((rc, err), (1, ''))
+                self.assertEqual(json.loads(out), [
+                    {'schedule': 'data_sync_site_a', 'scheduled_at': NOW,
+                     'execution_name': a, 'state': 'created', 'phase': final,
+                     'error': None},
+                    {'schedule': 'data_sync_site_b', 'scheduled_at': NOW,
+                     'execution_name': b, 'state': 'created', 'phase': 'SUCCEEDED',
+                     'error': None}])
+        # Not created at all (a permanent error at Admin): over, not succeeded.
+        self.execute('DELETE FROM runs')
+        rc, out, err = self.wait_in_background(
+            ['trigger', 'data_sync_site_a', '--wait'],
+            [(0.3, 'data_sync_site_a', 'failed', None, 'launch plan not found')])
+        self.assertEqual((rc, out, err), (1,
+            'triggered data_sync_site_a at %s: execution %s\n'
+            'data_sync_site_a: execution %s failed: launch plan not found\n'
+            % (NOW, a, a), ''))
+
+    def test_trigger_wait_timeout_exits_75(self):
+        t0 = time.monotonic()
+        rc, out, err = self.run_ctl('trigger', 'data_sync_site_a', '--wait',
+                                    '--timeout', '1s')
+        self.assertLess(time.monotonic() - t0, 10)
+        a = execution_name('data_sync_site_a', ts(NOW))
+        self.assertEqual((rc, out, err), (75,
+            'triggered data_sync_site_a at %s: execution %s\n' % (NOW, a),
+            'schedctl: 1 of 1 executions not finished after 1s (is schedd running?)\n'))
+        # The trigger itself stays: the daemon sends it when it comes.
+        self.assertEqual([r[1:5] for r in self.runs()], [
+            ('data_sync_site_a', NOW, 'trigger', 'pending')])
+        self.fail_msg(['trigger', 'data_sync_site_a', '--wait', '--timeout', '0s'], 64,
+                      '--timeout: "0s" is not a duration like 30s, 10m, 2h (at most 7d)',
+                      now=LATER)
+
+    def test_backfill_selector(self):
+        self.add_site_b()
+        before = self.snapshot()
+        self.check(['backfill', '--selector', 'team=data', '--from', '2026-11-24T04:00:00Z',
+                    '--to', '2026-11-24T10:00:00Z', '--dry-run'], 0,
+                   '2026-11-24T12:00:00+08:00\n2026-11-24T18:00:00+08:00\n'
+                   'data_sync_site_a: 2 instants, 0 requested (dry run: nothing written)\n'
+                   '2026-11-24T12:00:00+08:00\n2026-11-24T18:00:00+08:00\n'
+                   'data_sync_site_b: 2 instants, 0 requested (dry run: nothing written)\n',
+                   now=LATER)
+        self.assertUnchanged(before)
+        self.check_json(['backfill', '--selector', 'site=site_b', '--from',
+                         '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z'],
+                        [{'schedule': 'data_sync_site_b', 'dry_run': False,
+                          'instants': ['2026-11-24T12:00:00+08:00',
+                                       '2026-11-24T18:00:00+08:00'],
+                          'requested': 2}], now=LATER)
+        self.assertEqual([r[1:5] for r in self.runs()], [
+            ('data_sync_site_b', '2026-11-24T04:00:00Z', 'backfill', 'pending'),
+            ('data_sync_site_b', '2026-11-24T10:00:00Z', 'backfill', 'pending')])
+        self.check(['-o', 'yaml', 'backfill', '--selector', 'team=data', '--from',
+                    '2026-11-24T04:00:00Z', '--to', '2026-11-24T04:00:00Z'], 0,
+                   '- schedule: data_sync_site_a\n'
+                   '  dry_run: false\n'
+                   '  instants:\n'
+                   '    - "2026-11-24T12:00:00+08:00"\n'
+                   '  requested: 1\n'
+                   '- schedule: data_sync_site_b\n'
+                   '  dry_run: false\n'
+                   '  instants:\n'
+                   '    - "2026-11-24T12:00:00+08:00"\n'
+                   '  requested: 0\n', now=LATER)
+        self.assertEqual([c[3:5] for c in self.changes()[3:]], [
+            ('backfill', 'data_sync_site_b'), ('backfill', 'data_sync_site_a')])
+        # All or nothing: the minutely schedule asks for too much, nothing is
+        # written and nothing printed.
+        self.add('minutely', '--label', 'team=data', cron='* * * * *')
+        before = self.snapshot()
+        self.fail_msg(['backfill', '--selector', 'team=data', '--from',
+                       '2026-11-01T00:00:00Z', '--to', '2026-11-07T22:40:00Z'], 65,
+                      'minutely fires more than 10000 times from --from to --to; '
+                      'backfill a shorter range', now=LATER)
+        self.assertUnchanged(before)
+        self.check(['backfill', '--selector', 'team=nobody', '--from',
+                    '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z'], 0,
+                   'nothing to backfill\n', now=LATER)
 
     def test_backfill_dry_run_writes_nothing(self):
         before = self.snapshot()
@@ -1711,10 +2041,10 @@ class TestRuns(SchedctlTest):
         self.check_json(['backfill', 'data_sync_site_a', '--from',
                          '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z',
                          '--dry-run'],
-                        {'schedule': 'data_sync_site_a', 'dry_run': True,
-                         'instants': ['2026-11-24T12:00:00+08:00',
-                                      '2026-11-24T18:00:00+08:00'],
-                         'requested': 0}, now=LATER)
+                        [{'schedule': 'data_sync_site_a', 'dry_run': True,
+                          'instants': ['2026-11-24T12:00:00+08:00',
+                                       '2026-11-24T18:00:00+08:00'],
+                          'requested': 0}], now=LATER)
         self.assertUnchanged(before)
 
     def test_backfill_inclusive_and_skips_existing(self):
@@ -1742,10 +2072,10 @@ class TestRuns(SchedctlTest):
         # Again: everything has a run already.
         self.check_json(['backfill', 'data_sync_site_a', '--from',
                          '2026-11-24T04:00:00Z', '--to', '2026-11-24T10:00:00Z'],
-                        {'schedule': 'data_sync_site_a', 'dry_run': False,
-                         'instants': ['2026-11-24T12:00:00+08:00',
-                                      '2026-11-24T18:00:00+08:00'],
-                         'requested': 0}, now=EVEN_LATER)
+                        [{'schedule': 'data_sync_site_a', 'dry_run': False,
+                          'instants': ['2026-11-24T12:00:00+08:00',
+                                       '2026-11-24T18:00:00+08:00'],
+                          'requested': 0}], now=EVEN_LATER)
         self.assertEqual(self.count('runs'), 5)
         # Nothing requested: no changes row either.
         self.assertEqual(self.count('changes'), 2)

@@ -103,11 +103,12 @@ def datetime_lit(v):
 
 
 def create_body(schedule, instant, lp='data_sync_wf', version='v2', labels=None,
-                literals=None, project=P, domain=D):
-    """The ExecutionCreateRequest schedd must send for a fire (SPEC section 6)."""
+                literals=None, project=P, domain=D, mode='SCHEDULED'):
+    """The ExecutionCreateRequest schedd must send for a fire (SPEC section 6);
+    mode MANUAL for a trigger."""
     spec = {'launch_plan': {'resource_type': 'LAUNCH_PLAN', 'project': project,
                             'domain': domain, 'name': lp, 'version': version},
-            'metadata': {'mode': 'SCHEDULED', 'scheduled_at': iso(instant)}}
+            'metadata': {'mode': mode, 'scheduled_at': iso(instant)}}
     if labels:
         spec['labels'] = {'values': labels}
     return {'project': project, 'domain': domain,
@@ -722,17 +723,61 @@ class TestCatchup(ScheddTest):
         out = self.ctl('backfill', 'hourly', '--from', '2026-11-25T01:00:00Z',
                        '--to', '2026-11-25T03:00:00Z', now='2026-11-26T00:10:00Z')
         self.assertIn('hourly', out)
+        trig = ts('2026-11-26T00:20:00Z')
         self.assertEqual(self.ctl('trigger', 'hourly', now='2026-11-26T00:20:00Z'),
-                         'triggered hourly at 2026-11-26T00:20:00Z\n')
+                         'triggered hourly at 2026-11-26T00:20:00Z: execution %s\n'
+                         % execution_name('hourly', trig))
         self.once(stub, now='2026-11-26T00:30:00Z')
         back = [ts('2026-11-25T0%d:00:00Z' % h) for h in (1, 2, 3)]
-        trig = ts('2026-11-26T00:20:00Z')
         self.assertEqual(self.runs(), [self.created('hourly', t, 'backfill') for t in back] +
                          [self.created('hourly', trig, 'trigger')])
+        # A trigger is MANUAL; a backfill SCHEDULED at its instant, as the cron would have.
         self.assertEqual(self.bodies(stub), {
-            execution_name('hourly', t): create_body('hourly', t,
-                                                     literals={'site_id': string('h')})
+            execution_name('hourly', t): create_body(
+                'hourly', t, literals={'site_id': string('h')},
+                mode='MANUAL' if t == trig else 'SCHEDULED')
             for t in back + [trig]})
+
+    def test_trigger_wait_follows_the_executions(self):
+        fails = {'name': 'data_sync_fails', 'version': 'f1', 'expected_inputs': {
+            'parameters': {'site_id': {'var': {'type': {'simple': 'STRING'}},
+                                       'required': True}}}}
+        stub = self.stub('--phase-after', '0.5', catalog=self.catalog([fails]))
+        self.add('ok', '--input', 'site_id=o', '--label', 'team=data', '--paused')
+        self.add('bad', '--input', 'site_id=b', '--label', 'team=data', '--paused',
+                 lp='%s/%s/data_sync_fails' % (P, D))
+        d = self.daemon(stub)
+        d.wait_ready()
+
+        def trigger(*args):
+            env = dict(os.environ)
+            env.pop('SCHEDD_NOW', None)
+            p = subprocess.run([SCHEDCTL, '--db', self.db, 'trigger'] + list(args) +
+                               ['--wait', '--timeout', '%ds' % (30 * SLOW)], env=env,
+                               capture_output=True, text=True, timeout=40 * SLOW)
+            return p.returncode, p.stdout, p.stderr
+        # One of them FAILED in Flyte: exit 1, each line says how it ended.
+        rc, out, err = trigger('--selector', 'team=data')
+        lines = out.splitlines()
+        at = ts(lines[0].split()[3].rstrip(':'))
+        names = {s: execution_name(s, at) for s in ('bad', 'ok')}
+        self.assertEqual((rc, err), (1, ''), out)
+        self.assertEqual(lines[:2], ['triggered %s at %s: execution %s' % (s, iso(at), names[s])
+                                     for s in ('bad', 'ok')])
+        self.assertEqual(sorted(lines[2:]), ['bad: execution %s FAILED' % names['bad'],
+                                             'ok: execution %s SUCCEEDED' % names['ok']])
+        self.assertEqual({b['name']: b['spec']['metadata'] for b in self.bodies(stub).values()},
+                         {names[s]: {'mode': 'MANUAL', 'scheduled_at': iso(at)}
+                          for s in names})
+        # The one that succeeds alone: exit 0.
+        wait_for(lambda: time.time() >= at + 1, 3, 'a fresh second')
+        rc, out, err = trigger('ok')
+        at = ts(out.split()[3].rstrip(':'))
+        self.assertEqual((rc, out, err), (0, 'triggered ok at %s: execution %s\n'
+                                          'ok: execution %s SUCCEEDED\n' % (
+                                              iso(at), execution_name('ok', at),
+                                              execution_name('ok', at)), ''))
+        self.assertEqual(d.stop()[0], 0)
 
 
 # --- 6. retries ---------------------------------------------------------------------
@@ -824,7 +869,7 @@ class TestRetries(ScheddTest):
         d.wait_ready()
         self.ctl('backfill', 'old', '--from', iso(yesterday), '--to', iso(yesterday))
         out = self.ctl('trigger', 'old')
-        triggered = ts(out.strip().rsplit(' ', 1)[1])
+        triggered = ts(out.split()[3].rstrip(':'))
         # Both wait on one launch plan lookup; when it gives up, both are decided.
         wait_for(lambda: 'retrying in 30 s' in d.stderr(), 25,
                  'the client to give up on the outage')
@@ -944,10 +989,12 @@ class TestHotReload(ScheddTest):
         out = self.ctl('trigger', 'hot')
         triggered = time.time()
         self.assertTrue(out.startswith('triggered hot at '), out)
-        t_instant = ts(out.strip().rsplit(' ', 1)[1])
+        t_instant = ts(out.split()[3].rstrip(':'))
+        self.assertEqual(out, 'triggered hot at %s: execution %s\n'
+                         % (iso(t_instant), execution_name('hot', t_instant)))
         rec = wait_for(lambda: [r for r in stub.creates() if r['body']['name'] ==
                                 execution_name('hot', t_instant)], 5, 'the triggered fire')[0]
-        self.assertEqual(rec['body'], create_body('hot', t_instant,
+        self.assertEqual(rec['body'], create_body('hot', t_instant, mode='MANUAL',
                                                   literals={'site_id': string('h')}))
         self.assertLess(arrival(rec) - triggered, 1.0)
         witness_past(int(time.time()) + 1)

@@ -25,6 +25,7 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -68,6 +69,14 @@ def once_lines(db, endpoint, fires=None):
     return (['<6>start: schedd 0.1.0, database %s, admin %s, once' % (db, endpoint),
              '<6>start: 1 schedules, 0 pending runs picked up']
             + (fires if fires is not None else [fire_line()]) + ['<6>stop: exiting'])
+
+
+def project_version():
+    """The version CMakeLists.txt's project() gives: what --version must print."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                        os.pardir, 'CMakeLists.txt')
+    with open(path) as f:
+        return re.search(r'project\(schedd VERSION ([0-9.]+)', f.read()).group(1)
 
 
 def yaml_list(words):
@@ -225,7 +234,8 @@ class Loop:
         Loop.count += 1
         self.errpath = os.path.join(case.dir, 'schedd.loop%d.stderr' % Loop.count)
         e = dict(os.environ)
-        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'):
+        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID',
+                  'SCHEDD_DB'):
             e.pop(k, None)
         e.update(env or {})
         with open(self.errpath, 'w') as errf:
@@ -276,7 +286,8 @@ class ConfigTest(base.ScheddTest):
     def schedd(self, *args, now=NOW, env=None, timeout=40):
         """schedd ARGS with SCHEDD_NOW=now; returns (exit code, stderr)."""
         e = dict(os.environ)
-        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'):
+        for k in ('SCHEDD_NOW', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID',
+                  'SCHEDD_DB'):
             e.pop(k, None)
         if now is not None:
             e['SCHEDD_NOW'] = now
@@ -371,6 +382,47 @@ class TestConfigForms(ConfigTest):
         self.assertEqual((rc, masked(err)), (0, once_lines(self.db, stub.url)))
         self.assertEqual(self.runs(), [self.created('a', INSTANT)])
         self.assertFalse(os.path.exists(other), 'scheduler.db was opened despite --db')
+
+    def test_schedd_db_environment_between_flag_and_file(self):
+        # --db > $SCHEDD_DB > scheduler.db > the default, as schedctl has it.
+        stub = self.stub()
+        env_db = os.path.join(self.dir, 'env.db')
+        file_db = os.path.join(self.dir, 'file.db')
+        conf = self.conf(config_text({'endpoint': stub.url}, {'db': file_db}))
+        # $SCHEDD_DB wins over the file's scheduler.db.
+        self.add_a(env_db)
+        rc, err = self.schedd('--config', conf, '--once', env={'SCHEDD_DB': env_db})
+        self.assertEqual((rc, masked(err)), (0, once_lines(env_db, stub.url)))
+        self.assertEqual(self.runs_of(env_db), [self.created('a', INSTANT)])
+        self.assertFalse(os.path.exists(file_db), 'scheduler.db was opened despite '
+                         '$SCHEDD_DB')
+        # --db wins over $SCHEDD_DB.
+        self.assertEqual(stub.request('POST', '/stub/reset')[0], 200)
+        self.add_a()
+        rc, err = self.schedd('--config', conf, '--db', self.db, '--once',
+                              env={'SCHEDD_DB': file_db})
+        self.assertEqual((rc, masked(err)), (0, once_lines(self.db, stub.url)))
+        self.assertEqual(self.runs(), [self.created('a', INSTANT)])
+        self.assertFalse(os.path.exists(file_db), '$SCHEDD_DB was opened despite --db')
+        # An empty $SCHEDD_DB is no setting: the file's scheduler.db is used.
+        self.assertEqual(stub.request('POST', '/stub/reset')[0], 200)
+        self.add_a(file_db)
+        rc, err = self.schedd('--config', conf, '--once', env={'SCHEDD_DB': ''})
+        self.assertEqual((rc, masked(err)), (0, once_lines(file_db, stub.url)))
+        self.assertEqual(self.runs_of(file_db), [self.created('a', INSTANT)])
+
+    def test_help_and_version(self):
+        p = subprocess.run([SCHEDD, '--help'], capture_output=True, text=True, timeout=10)
+        self.assertEqual((p.returncode, p.stderr), (0, ''))
+        self.assertIn('  --db PATH              the database (default $SCHEDD_DB, else '
+                      'scheduler.db,\n                         else '
+                      '/var/lib/schedd/schedd.db)\n', p.stdout)
+        self.assertIn('\n       schedd --version\n', p.stdout)
+        for args in (['--version'], ['--db', '/nonexistent/x.db', '--version']):
+            p = subprocess.run([SCHEDD] + args, capture_output=True, text=True,
+                               timeout=10, cwd=self.dir)
+            self.assertEqual((p.returncode, p.stdout, p.stderr),
+                             (0, 'schedd %s\n' % project_version(), ''))
 
     def test_unknown_keys_are_warned_by_name_and_the_run_goes_on(self):
         stub = self.stub()
@@ -1105,6 +1157,134 @@ class TestNotify(ConfigTest):
 
 
 # --- 5. --log-format json -------------------------------------------------------------------
+
+# --- shared access: the schedd group ---------------------------------------------
+
+class TestSharedAccess(ConfigTest):
+    """Members of the schedd group use the daemon's database with schedctl, as
+    the unit sets it up: a setgid state directory 2770, UMask=0007. Uids and
+    gids without names, switched to with setpriv (root only)."""
+
+    OWNER, MEMBER, OUTSIDER, GROUP = 64101, 64102, 64103, 64100
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest('needs root: runs schedd and schedctl as other users')
+        if shutil.which('setpriv') is None:
+            self.skipTest('needs setpriv (util-linux)')
+        os.chmod(self.dir, 0o755)
+        self.state = os.path.join(self.dir, 'state')
+        os.mkdir(self.state)
+        os.chown(self.state, self.OWNER, self.GROUP)
+        os.chmod(self.state, 0o2770)
+        self.shared = os.path.join(self.state, 'schedd.db')
+
+    def as_user(self, uid, *groups):
+        """The argv prefix running a command as uid (primary group its own), in
+        groups, under the unit's umask."""
+        return (['setpriv', '--reuid=%d' % uid, '--regid=%d' % uid] +
+                (['--groups=' + ','.join(map(str, groups))] if groups else
+                 ['--clear-groups']) +
+                ['--', 'sh', '-c', 'umask 0007 && exec "$@"', 'sh'])
+
+    def ctl_as(self, prefix, *args, env=None):
+        e = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LC_ALL': 'C',
+             'SCHEDD_NOW': T0}
+        for key in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'):
+            if key in os.environ:
+                e[key] = os.environ[key]
+        e.update(env or {})
+        p = subprocess.run(prefix + [SCHEDCTL, '--db', self.shared] + list(args),
+                           env=e, capture_output=True, text=True, cwd=self.dir,
+                           timeout=30 * base.SLOW)
+        return p.returncode, p.stdout, p.stderr
+
+    def modes(self):
+        """(mode, uid, gid) of the database and its WAL files that exist."""
+        out = {}
+        for suffix in ('', '-wal', '-shm'):
+            try:
+                st = os.stat(self.shared + suffix)
+            except FileNotFoundError:
+                continue
+            out[suffix] = (oct(st.st_mode & 0o7777), st.st_gid)
+        return out
+
+    def test_group_members_list_and_add_while_the_daemon_runs(self):
+        stub = self.stub()
+        conf = self.conf(config_text({'endpoint': stub.url}, {'metrics': '""'}))
+        os.chmod(conf, 0o644)
+        errpath = os.path.join(self.dir, 'schedd.loop.stderr')
+        with open(errpath, 'w') as err:
+            d = subprocess.Popen(self.as_user(self.OWNER, self.GROUP) +
+                                 [SCHEDD, '--config', conf, '--db', self.shared],
+                                 stderr=err, stdin=subprocess.DEVNULL,
+                                 env={k: v for k, v in os.environ.items()
+                                      if k not in ('SCHEDD_NOW', 'SCHEDD_DB')})
+
+        def stderr():
+            with open(errpath) as f:
+                return f.read()
+
+        def ready():
+            if d.poll() is not None:
+                raise AssertionError('schedd exited %d: %s' % (d.returncode, stderr()))
+            return 'pending runs picked up' in stderr()
+        try:
+            wait_for(ready, 5, 'schedd to start')
+            # The daemon created the database 0660 in the directory's group,
+            # and its WAL files take that mode.
+            self.assertEqual(self.modes(), {s: ('0o660', self.GROUP)
+                                            for s in ('', '-wal', '-shm')})
+            member = self.as_user(self.MEMBER, self.GROUP)
+            self.assertEqual(self.ctl_as(member, 'list'), (0, 'no schedules\n', ''))
+            rc, out, err = self.ctl_as(member, 'add', 'x', '--lp', 'p/d/l', '--cron',
+                                       '0 0 * * *')
+            self.assertEqual((rc, err), (0, ''), out)
+            # Someone outside the group does not get in.
+            rc, out, err = self.ctl_as(self.as_user(self.OUTSIDER), 'list')
+            self.assertEqual((rc, out), (66, ''), err)
+            self.assertEqual(err, 'schedctl: database %s does not exist\n' % self.shared)
+        finally:
+            d.send_signal(signal.SIGTERM)
+            self.assertEqual(d.wait(timeout=15 * base.SLOW), 0, stderr())
+        self.assertEqual(self.query('SELECT os_user, command, schedule_name FROM changes'),
+                         [('uid %d' % self.MEMBER, 'add', 'x')])
+
+    def test_schedctl_creates_the_database_for_the_group(self):
+        member = self.as_user(self.MEMBER, self.GROUP)
+        rc, out, err = self.ctl_as(member, 'add', 'x', '--lp', 'p/d/l', '--cron',
+                                   '0 0 * * *')
+        self.assertEqual((rc, err), (0, ''), out)
+        self.assertEqual(self.modes()[''], ('0o660', self.GROUP))
+        # The daemon's user (another member) writes it.
+        owner = self.as_user(self.OWNER, self.GROUP)
+        self.assertEqual(self.ctl_as(owner, 'pause', 'x'), (0, 'paused x\n', ''))
+
+    def test_audit_records_the_invoking_user(self):
+        member = self.as_user(self.MEMBER, self.GROUP)
+        rc, _, err = self.ctl_as(member, 'add', 'x', '--lp', 'p/d/l', '--cron',
+                                 '0 0 * * *')
+        self.assertEqual((rc, err), (0, ''))
+        # SUDO_USER is believed only from root (as sudo runs it); anyone can set it.
+        self.assertEqual(self.ctl_as(member, 'pause', 'x', env={'SUDO_USER': 'alice'}),
+                         (0, 'paused x\n', ''))
+        self.assertEqual(self.ctl_as([], 'resume', 'x', env={'SUDO_USER': 'alice'}),
+                         (0, 'resumed x\n', ''))
+        self.assertEqual(self.ctl_as([], 'pause', 'x', env={'SUDO_USER': ''}),
+                         (0, 'paused x\n', ''))
+        self.assertEqual(self.query('SELECT os_user, command FROM changes ORDER BY id'),
+                         [('uid %d' % self.MEMBER, 'add'), ('uid %d' % self.MEMBER, 'pause'),
+                          ('alice', 'resume'), ('root', 'pause')])
+
+    def query(self, sql):
+        conn = sqlite3.connect(self.shared, timeout=10)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
 
 class TestJsonLog(ConfigTest):
 

@@ -373,7 +373,7 @@ class TestTrigger(OverlapTest):
         tt = t0 + 3                             # an odd second: no scheduled instant
         et = execution_name(s, tt)
         self.assertEqual(self.ctl('trigger', s, now=iso(tt)),
-                         'triggered %s at %s\n' % (s, iso(tt)))
+                         'triggered %s at %s: execution %s\n' % (s, iso(tt), et))
         wait_for(lambda: et in self.created_names(stub), 3, 'the triggered execution')
         self.wait_row(s, tt, 'created', 2)
         self.assertEqual(self.execution(stub, e0)['closure']['phase'], 'RUNNING')
@@ -392,7 +392,7 @@ class TestTrigger(OverlapTest):
         self.assertEqual(self.runs(s), rows)
         self.assertEqual(self.bodies(stub), {
             e0: create_body(s, t0, literals={'site_id': string('g')}),
-            et: create_body(s, tt, literals={'site_id': string('g')})})
+            et: create_body(s, tt, literals={'site_id': string('g')}, mode='MANUAL')})
 
 
 # --- 7. SIGTERM while a fire waits ------------------------------------------------------
