@@ -12,10 +12,13 @@
 
 #include "engine_int.h"
 
+#define DBWATCH_SETTLE_MS	100	/* a second look after a change: the commit may not have ended */
+
 struct dbwatch {
 	struct engine	*eng;
 	int		 fd;		/* inotify, -1: none */
 	struct event	*inotify_ev;
+	struct event	*settle_ev;	/* the second look */
 	struct event	*fallback_ev;
 };
 
@@ -24,11 +27,20 @@ inotify_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dbwatch	*w = arg;
 	char		 buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct timeval	 settle = { 0, DBWATCH_SETTLE_MS * 1000 };
 
 	(void)what;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;	/* drain: any change in the directory means "look" */
 	engine__reload(w->eng);
+	/*
+	 * The first write of a commit wakes us, and the writer updates the
+	 * WAL index (shared memory: no event) only after its last write: a
+	 * look now may come before the commit is visible, and a writer that
+	 * stays connected makes no further event. Look once more, shortly.
+	 */
+	if (!evtimer_pending(w->settle_ev, NULL))
+		evtimer_add(w->settle_ev, &settle);
 }
 
 static void
@@ -80,7 +92,8 @@ engine__dbwatch_new(struct engine *eng, struct dbwatch **out, struct err *e)
 	    EV_READ | EV_PERSIST, inotify_cb, w)) == NULL ||
 	    event_add(w->inotify_ev, NULL) == -1)
 		goto fail;
-	if ((w->fallback_ev = event_new(eng->base, -1, EV_PERSIST, fallback_cb,
+	if ((w->settle_ev = evtimer_new(eng->base, fallback_cb, w)) == NULL ||
+	    (w->fallback_ev = event_new(eng->base, -1, EV_PERSIST, fallback_cb,
 	    w)) == NULL || event_add(w->fallback_ev, &tv) == -1)
 		goto fail;
 	*out = w;
@@ -98,6 +111,8 @@ engine__dbwatch_stop(struct dbwatch *w)
 		return;
 	if (w->inotify_ev != NULL)
 		event_del(w->inotify_ev);
+	if (w->settle_ev != NULL)
+		event_del(w->settle_ev);
 	if (w->fallback_ev != NULL)
 		event_del(w->fallback_ev);
 }
@@ -109,6 +124,8 @@ engine__dbwatch_free(struct dbwatch *w)
 		return;
 	if (w->inotify_ev != NULL)
 		event_free(w->inotify_ev);
+	if (w->settle_ev != NULL)
+		event_free(w->settle_ev);
 	if (w->fallback_ev != NULL)
 		event_free(w->fallback_ev);
 	if (w->fd != -1)

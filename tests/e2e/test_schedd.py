@@ -850,6 +850,40 @@ class TestRetries(ScheddTest):
         self.assertEqual(self.query('SELECT sent_at FROM runs'), [('2026-11-26T06:05:00Z',)])
 
 
+    def test_a_commit_from_a_connection_left_open_is_seen(self):
+        # The daemon looks at the change feed on the first inotify event of
+        # a commit, which can come before the writer has updated the WAL
+        # index (shared memory: no event); nothing more comes until the
+        # writer closes the file (schedctl exits, which hid it), so a run
+        # committed by a process that stays connected could wait for the
+        # 300 s fallback. Seen under load (schedctl trigger --wait); a second
+        # look 100 ms after each event closes the window. Ten commits from a
+        # connection left open must each be sent within a second.
+        stub = self.stub()
+        self.add('held', '--input', 'site_id=h', cron='0 0 1 1 *')
+        d = self.daemon(stub)
+        d.wait_ready()
+        (sid,), = self.query("SELECT id FROM schedules")
+        conn = sqlite3.connect(self.db, timeout=10)
+        try:
+            base_t = int(time.time()) - 100
+            for i in range(10):
+                t = base_t + i
+                conn.execute("INSERT INTO runs (schedule_id, schedule_name, scheduled_at, "
+                             "kind, state, recorded_at) VALUES (?, 'held', ?, 'trigger', "
+                             "'pending', ?)", (sid, iso(t), iso(t)))
+                conn.commit()       # and the connection stays open
+                t0 = time.monotonic()
+                wait_for(lambda: execution_name('held', t) in
+                         {r['body']['name'] for r in stub.creates()}, 5,
+                         'trigger %d sent' % i)
+                self.assertLess(time.monotonic() - t0, 1.0,
+                                'trigger %d took %.2f s' % (i, time.monotonic() - t0))
+        finally:
+            conn.close()
+        rc, _ = d.stop()
+        self.assertEqual(rc, 0, d.stderr())
+
     def test_an_old_instant_is_retried_like_a_new_one(self):
         # Regression: fire_retry_later once gave up on a run whose *instant*
         # was older than the retry horizon (3600 s) rather than one retried
