@@ -1,9 +1,11 @@
 /* apply.c: schedctl apply: a file of schedules as the source of truth for what it says. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -24,8 +26,12 @@ struct wanted {
 
 struct apply {
 	struct ctl	*ctl;
-	const char	*file;		/* the path, or "-" */
+	const char	*file;		/* the path (a file or a directory), or "-" */
 	const char	*label;		/* the file in messages: the path, or "stdin" */
+	char		**files;	/* a directory: its files, in name order */
+	int		 nfiles;
+	int		*entry_file;	/* a directory: per entry, its file (index in files) */
+	int		*entry_at;	/* ...and its place in that file, 1-based */
 	const char	*source_option;	/* --source */
 	char		*source;	/* --source, else the file's source:, else its absolute path */
 	struct wanted	*want;
@@ -44,7 +50,7 @@ struct apply {
 };
 
 static const char apply_help[] =
-    "usage: schedctl apply FILE|- [--dry-run] [--prune] [--source NAME]\n\n"
+    "usage: schedctl apply FILE|DIR|- [--dry-run] [--prune] [--source NAME]\n\n"
     "Make the schedules in the database match a YAML or JSON file (- reads\n"
     "standard input): create what is new, update what differs, and with\n"
     "--prune remove the schedules of the same source that the file does\n"
@@ -52,6 +58,9 @@ static const char apply_help[] =
     "the file's top-level source: key, else the file's absolute path\n"
     "(standard input needs one of the first two). Schedules made by\n"
     "schedctl add and those of other sources are never pruned.\n"
+    "A directory is one source (its absolute path, or --source): its\n"
+    "*.yaml, *.yml and *.json files (not hidden ones), in name order, are\n"
+    "read as one file; a file removed and pruned takes its schedules along.\n"
     "What an operator set is left alone, one line each (=): paused and\n"
     "note set by pause, resume or update, unless the file says paused:;\n"
     "a version set by repin, while the file pins the version it replaced.\n"
@@ -578,6 +587,18 @@ prune_one(const struct schedule *row, void *arg, struct err *e)
 	return rc;
 }
 
+/* Where entry index (1-based, of all the files) is: its file and its place there. */
+static const char *
+entry_where(const struct apply *a, int index, int *at)
+{
+	if (a->entry_file == NULL) {
+		*at = index;
+		return a->label;
+	}
+	*at = a->entry_at[index - 1];
+	return a->files[a->entry_file[index - 1]];
+}
+
 /* The error sub of entry index (1-based) of list, naming the file and the entry. */
 static void
 entry_fail(const struct apply *a, const cJSON *list, int index,
@@ -585,9 +606,12 @@ entry_fail(const struct apply *a, const cJSON *list, int index,
 {
 	const cJSON	*name = cJSON_GetObjectItemCaseSensitive(
 			    cJSON_GetArrayItem(list, index - 1), "name");
+	const char	*file;
+	int		 at;
 
+	file = entry_where(a, index, &at);
 	err_set_code(e, sub->code ? sub->code : EX_DATAERR,
-	    "%s: entry %d%s%s%s: %s", a->label, index,
+	    "%s: entry %d%s%s%s: %s", file, at,
 	    cJSON_IsString(name) ? " (" : "",
 	    cJSON_IsString(name) ? name->valuestring : "",
 	    cJSON_IsString(name) ? ")" : "", sub->msg);
@@ -624,12 +648,142 @@ source_pick(struct apply *a, const cJSON *key, struct err *e)
 	return 0;
 }
 
-/* Read the document of the file or of standard input. */
+/* The list of schedules of a file's document (itself, or its schedules:); NULL with e. */
+static cJSON *
+document_list(cJSON *doc, const char *label, int in_directory, struct err *e)
+{
+	const cJSON	*item;
+	cJSON		*list = doc;
+
+	if (cJSON_IsObject(doc)) {
+		cJSON_ArrayForEach(item, doc)
+			if (strcmp(item->string, "schedules") != 0 &&
+			    (in_directory || strcmp(item->string, "source") != 0)) {
+				err_set_code(e, EX_DATAERR, "%s: unknown top-level "
+				    "key \"%s\" (expected schedules%s)", label,
+				    item->string, in_directory ? "; the source of a "
+				    "directory's files is the directory" :
+				    ", source");
+				return NULL;
+			}
+		list = cJSON_GetObjectItemCaseSensitive(doc, "schedules");
+	}
+	if (!cJSON_IsArray(list)) {
+		err_set_code(e, EX_DATAERR, "%s: expected a list of schedules, "
+		    "or a mapping with key schedules", label);
+		return NULL;
+	}
+	return list;
+}
+
+/* A file of a schedules directory: YAML or JSON, not hidden (editors' temporary files). */
+static int
+directory_takes(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return name[0] != '.' && ((len > 5 && strcmp(name + len - 5,
+	    ".yaml") == 0) || (len > 4 && strcmp(name + len - 4, ".yml") == 0) ||
+	    (len > 5 && strcmp(name + len - 5, ".json") == 0));
+}
+
+static int
+name_compare(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/*
+ * A directory's files, in name order, as one document: their lists joined,
+ * each entry remembering its file and its place there for messages.
+ */
+static int
+directory_load(struct apply *a, cJSON **out, struct err *e)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	cJSON		*doc = NULL, *all, *list, *entry;
+	char		**bigger;
+	size_t		 len;
+	int		 n = 0, cap = 0;
+
+	if ((dir = opendir(a->file)) == NULL) {
+		err_set_code(e, EX_NOINPUT, "%s: %s", a->file, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (!directory_takes(de->d_name))
+			continue;
+		if (a->nfiles == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((bigger = realloc(a->files, (size_t)cap *
+			    sizeof(*bigger))) == NULL)
+				goto oom;
+			a->files = bigger;
+		}
+		len = strlen(a->file) + strlen(de->d_name) + 2;
+		if ((a->files[a->nfiles] = malloc(len)) == NULL)
+			goto oom;
+		snprintf(a->files[a->nfiles++], len, "%s/%s", a->file,
+		    de->d_name);
+	}
+	closedir(dir);
+	dir = NULL;
+	qsort(a->files, (size_t)a->nfiles, sizeof(*a->files), name_compare);
+	if ((doc = cJSON_CreateObject()) == NULL ||
+	    (all = cJSON_AddArrayToObject(doc, "schedules")) == NULL)
+		goto oom;
+	for (int f = 0; f < a->nfiles; f++) {
+		cJSON	*one = NULL;
+		int	 at = 0;
+
+		if (yaml_load(a->files[f], &one, e) == -1)
+			goto fail;
+		if ((list = document_list(one, a->files[f], 1, e)) == NULL) {
+			cJSON_Delete(one);
+			goto fail;
+		}
+		while ((entry = cJSON_DetachItemFromArray(list, 0)) != NULL) {
+			int	*file_of, *at_of;
+
+			if ((file_of = realloc(a->entry_file, (size_t)(n + 1) *
+			    sizeof(*file_of))) != NULL)
+				a->entry_file = file_of;
+			if ((at_of = realloc(a->entry_at, (size_t)(n + 1) *
+			    sizeof(*at_of))) != NULL)
+				a->entry_at = at_of;
+			if (file_of == NULL || at_of == NULL) {
+				cJSON_Delete(entry);
+				cJSON_Delete(one);
+				goto oom;
+			}
+			a->entry_file[n] = f;
+			a->entry_at[n++] = ++at;
+			cJSON_AddItemToArray(all, entry);
+		}
+		cJSON_Delete(one);
+	}
+	*out = doc;
+	return 0;
+ oom:
+	err_set_code(e, EX_OSERR, "out of memory");
+ fail:
+	if (dir != NULL)
+		closedir(dir);
+	cJSON_Delete(doc);
+	return -1;
+}
+
+/* Read the document of the file, the directory or standard input. */
 static int
 document_load(struct apply *a, cJSON **doc, struct err *e)
 {
+	struct stat	st;
+
 	if (strcmp(a->file, "-") == 0)
 		return yaml_load_stream(stdin, a->label, doc, e);
+	if (stat(a->file, &st) == 0 && S_ISDIR(st.st_mode))
+		return directory_load(a, doc, e);
 	return yaml_load(a->file, doc, e);
 }
 
@@ -638,29 +792,14 @@ static int
 apply_read(struct apply *a, struct err *e)
 {
 	cJSON		*doc = NULL;
-	const cJSON	*list, *entry, *item;
+	const cJSON	*list, *entry;
 	struct wanted	*repeat, *first;
 	struct err	 sub;
 
 	if (document_load(a, &doc, e) == -1)
 		return -1;
-	list = doc;
-	if (cJSON_IsObject(doc)) {
-		cJSON_ArrayForEach(item, doc)
-			if (strcmp(item->string, "schedules") != 0 &&
-			    strcmp(item->string, "source") != 0) {
-				err_set_code(e, EX_DATAERR, "%s: unknown top-level "
-				    "key \"%s\" (expected schedules, source)",
-				    a->label, item->string);
-				goto fail;
-			}
-		list = cJSON_GetObjectItemCaseSensitive(doc, "schedules");
-	}
-	if (!cJSON_IsArray(list)) {
-		err_set_code(e, EX_DATAERR, "%s: expected a list of schedules, "
-		    "or a mapping with key schedules", a->label);
+	if ((list = document_list(doc, a->label, 0, e)) == NULL)
 		goto fail;
-	}
 	if (source_pick(a, cJSON_GetObjectItemCaseSensitive(doc, "source"),
 	    e) == -1)
 		goto fail;
@@ -686,8 +825,16 @@ apply_read(struct apply *a, struct err *e)
 		goto fail;
 	}
 	if (repeat != NULL) {
-		err_set_code(&sub, EX_DATAERR, "name \"%s\" also used by entry "
-		    "%d", repeat->s.name, first->entry);
+		const char	*file;
+		int		 at;
+
+		file = entry_where(a, first->entry, &at);
+		if (a->entry_file == NULL)
+			err_set_code(&sub, EX_DATAERR, "name \"%s\" also used by "
+			    "entry %d", repeat->s.name, at);
+		else
+			err_set_code(&sub, EX_DATAERR, "name \"%s\" also used by "
+			    "%s entry %d", repeat->s.name, file, at);
 		entry_fail(a, list, repeat->entry, &sub, e);
 		goto fail;
 	}
@@ -766,7 +913,7 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 			a.source_option = optarg;
 	}
 	if (argc - optind != 1)
-		return ctl_usage_error("apply", "expected one FILE (or -)");
+		return ctl_usage_error("apply", "expected one FILE (or DIR, or -)");
 	if (a.source_option != NULL && a.source_option[0] == '\0')
 		return ctl_usage_error("apply", "--source: empty");
 	a.file = argv[optind];
@@ -810,6 +957,11 @@ cmd_apply(struct ctl *ctl, int argc, char **argv)
 	free(a.want);
 	free(a.by_name);
 	free(a.source);
+	for (int i = 0; i < a.nfiles; i++)
+		free(a.files[i]);
+	free(a.files);
+	free(a.entry_file);
+	free(a.entry_at);
 	cJSON_Delete(a.report);
 	return rc;
 }

@@ -975,8 +975,8 @@ class TestBadInput(SchedctlTest):
                 (['backfill', 'a', '--selector', 'team=data', '--from',
                   '2026-11-01T00:00:00Z', '--to', '2026-11-02T00:00:00Z'],
                  'give one NAME or --selector'),
-                (['apply'], 'expected one FILE (or -)'),
-                (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE (or -)'),
+                (['apply'], 'expected one FILE (or DIR, or -)'),
+                (['apply', 'a.yaml', 'b.yaml'], 'expected one FILE (or DIR, or -)'),
                 (['export', 'extra'], 'takes no operands'),
                 (['status', 'extra'], 'takes no operands'),
                 (['next'], 'expected one EXPR'),
@@ -2547,6 +2547,49 @@ class TestApplyOwnership(SchedctlTest):
                            for s in ('site_a', 'site_b')))
         self.assertEqual(json.loads(self.run_ctl('-o', 'json', 'show', 'by_hand')[1])['source'],
                          None)
+
+    def test_a_directory_is_one_source(self):
+        d = os.path.join(self.dir, 'schedules.d')
+        os.mkdir(d)
+        self.write('schedules.d/b.json', '{"schedules": [{"name": "report", "lp": "p/d/l", '
+                   '"cron": "0 7 * * *"}]}\n')
+        self.write('schedules.d/a.yaml', 'schedules:\n  - name: "sync_{s}"\n    lp: p/d/l\n'
+                   '    cron: "0 */6 * * *"\n    matrix: {s: [x, y]}\n')
+        # Not schedules: hidden files (an editor's swap file), other suffixes.
+        self.write('schedules.d/.a.yaml.swp', 'not: [yaml')
+        self.write('schedules.d/README', 'not yaml either: [')
+        self.write('schedules.d/b.json.bak', '{')
+        # Files in name order, entries in file order.
+        self.check(['apply', d], 0, '+ sync_x\n+ sync_y\n+ report\n'
+                   '3 added, 0 changed, 0 removed, 0 unchanged\n')
+        self.assertEqual(self.sources(), [('report', d), ('sync_x', d), ('sync_y', d)])
+        self.add('by_hand')
+        before = self.snapshot()
+        # A bad file: named with its entry, nothing written.
+        c = self.write('schedules.d/c.yaml', '- {name: later, lp: p/d/l, cron: "0 8 * * * * * *"}\n')
+        self.check(['apply', d], 65, '', 'schedctl: %s: entry 1 (later): cron "0 8 * * * * * *": '
+                   'expected 5 or 6 fields, got 8\n' % c)
+        self.write('schedules.d/c.yaml', '- {name: report, lp: p/d/l, cron: "0 8 * * *"}\n')
+        self.check(['apply', d], 65, '', 'schedctl: %s: entry 1 (report): name "report" also '
+                   'used by %s entry 1\n' % (c, os.path.join(d, 'b.json')))
+        self.write('schedules.d/c.yaml', 'source: mine\nschedules: []\n')
+        self.check(['apply', d], 65, '', 'schedctl: %s: unknown top-level key "source" '
+                   '(expected schedules; the source of a directory\'s files is the '
+                   'directory)\n' % c)
+        self.write('schedules.d/c.yaml', 'schedules: [\n')
+        rc, out, err = self.run_ctl('apply', d)
+        self.assertEqual((rc, out), (65, ''))
+        self.assertTrue(err.startswith('schedctl: %s:2:' % c), err)
+        self.assertUnchanged(before)
+        os.unlink(c)
+        # A file removed, pruned: its schedules go, the operator's stay.
+        os.unlink(os.path.join(d, 'a.yaml'))
+        self.check(['apply', d, '--prune'], 0, '- sync_x\n- sync_y\n'
+                   '0 added, 0 changed, 2 removed, 1 unchanged\n', now=LATER)
+        self.assertEqual(self.sources(), [('by_hand', None), ('report', d)])
+        self.check(['apply', os.path.join(self.dir, 'nowhere.d')], 66, '',
+                   'schedctl: %s: No such file or directory\n'
+                   % os.path.join(self.dir, 'nowhere.d'))
 
     def test_pause_then_apply_keeps_paused(self):
         path = self.apply_matrix()
