@@ -1,6 +1,7 @@
 /* main.c: schedd's entry: parse arguments and config, open the store, run the loop, handle signals. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "schedd/admin.h"
 #include "schedd/civil.h"
 #include "schedd/config.h"
+#include "schedd/dirapply.h"
 #include "schedd/engine.h"
 #include "schedd/log.h"
 #include "schedd/metrics.h"
@@ -36,6 +38,8 @@ struct schedd {
 	struct engine		*engine;
 	struct clock		*clock;		/* the system's, or SCHEDD_NOW's with --once */
 	struct metrics_server	*metrics;	/* /metrics and /healthz, when scheduler.metrics is set */
+	struct dirapply		*schedules;	/* scheduler.schedulesDir, when set */
+	struct metrics_digest	 digest;	/* /metrics: the schedules' digest, cached */
 	struct event		*sigterm;
 	struct event		*sigint;
 	struct event		*sighup;
@@ -46,6 +50,7 @@ struct schedd {
 	struct config		 file;		/* that file as it was at start, before flags */
 	char			*secret;	/* the client secret until the Admin client has it */
 	char			 host[256];
+	char			 shard[32];	/* "I/N" with scheduler.ha, else "" */
 	int			 once;
 	int64_t			 fake_now;
 	int			 exit_code;	/* the engine could not go on: exit with this */
@@ -196,6 +201,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		sd_notify(0, "RELOADING=1");
 		reload_config(sd);
 		engine_reload(sd->engine);
+		dirapply_run(sd->schedules);
 		notify_status(sd, "READY=1\n");
 		return;
 	}
@@ -390,6 +396,31 @@ configure(struct schedd *sd, int argc, char **argv)
 	return startup_error(sd, &e, EX_CONFIG);
 }
 
+/*
+ * scheduler.schedulesDir: applied by the schedctl installed beside this
+ * schedd, so the daemon and an operator apply it by the same rules.
+ */
+static int
+schedules_dir_new(struct schedd *sd, struct err *e)
+{
+	struct dirapply_config	 cfg = { sd->conf.schedules_dir, NULL,
+				    sd->conf.db };
+	char			 self[PATH_MAX], schedctl[PATH_MAX + 16];
+	char			*slash;
+	ssize_t			 n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1) {
+		err_set_code(e, EX_OSERR, "/proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	snprintf(schedctl, sizeof(schedctl), "%s/schedctl", self);
+	cfg.schedctl = schedctl;
+	return dirapply_new(sd->base, &sd->log, &cfg, &sd->schedules, e);
+}
+
 static int
 run(struct schedd *sd)
 {
@@ -451,14 +482,21 @@ run(struct schedd *sd)
 		err_set_code(&e, EX_OSERR, "cannot install signal handlers");
 		goto fail;
 	}
+	if (!sd->once && sd->conf.schedules_dir != NULL &&
+	    schedules_dir_new(sd, &e) == -1)
+		goto fail;
 	/*
 	 * Bind before the engine starts, so a taken port (EX_UNAVAILABLE)
 	 * stops schedd before it writes or sends anything; requests are only
 	 * answered once the loop runs, after engine_start.
 	 */
 	if (!sd->once && sd->conf.metrics != NULL && *sd->conf.metrics != '\0') {
+		/* The digest tells hosts of a group apart: shown when there is a group. */
 		struct metrics_sources	src = { sd->engine, sd->admin, sd->st,
-					    &sd->log };
+					    &sd->log, sd->schedules,
+					    sd->conf.ha_shards > 1 ||
+					    sd->schedules != NULL ?
+					    &sd->digest : NULL };
 
 		if (metrics_server_new(sd->base, sd->conf.metrics, &src,
 		    &sd->metrics, &e) == -1) {
@@ -472,8 +510,12 @@ run(struct schedd *sd)
 			    "/metrics is off (set scheduler.metrics)", e.msg);
 		}
 	}
+	if (sd->conf.ha_shards > 1)
+		snprintf(sd->shard, sizeof(sd->shard), "%d/%d",
+		    sd->conf.ha_shard, sd->conf.ha_shards);
 	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
-	    sd->started_at, sd->started_at, 0, &e) == -1)
+	    sd->started_at, sd->started_at, 0, sd->shard[0] ? sd->shard : NULL,
+	    &e) == -1)
 		goto fail;
 	log_event(&sd->log, LOG_LEVEL_INFO, "start", "schedd %s, database %s, "
 	    "admin %s%s", SCHEDD_VERSION, sd->conf.db, sd->conf.endpoint,
@@ -489,6 +531,8 @@ run(struct schedd *sd)
 	engine_on_fatal(sd->engine, fatal, sd);
 	if (engine_start(sd->engine, sd->once ? finish : NULL, sd, &e) == -1)
 		goto fail;
+	/* The engine watches the database now: the directory's commit reaches it like schedctl's. */
+	dirapply_run(sd->schedules);
 	if (sd->metrics != NULL)
 		log_event(&sd->log, LOG_LEVEL_INFO, "metrics", "serving /metrics "
 		    "and /healthz on %s (port %d)", sd->conf.metrics,
@@ -515,7 +559,7 @@ run(struct schedd *sd)
 	}
 	if (store_heartbeat(sd->st, getpid(), sd->host, SCHEDD_VERSION,
 	    sd->started_at, sd->fake_now ? sd->fake_now : (int64_t)time(NULL), 1,
-	    &e) == -1)
+	    sd->shard[0] ? sd->shard : NULL, &e) == -1)
 		log_event(&sd->log, LOG_LEVEL_WARN, "stop", "%s", e.msg);
 	log_event(&sd->log, LOG_LEVEL_INFO, "stop", "exiting");
 	return EX_OK;
@@ -553,6 +597,7 @@ main(int argc, char **argv)
  out:
 	/* Free in reverse order of creation; every free takes NULL. */
 	metrics_server_free(sd.metrics);
+	dirapply_free(sd.schedules);
 	engine_free(sd.engine);
 	clock_free(sd.clock);
 	admin_free(sd.admin);

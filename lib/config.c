@@ -45,6 +45,7 @@ config_clear(struct config *c)
 	free(c->auth_header);
 	free(c->db);
 	free(c->metrics);
+	free(c->schedules_dir);
 	free(c->auth_type);
 	free(c->client_id);
 	free(c->secret_location);
@@ -192,6 +193,7 @@ static const struct config_key scheduler_keys[] = {
 	{ "watchRate",			CT_POSITIVE,	offsetof(struct config, watch_rate) },
 	{ "metrics",			CT_STRING,	offsetof(struct config, metrics) },
 	{ "historyRetention",		CT_DURATION,	offsetof(struct config, retention) },
+	{ "schedulesDir",		CT_STRING,	offsetof(struct config, schedules_dir) },
 	{ "ha",				CT_ANY,		UNUSED_KEY },	/* its own section, below */
 	{ NULL, 0, 0 }
 };

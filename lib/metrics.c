@@ -20,6 +20,7 @@
 #include "schedd/admin.h"
 #include "schedd/engine.h"
 #include "schedd/log.h"
+#include "schedd/dirapply.h"
 #include "schedd/metrics.h"
 #include "schedd/store.h"
 
@@ -459,6 +460,54 @@ render_admin(struct admin *admin, struct metrics_text *t)
 	}
 }
 
+/* Hosts of a group that hold the same schedules show the same digest. */
+static void
+render_digest(const struct metrics_sources *src, struct metrics_text *t)
+{
+	struct metrics_digest	*d = src->digest;
+	struct err		 e;
+	int64_t			 last;
+	char			 hex[24];
+	const char		*labels[] = { "digest", hex, NULL };
+
+	if (store_changes_since(src->store, d->known ? d->change_id : 0, &last,
+	    NULL, NULL, &e) == -1 || ((!d->known || last != d->change_id) &&
+	    store_schedules_digest(src->store, &d->value, &d->count, &e) == -1)) {
+		d->known = 0;
+		text_str(t, "# schedd: schedules digest left out: ");
+		text_escaped(t, e.msg, 0);
+		text_str(t, "\n");
+		return;
+	}
+	d->change_id = last;
+	d->known = 1;
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)d->value);
+	metrics_family(t, "schedd_schedules_digest", "gauge", "A digest of "
+	    "every schedule's definition (as schedctl status shows it); hosts of "
+	    "a group holding the same schedules show the same digest label. The "
+	    "value is how many schedules there are.");
+	metrics_sample(t, "schedd_schedules_digest", labels, (double)d->count);
+}
+
+/* scheduler.schedulesDir: did its last apply work, and when. */
+static void
+render_schedules_dir(struct dirapply *dir, struct metrics_text *t)
+{
+	struct dirapply_state	st;
+
+	dirapply_state(dir, &st);
+	metrics_family(t, "schedd_schedules_dir_applied", "gauge", "1 when the "
+	    "last apply of scheduler.schedulesDir worked, 0 when it was refused "
+	    "(the schedules in effect stay; the log says why).");
+	metrics_sample(t, "schedd_schedules_dir_applied", NULL,
+	    st.applied_at != 0 && st.ok ? 1 : 0);
+	metrics_family(t, "schedd_schedules_dir_apply_timestamp_seconds",
+	    "gauge", "When the last apply of scheduler.schedulesDir ended (Unix "
+	    "seconds); 0 before the first.");
+	metrics_sample(t, "schedd_schedules_dir_apply_timestamp_seconds", NULL,
+	    (double)st.applied_at);
+}
+
 int
 metrics_render(const struct metrics_sources *src, struct metrics_text *t,
     struct err *e)
@@ -469,6 +518,10 @@ metrics_render(const struct metrics_sources *src, struct metrics_text *t,
 		render_admin(src->admin, t);
 	if (src->store != NULL)
 		render_store(src, t);
+	if (src->store != NULL && src->digest != NULL)
+		render_digest(src, t);
+	if (src->schedules_dir != NULL)
+		render_schedules_dir(src->schedules_dir, t);
 	if (t->oom) {
 		err_set_code(e, EX_OSERR, "metrics: out of memory");
 		return -1;

@@ -568,3 +568,38 @@ schedule_from_spec(const cJSON *spec, struct schedule *s, struct err *e)
 	free(lp);
 	return rc;
 }
+
+static uint64_t
+digest_field(uint64_t h, const char *text, int first)
+{
+	const uint64_t	prime = 0x100000001b3ULL;
+
+	if (!first)
+		h = (h ^ 0x1f) * prime;
+	if (text == NULL)
+		return (h ^ 0x1e) * prime;
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0';
+	    p++)
+		h = (h ^ *p) * prime;
+	return h;
+}
+
+uint64_t
+schedule_digest(const struct schedule *s)
+{
+	char		window[24];
+	const char	*fields[] = { s->name, s->project, s->domain,
+			    s->launch_plan, s->version, s->cron, s->tz,
+			    s->inputs, s->kickoff_input, s->labels,
+			    s->annotations, s->service_account, s->catchup,
+			    window, s->overlap, s->paused ? "1" : "0" };
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	snprintf(window, sizeof(window), "%lld", (long long)s->catchup_window);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		h = digest_field(h, fields[i], i == 0);
+	h += 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}

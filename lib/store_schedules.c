@@ -260,6 +260,35 @@ store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 	return store__walk_end(st, stmt, rc, ret, e);
 }
 
+struct digest_sum {
+	uint64_t	digest;
+	int64_t		count;
+};
+
+static int
+digest_one(const struct schedule *s, void *arg, struct err *e)
+{
+	struct digest_sum	*sum = arg;
+
+	(void)e;
+	sum->digest += schedule_digest(s);
+	sum->count++;
+	return 0;
+}
+
+int
+store_schedules_digest(struct store *st, uint64_t *digest, int64_t *count,
+    struct err *e)
+{
+	struct digest_sum	sum = { 0, 0 };
+
+	if (store_schedule_each(st, digest_one, &sum, e) == -1)
+		return -1;
+	*digest = sum.digest;
+	*count = sum.count;
+	return 0;
+}
+
 /* Hand each row of a TIMING_SELECT statement to cb. */
 static int
 timing_walk(struct store *st, sqlite3_stmt *stmt, store_timing_cb cb,

@@ -14,12 +14,12 @@ const struct store__sql	store__status_sql[STMT_COUNT -
 			    STMT_STATUS_FIRST] = {
 	SQL(STMT_HEARTBEAT) = { "heartbeat",
 	    "INSERT INTO daemon (id, pid, host, version, started_at, "
-	    "heartbeat_at, stopped_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, CASE "
-	    "WHEN ?6 THEN ?5 END) ON CONFLICT (id) DO UPDATE SET pid = "
-	    "excluded.pid, host = excluded.host, version = "
+	    "heartbeat_at, stopped_at, shard) VALUES (1, ?1, ?2, ?3, ?4, ?5, "
+	    "CASE WHEN ?6 THEN ?5 END, ?7) ON CONFLICT (id) DO UPDATE SET "
+	    "pid = excluded.pid, host = excluded.host, version = "
 	    "excluded.version, started_at = excluded.started_at, "
 	    "heartbeat_at = excluded.heartbeat_at, stopped_at = "
-	    "excluded.stopped_at" },
+	    "excluded.stopped_at, shard = excluded.shard" },
 	SQL(STMT_HEARTBEAT_TOUCH) = { "heartbeat_touch",
 	    "UPDATE daemon SET heartbeat_at = ?1 WHERE id = 1" },
 	SQL(STMT_STATUS) = { "status",
@@ -31,7 +31,8 @@ const struct store__sql	store__status_sql[STMT_COUNT -
 	    "late_seconds > ?2), (SELECT pid FROM daemon), (SELECT host "
 	    "FROM daemon), (SELECT heartbeat_at FROM daemon), (SELECT "
 	    "stopped_at FROM daemon), (SELECT count(*) FROM runs WHERE "
-	    "scheduled_at >= ?1 AND phase = 'UNKNOWN')" },
+	    "scheduled_at >= ?1 AND phase = 'UNKNOWN'), (SELECT shard FROM "
+	    "daemon)" },
 	SQL(STMT_FAILING_EACH) = { "failing_each",
 	    "SELECT name, consecutive_failures, last_failure_at, last_error "
 	    "FROM failing_schedules ORDER BY consecutive_failures DESC, "
@@ -54,12 +55,13 @@ const struct store__sql	store__status_sql[STMT_COUNT -
 int
 store_heartbeat(struct store *st, int64_t pid, const char *host,
     const char *version, int64_t started_at, int64_t now, int stopped,
-    struct err *e)
+    const char *shard, struct err *e)
 {
 	sqlite3_stmt	*stmt;
 
 	if (store__statement(st, STMT_HEARTBEAT, &stmt, e) == -1)
 		return -1;
+	store__bind_text(stmt, 7, shard);
 	sqlite3_bind_int64(stmt, 1, pid);
 	store__bind_text(stmt, 2, host);
 	store__bind_text(stmt, 3, version);
@@ -113,6 +115,9 @@ store_status(struct store *st, int64_t now, int64_t late_threshold,
 	out->daemon_heartbeat = store__column_time(stmt, 8);
 	out->daemon_stopped = store__column_time(stmt, 9);
 	out->unknown_day = sqlite3_column_int64(stmt, 10);
+	if (sqlite3_column_text(stmt, 11) != NULL)
+		snprintf(out->daemon_shard, sizeof(out->daemon_shard), "%s",
+		    sqlite3_column_text(stmt, 11));
 	store__reset(stmt);
 	return 0;
 }

@@ -424,14 +424,18 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 #define CHECK_LATE	300	/* --check: seconds late that make a fire unhealthy */
 
 static const char status_help[] =
-    "usage: schedctl status [--check [--max-failures N] [--max-late SECONDS]]\n\n"
+    "usage: schedctl status [--check [--max-failures N] [--max-late SECONDS]\n"
+    "                        [--expect-digest HEX]]\n\n"
     "Show whether the daemon is alive (its heartbeat in the database, or its\n"
     "pid on this host), how many schedules and pending runs there are, and\n"
-    "which schedules fail or fire late.\n\n"
+    "which schedules fail or fire late; the digest of the schedules'\n"
+    "definitions (the same on hosts that hold the same schedules) and, with\n"
+    "several hosts, this host's shard.\n\n"
     "With --check, exit 1 when something needs a person: the daemon is not\n"
     "running, a schedule failed N times in a row (default 3), a pending run\n"
     "or a fire of the last 24 h is more than SECONDS late (default 300), an\n"
-    "execution of the last 24 h was created and then not found at Admin.\n"
+    "execution of the last 24 h was created and then not found at Admin, the\n"
+    "digest is not HEX (another host's, from its status).\n"
     "For cron or Nagios-style alerting.\n\n"
     "examples:\n  schedctl status\n  schedctl -o json status\n"
     "  schedctl status --check --max-failures 1 --max-late 120 || page-someone\n";
@@ -495,9 +499,10 @@ daemon_state(const struct ctl *ctl, const struct store_status *ss)
 }
 
 struct status_options {
-	int	check;
-	long	max_failures;
-	long	max_late;
+	int		 check;
+	long		 max_failures;
+	long		 max_late;
+	const char	*digest;	/* --expect-digest: another host's */
 };
 
 static int
@@ -510,6 +515,14 @@ status_take(int opt, const char *arg, void *state)
 
 	if (opt == 'c') {
 		so->check = 1;
+		return 0;
+	}
+	if (opt == 'd') {
+		if (strlen(arg) != 16 || strspn(arg, "0123456789abcdef") != 16)
+			return ctl_fail(EX_USAGE, "--expect-digest: \"%.40s\" is "
+			    "not a digest as status shows it (16 hex digits)",
+			    arg);
+		so->digest = arg;
 		return 0;
 	}
 	*value = strtol(arg, &end, 10);
@@ -527,15 +540,18 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		{ "check",		no_argument,		NULL,	'c' },
 		{ "max-failures",	required_argument,	NULL,	'f' },
 		{ "max-late",		required_argument,	NULL,	'l' },
+		{ "expect-digest",	required_argument,	NULL,	'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct status_options	 so = { 0, CHECK_FAILURES, CHECK_LATE };
+	struct status_options	 so = { 0, CHECK_FAILURES, CHECK_LATE, NULL };
 	struct store_status	 ss;
 	struct failing_state	 fs = { NULL, CHECK_FAILURES, 0 };
 	struct store		*st = NULL;
 	struct err		 e;
 	char			 beat[CTL_TIME_MAX] = "", oldest[CTL_TIME_MAX] = "";
-	char			 problems[5][160];
+	char			 problems[6][160], digest[24];
+	uint64_t		 sum;
+	int64_t			 count;
 	const char		*state;
 	cJSON			*doc = NULL, *list;
 	int			 rc, nproblems = 0;
@@ -548,8 +564,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	fs.threshold = so.max_failures;
 	if (store_open(ctl->db_path, 0, &st, &e) == -1 ||
 	    store_status(st, ctl->now, so.check ? so.max_late : 60, &ss,
-	    &e) == -1)
+	    &e) == -1 || store_schedules_digest(st, &sum, &count, &e) == -1)
 		goto fail;
+	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)sum);
 	state = daemon_state(ctl, &ss);
 	if (ss.daemon_known)
 		civil_format_rfc3339(ss.daemon_heartbeat, 0, beat, sizeof(beat));
@@ -565,6 +582,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		    !cJSON_AddNumberToObject(doc, "schedules",
 		    (double)ss.schedules) ||
 		    !cJSON_AddNumberToObject(doc, "paused", (double)ss.paused) ||
+		    !cJSON_AddStringToObject(doc, "digest", digest) ||
+		    !(ss.daemon_shard[0] ? cJSON_AddStringToObject(doc, "shard",
+		    ss.daemon_shard) : cJSON_AddNullToObject(doc, "shard")) ||
 		    !cJSON_AddNumberToObject(doc, "pending", (double)ss.pending) ||
 		    !(ss.pending ? cJSON_AddStringToObject(doc,
 		    "oldest_pending_at", oldest) : cJSON_AddNullToObject(doc,
@@ -582,8 +602,12 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		if (ss.daemon_known)
 			printf(" (%s, pid %lld, heartbeat %s)", ss.daemon_host,
 			    (long long)ss.daemon_pid, beat);
-		printf("\nschedules:  %lld (%lld paused)\n",
-		    (long long)ss.schedules, (long long)ss.paused);
+		printf("\nschedules:  %lld (%lld paused), digest %s\n",
+		    (long long)ss.schedules, (long long)ss.paused, digest);
+		if (ss.daemon_shard[0] != '\0')
+			printf("shard:      %s (the others' instants are looked "
+			    "up, and created if missing, after the standby "
+			    "delay)\n", ss.daemon_shard);
 		printf("pending:    %lld runs", (long long)ss.pending);
 		if (ss.pending)
 			printf(", oldest scheduled %s", oldest);
@@ -614,6 +638,10 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 			snprintf(problems[nproblems++], sizeof(problems[0]),
 			    "%lld executions of the last 24 h were created and "
 			    "then not found at Admin", (long long)ss.unknown_day);
+		if (so.digest != NULL && strcmp(so.digest, digest) != 0)
+			snprintf(problems[nproblems++], sizeof(problems[0]),
+			    "the schedules differ from the expected ones: digest "
+			    "%s, expected %.32s", digest, so.digest);
 		if (doc != NULL) {
 			if ((list = cJSON_AddArrayToObject(doc, "problems")) == NULL)
 				goto nomem;

@@ -25,6 +25,7 @@ struct config {
 	double	 rate_limit;		/* scheduler.rateLimit, per second */
 	double	 watch_rate;		/* scheduler.watchRate: execution look-ups per second, > 0 */
 	char	*metrics;		/* scheduler.metrics, "" = off */
+	char	*schedules_dir;		/* scheduler.schedulesDir: applied as one source; NULL: none */
 	int64_t	 retention;		/* scheduler.historyRetention, seconds; 0 keeps all */
 	/* scheduler.ha: several hosts, each firing its own shard and standing by for the others. */
 	int	 ha_shard;		/* shard: this host's, 0 .. ha_shards - 1 */

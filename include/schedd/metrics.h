@@ -43,17 +43,32 @@ void	metrics_format_value(double v, char buf[32]);
 
 struct event_base;
 struct engine;
+struct dirapply;
 struct admin;
 struct store;
 struct log;
 struct metrics_server;		/* opaque: the evhttp server and its sources */
 
 /* What a scrape reads; the server uses, never owns, these. */
+/*
+ * The digest of the schedules (store_schedules_digest), read again only
+ * when the change feed has moved past change_id: a scrape of a million
+ * schedules does not read them all each time.
+ */
+struct metrics_digest {
+	uint64_t	value;
+	int64_t		count;
+	int64_t		change_id;
+	int		known;
+};
+
 struct metrics_sources {
 	struct engine		*engine;	/* fires, in flight, heap, schedules, lateness; NULL: left out */
 	struct admin		*admin;		/* pending requests, request latency; NULL: left out */
 	struct store		*store;		/* per-schedule health, /healthz writability; NULL: left out */
 	const struct log	*log;		/* for a failed scrape query; NULL: silent */
+	struct dirapply		*schedules_dir;	/* scheduler.schedulesDir's last apply; NULL: left out */
+	struct metrics_digest	*digest;	/* with store: the schedules' digest, cached; NULL: left out */
 };
 
 #define METRICS_HEALTH_OVERDUE_S	30	/* /healthz fails when the timer is this late for a due instant */

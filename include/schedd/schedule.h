@@ -39,6 +39,16 @@ struct schedule {
 /* Free the strings and zero the struct. */
 void	schedule_clear(struct schedule *s);
 
+/*
+ * A 64-bit digest of what makes s fire as it does (name, launch plan,
+ * cron, zone, inputs, labels, annotations, service account, policies,
+ * paused; not notes, times or where it came from): hosts holding the same
+ * schedules have the same sum of these (store_schedules_digest). FNV-1a
+ * over the fields (0x1f between, 0x1e for none), mixed by splitmix64's
+ * finalizer so that a sum of them does not cancel out.
+ */
+uint64_t	schedule_digest(const struct schedule *s);
+
 /* 1 when name matches ^[A-Za-z0-9_.-]{1,128}$. */
 int	schedule_name_valid(const char *name);
 

@@ -79,6 +79,14 @@ int	store_schedule_each(struct store *st, store_schedule_cb cb, void *arg,
 	    struct err *e);
 
 /*
+ * The digest of every schedule's definition (the sum of schedule_digest,
+ * so row order does not matter) and how many there are: the same on every
+ * host of a group holding the same schedules. Returns 0, or -1 with e.
+ */
+int	store_schedules_digest(struct store *st, uint64_t *digest,
+	    int64_t *count, struct err *e);
+
+/*
  * The matrix entries of apply files (matrix_entries): the entry as its file
  * said it (JSON text), so export can write back the schedules it made as
  * that one entry. store_matrix_entry_put finds the row of source and entry
@@ -272,10 +280,10 @@ typedef int	(*store_pending_cb)(const struct store_pending *p, void *arg,
 int	store_pending_each(struct store *st, int64_t after, store_pending_cb cb,
 	    void *arg, struct err *e);
 
-/* The daemon's heartbeat row (schedctl status reads it). stopped: a clean exit. */
+/* The daemon's heartbeat row (schedctl status reads it). stopped: a clean exit; shard: "I/N" or NULL. */
 int	store_heartbeat(struct store *st, int64_t pid, const char *host,
 	    const char *version, int64_t started_at, int64_t now, int stopped,
-	    struct err *e);
+	    const char *shard, struct err *e);
 
 /* What schedctl status reports. */
 struct store_status {
@@ -291,6 +299,7 @@ struct store_status {
 	char	daemon_host[256];
 	int64_t	daemon_heartbeat;
 	int64_t	daemon_stopped;		/* 0 while running */
+	char	daemon_shard[32];	/* "I/N" (scheduler.ha), "" for one host alone */
 };
 
 /* late_day counts scheduled fires of the last 24 h sent more than late_threshold seconds late. */

@@ -28,7 +28,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_schedd import execution_name, ts                    # noqa: E402
+from test_schedd import execution_name, schedules_digest, ts  # noqa: E402
 
 SCHEDCTL = None  # set from argv in main
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -254,6 +254,10 @@ class SchedctlTest(unittest.TestCase):
         rc, o, e = self.run_ctl('add', name, '--lp', lp, '--cron', cron,
                                 *extra, now=now)
         self.assertEqual((rc, e), (0, ''), o)
+
+    def digest(self):
+        """The schedules' digest, as status shows it."""
+        return schedules_digest(self.db)
 
     def write(self, name, text):
         path = os.path.join(self.dir, name)
@@ -2998,12 +3002,12 @@ class TestStatus(SchedctlTest):
 
     def test_empty(self):
         before = self.snapshot()
-        self.check(['status'], 0, 'daemon:     never seen\nschedules:  0 (0 paused)\n'
+        self.check(['status'], 0, 'daemon:     never seen\nschedules:  0 (0 paused), digest ' + self.digest() + '\n'
                    'pending:    0 runs\nlate (24h): 0 fires\n' + NO_UNKNOWN +
                    'failing:    0 schedules\n')
         self.check_json(['status'], {
             'daemon': 'never seen', 'daemon_heartbeat_at': None, 'schedules': 0,
-            'paused': 0, 'pending': 0, 'oldest_pending_at': None, 'late_fires_24h': 0,
+            'paused': 0, 'digest': self.digest(), 'shard': None, 'pending': 0, 'oldest_pending_at': None, 'late_fires_24h': 0,
             'unknown_executions_24h': 0, 'failing': []})
         self.assertUnchanged(before)
 
@@ -3033,12 +3037,12 @@ class TestStatus(SchedctlTest):
 
     def test_failing_runs(self):
         self.failing()
-        self.check(['status'], 0, 'daemon:     never seen\nschedules:  2 (1 paused)\n'
+        self.check(['status'], 0, 'daemon:     never seen\nschedules:  2 (1 paused), digest ' + self.digest() + '\n'
                    'pending:    1 runs, oldest scheduled 2026-11-26T02:00:00Z\n'
                    'late (24h): 1 fires\n' + NO_UNKNOWN + self.FAILING_TABLE, now=LATER)
         self.check_json(['status'], {
             'daemon': 'never seen', 'daemon_heartbeat_at': None, 'schedules': 2,
-            'paused': 1, 'pending': 1, 'oldest_pending_at': '2026-11-26T02:00:00Z',
+            'paused': 1, 'digest': self.digest(), 'shard': None, 'pending': 1, 'oldest_pending_at': '2026-11-26T02:00:00Z',
             'late_fires_24h': 1, 'unknown_executions_24h': 0, 'failing': self.FAILING_JSON},
             now=LATER)
 
@@ -3058,7 +3062,7 @@ class TestStatus(SchedctlTest):
         want = ('failing:    1 schedules\n'
                 '  c                                2 in a row, last 2026-11-26T01:20:00Z: '
                 'execution c0120 ended TIMED_OUT\n')
-        self.check(['status'], 0, 'daemon:     never seen\nschedules:  1 (0 paused)\n'
+        self.check(['status'], 0, 'daemon:     never seen\nschedules:  1 (0 paused), digest ' + self.digest() + '\n'
                    'pending:    0 runs\nlate (24h): 0 fires\n' + NO_UNKNOWN + want, now=LATER)
         rc, o, e = self.run_ctl('status', '--check', '--max-failures', '2', now=LATER)
         self.assertEqual((rc, e), (1, ''))
@@ -3072,21 +3076,21 @@ class TestStatus(SchedctlTest):
         self.execute("UPDATE runs SET phase = 'SUCCEEDED' WHERE execution_name = 'c0130'")
         self.check_json(['status'], {
             'daemon': 'never seen', 'daemon_heartbeat_at': None, 'schedules': 1,
-            'paused': 0, 'pending': 0, 'oldest_pending_at': None, 'late_fires_24h': 0,
+            'paused': 0, 'digest': self.digest(), 'shard': None, 'pending': 0, 'oldest_pending_at': None, 'late_fires_24h': 0,
             'unknown_executions_24h': 0, 'failing': []}, now=LATER)
 
     def test_daemon_heartbeat(self):
         self.failing()
         self.execute("INSERT INTO daemon VALUES (1, 4242, 'host1', '0.1.0', "
-                     "'2026-11-26T00:00:00Z', '2026-11-26T01:59:30Z', NULL)")
-        rest = ('schedules:  2 (1 paused)\n'
+                     "'2026-11-26T00:00:00Z', '2026-11-26T01:59:30Z', NULL, NULL)")
+        rest = ('schedules:  2 (1 paused), digest ' + self.digest() + '\n'
                 'pending:    1 runs, oldest scheduled 2026-11-26T02:00:00Z\n'
                 'late (24h): 1 fires\n' + NO_UNKNOWN + self.FAILING_TABLE)
         self.check(['status'], 0, 'daemon:     running (host1, pid 4242, heartbeat '
                    '2026-11-26T01:59:30Z)\n' + rest, now=LATER)
         self.check_json(['status'], {
             'daemon': 'running', 'daemon_heartbeat_at': '2026-11-26T01:59:30Z',
-            'schedules': 2, 'paused': 1, 'pending': 1,
+            'schedules': 2, 'paused': 1, 'digest': self.digest(), 'shard': None, 'pending': 1,
             'oldest_pending_at': '2026-11-26T02:00:00Z', 'late_fires_24h': 1,
             'unknown_executions_24h': 0, 'failing': self.FAILING_JSON}, now=LATER)
         self.check(['status'], 0, 'daemon:     not responding (host1, pid 4242, heartbeat '
@@ -3099,19 +3103,19 @@ class TestStatus(SchedctlTest):
         # No heartbeat for a while (nothing fired) but its pid is alive here.
         host = socket.gethostname()
         self.execute("INSERT INTO daemon VALUES (1, %d, '%s', '0.1.0', "
-                     "'2026-11-26T00:00:00Z', '2026-11-26T00:00:00Z', NULL)"
+                     "'2026-11-26T00:00:00Z', '2026-11-26T00:00:00Z', NULL, NULL)"
                      % (os.getpid(), host))
         self.check_json(['status'], {
             'daemon': 'running', 'daemon_heartbeat_at': '2026-11-26T00:00:00Z',
-            'schedules': 0, 'paused': 0, 'pending': 0, 'oldest_pending_at': None,
+            'schedules': 0, 'paused': 0, 'digest': self.digest(), 'shard': None, 'pending': 0, 'oldest_pending_at': None,
             'late_fires_24h': 0, 'unknown_executions_24h': 0, 'failing': []}, now=LATER)
 
     def test_check(self):
         # Healthy: exit 0 and one ok line.
         self.execute("INSERT INTO daemon VALUES (1, 4242, 'host1', '0.1.0', "
-                     "'2026-11-26T00:00:00Z', '2026-11-26T01:59:30Z', NULL)")
+                     "'2026-11-26T00:00:00Z', '2026-11-26T01:59:30Z', NULL, NULL)")
         self.check(['status', '--check'], 0, 'daemon:     running (host1, pid 4242, '
-                   'heartbeat 2026-11-26T01:59:30Z)\nschedules:  0 (0 paused)\n'
+                   'heartbeat 2026-11-26T01:59:30Z)\nschedules:  0 (0 paused), digest ' + self.digest() + '\n'
                    'pending:    0 runs\nlate (24h): 0 fires\n' + NO_UNKNOWN +
                    'failing:    0 schedules\n'
                    'CHECK: ok\n', now=LATER)

@@ -71,6 +71,35 @@ def execution_name(schedule, instant):
     return 's' + ''.join(reversed(digits))
 
 
+DIGEST_FIELDS = ('name', 'project', 'domain', 'launch_plan', 'version', 'cron', 'tz', 'inputs',
+                 'kickoff_input', 'labels', 'annotations', 'service_account', 'catchup',
+                 'catchup_window', 'overlap', 'paused')
+
+
+def schedules_digest(db):
+    """lib/schedule.c schedule_digest summed over a database's schedules, as status shows it."""
+    mask = (1 << 64) - 1
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        rows = conn.execute('SELECT %s FROM schedules' % ', '.join(DIGEST_FIELDS)).fetchall()
+    finally:
+        conn.close()
+    total = 0
+    for row in rows:
+        h = 0xcbf29ce484222325
+        for i, value in enumerate(row):
+            if i > 0:
+                h = ((h ^ 0x1f) * 0x100000001b3) & mask
+            data = b'\x1e' if value is None else str(value).encode()
+            for byte in data:
+                h = ((h ^ byte) * 0x100000001b3) & mask
+        h = (h + 0x9e3779b97f4a7c15) & mask
+        h = ((h ^ (h >> 30)) * 0xbf58476d1ce4e5b9) & mask
+        h = ((h ^ (h >> 27)) * 0x94d049bb133111eb) & mask
+        total = (total + (h ^ (h >> 31))) & mask
+    return '%016x' % total
+
+
 def splitmix_draws(seed):
     """stub_admin's fault dice (splitmix64 from --fail-seed), as floats in [0, 1)."""
     state = seed
