@@ -16,6 +16,7 @@ struct clock {
 	struct event_base	*base;
 	int			 manual;
 	double			 now;		/* manual: the reading */
+	double			 skew;		/* system: seconds added to the reading */
 	struct clock_timer	*timers;	/* manual: every timer, to find the due ones */
 };
 
@@ -74,7 +75,13 @@ clock_now(const struct clock *c)
 	if (c->manual)
 		return c->now;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9 + c->skew;
+}
+
+void
+clock_set_skew(struct clock *c, double seconds)
+{
+	c->skew = seconds;
 }
 
 static void
@@ -148,6 +155,7 @@ clock_timer_at(struct clock_timer *t, double when)
 		return;
 	}
 	memset(&its, 0, sizeof(its));
+	when -= t->clock->skew;		/* the kernel's clock has none */
 	/* 0 would disarm: the epoch's first nanosecond is "long past" as well. */
 	if (when < 1e-9)
 		its.it_value.tv_nsec = 1;

@@ -27,6 +27,13 @@ int	clock_system_new(struct event_base *base, struct clock **out,
 int	clock_manual_new(struct event_base *base, double start,
 	    struct clock **out, struct err *e);
 
+/*
+ * Read the system clock as if it were `seconds` ahead (behind when
+ * negative): how tests run hosts whose clocks disagree
+ * (SCHEDD_CLOCK_SKEW). Timers follow the skewed reading.
+ */
+void	clock_set_skew(struct clock *c, double seconds);
+
 /* Move a manual clock to t and run the timers due by then, earliest first. */
 void	clock_manual_set(struct clock *c, double t);
 

@@ -56,7 +56,8 @@ def p99(values):
 class Host(base.Daemon):
     """schedd as shard I of N, with its own database (and a schedules directory, if given)."""
 
-    def __init__(self, case, endpoint, db, shard, shards, schedules_dir=None):
+    def __init__(self, case, endpoint, db, shard, shards, schedules_dir=None, standby=STANDBY,
+                 skew=0):
         base.Daemon.count += 1
         self.case = case
         self.db = db
@@ -65,10 +66,12 @@ class Host(base.Daemon):
         self.errf = open(self.errpath, 'w')
         env = dict(os.environ)
         env.pop('SCHEDD_NOW', None)
+        if skew:
+            env['SCHEDD_CLOCK_SKEW'] = str(skew)
         config = os.path.join(case.dir, 'config.%d.yaml' % base.Daemon.count)
         with open(config, 'w') as f:
             f.write('scheduler:\n  metrics: ""\n  ha: {shard: %d, shards: %d, standbyDelay: %ds}\n'
-                    % (shard, shards, STANDBY))
+                    % (shard, shards, standby))
             if schedules_dir is not None:
                 f.write('  schedulesDir: %s\n' % schedules_dir)
         self.proc = subprocess.Popen(
@@ -246,6 +249,41 @@ class HaTest(base.ScheddTest):
             self.assertEqual(rc, 0, h.stderr())
         print('\na host cut off from Admin: its %d instants created by the other, p99 %.2f s '
               'after the instant' % (len(theirs), p99(latency)))
+
+    def test_clocks_two_seconds_apart(self):
+        # Host 1 reads its clock 2 s ahead: it fires its own shard 2 s early
+        # and stands in for host 0's at 3 s (of standbyDelay 5 s) after the
+        # instant. Nothing is created twice or missed, and with 2 s < 5 s / 2
+        # each host still finds the other's executions instead of creating them.
+        standby = 5
+        stub = self.stub()
+        dbs = self.hosts_db(2)
+        hosts = [Host(self, stub.url, dbs[0], 0, 2, standby=standby),
+                 Host(self, stub.url, dbs[1], 1, 2, standby=standby, skew=2)]
+        for h in hosts:
+            h.wait_ready()
+        since = int(time.time()) + 4
+        time.sleep(15)
+        until = int(time.time()) - standby - 3
+        owed, at = self.check_complete(stub, dbs, since, until, 2)
+        found = foreign = own_peer = 0
+        for h in hosts:
+            for (s, t), (state, peer) in self.rows(h.db, since, until).items():
+                if shard_of(s, 2) == h.shard:
+                    own_peer += peer
+                else:
+                    foreign += 1
+                    found += peer
+        self.assertEqual(own_peer, 0)
+        self.assertGreaterEqual(found, foreign * 0.95, '%d of %d' % (found, foreign))
+        early = [at[n] - owed[n][1] for n in owed if shard_of(owed[n][0], 2) == 1]
+        for h in hosts:
+            rc, _ = h.stop()
+            self.assertEqual(rc, 0, h.stderr())
+        print('\nclocks 2 s apart (standbyDelay %d s): %d fires, each created once, missing 0; '
+              '%d of %d fires of the other shard found at Admin; the skewed host\'s own fires '
+              'reach Admin %.2f s from their instant (median)'
+              % (standby, len(owed), found, foreign, sorted(early)[len(early) // 2]))
 
     def status(self, db, *args):
         p = subprocess.run([base.SCHEDCTL, '--db', db, 'status'] + list(args),
