@@ -347,9 +347,9 @@ sql(struct fx *fx, const char *text)
 	sqlite3_close(db);
 }
 
-/* The runs of a schedule as "instant kind state http attempts phase error" lines, oldest first. */
+/* The rows of sql (one parameter: a schedule name) as lines of their columns' text, space-separated. */
 static char *
-runs(struct fx *fx, const char *name)
+rows_text(struct fx *fx, const char *text, const char *name)
 {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt;
@@ -358,21 +358,27 @@ runs(struct fx *fx, const char *name)
 	FILE		*f = open_memstream(&out, &len);
 
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT scheduled_at, kind, "
-	    "state, coalesce(http_status, 0), attempts, coalesce(phase, '-'), "
-	    "coalesce(error, '-') FROM runs WHERE schedule_name = ?1 ORDER BY "
-	    "scheduled_at", -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, text, -1, &stmt, NULL),
+	    SQLITE_OK);
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	while (sqlite3_step(stmt) == SQLITE_ROW)
-		fprintf(f, "%s %s %s %d %d %s %s\n",
-		    sqlite3_column_text(stmt, 0), sqlite3_column_text(stmt, 1),
-		    sqlite3_column_text(stmt, 2), sqlite3_column_int(stmt, 3),
-		    sqlite3_column_int(stmt, 4), sqlite3_column_text(stmt, 5),
-		    sqlite3_column_text(stmt, 6));
+		for (int i = 0; i < sqlite3_column_count(stmt); i++)
+			fprintf(f, "%s%c", sqlite3_column_text(stmt, i),
+			    i + 1 < sqlite3_column_count(stmt) ? ' ' : '\n');
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
 	fclose(f);
 	return out;
+}
+
+/* The runs of a schedule as "instant kind state http attempts phase error" lines, oldest first. */
+static char *
+runs(struct fx *fx, const char *name)
+{
+	return rows_text(fx, "SELECT scheduled_at, kind, state, "
+	    "coalesce(http_status, 0), attempts, coalesce(phase, '-'), "
+	    "coalesce(error, '-') FROM runs WHERE schedule_name = ?1 ORDER BY "
+	    "scheduled_at", name);
 }
 
 #define assert_runs(fx, name, want) do {				\
@@ -1553,28 +1559,12 @@ test_a_replaced_database_stops_the_engine(void **state)
 	assert_int_equal(e.code, EX_IOERR);
 }
 
-/* runs.peer of a schedule's runs, oldest first, as "0 1 ...". */
+/* runs.peer of a schedule's runs, oldest first, one a line. */
 static char *
 peers(struct fx *fx, const char *name)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt;
-	char		*out = NULL;
-	size_t		 len = 0;
-	FILE		*f = open_memstream(&out, &len);
-
-	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT peer FROM runs WHERE "
-	    "schedule_name = ?1 ORDER BY scheduled_at", -1, &stmt, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		fprintf(f, "%s%d", len > 0 || ftell(f) > 0 ? " " : "",
-		    sqlite3_column_int(stmt, 0));
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	fclose(f);
-	return out;
+	return rows_text(fx, "SELECT peer FROM runs WHERE schedule_name = ?1 "
+	    "ORDER BY scheduled_at", name);
 }
 
 #define assert_peers(fx, name, want) do {				\
@@ -1659,9 +1649,9 @@ test_a_standby_host_creates_only_what_admin_lacks(void **state)
 	assert_runs(fx, "site_a", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n");
 	assert_runs(fx, "site_b", "2027-01-01T00:01:00Z scheduled created 200 0 - -\n");
 	assert_runs(fx, "site_d", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n");
-	assert_peers(fx, "site_a", "0");
-	assert_peers(fx, "site_b", "1");
-	assert_peers(fx, "site_d", "0");
+	assert_peers(fx, "site_a", "0\n");
+	assert_peers(fx, "site_b", "1\n");
+	assert_peers(fx, "site_d", "0\n");
 	engine_stats(fx->eng, &st);
 	assert_int_equal(st.peer_created, 1);
 	assert_int_equal(st.standby_created, 1);
@@ -1705,7 +1695,7 @@ test_standby_and_catch_up_look_up_before_creating(void **state)
 	    "a newer instant fired\n"
 	    "2027-01-01T00:45:00Z catchup created 200 0 - -\n"
 	    "2027-01-01T01:00:00Z catchup created 200 0 - -\n");
-	assert_peers(fx, "site_c", "1 0 1 1");
+	assert_peers(fx, "site_c", "1\n0\n1\n1\n");
 	assert_int_equal(count(fx, NULL), 0);
 	assert_int_equal(moved(fx, S_RECORD, S_LOOKUP), 4);
 	at(fx, T0 + 3749);
@@ -1719,7 +1709,7 @@ test_standby_and_catch_up_look_up_before_creating(void **state)
 	free(ok);
 	at(fx, T0 + 3751);
 	assert_runs(fx, "site_b", "2027-01-01T01:02:00Z scheduled created 200 1 - -\n");
-	assert_peers(fx, "site_b", "0");
+	assert_peers(fx, "site_b", "0\n");
 	assert_int_equal(count(fx, NULL), 0);
 }
 

@@ -365,17 +365,5 @@ class HaTest(base.ScheddTest):
               'after a schedctl add on one host' % took)
 
 
-def main():
-    if len(sys.argv) < 4:
-        sys.stderr.write(__doc__)
-        return 64
-    base.SCHEDD, base.SCHEDCTL, base.STUB = sys.argv[1:4]
-    with open(base.SCHEDD, 'rb') as f:
-        if b'__asan_init' in f.read():
-            base.SLOW = 3
-    prog = unittest.main(argv=[sys.argv[0]] + sys.argv[4:], exit=False, verbosity=2)
-    return 0 if prog.result.wasSuccessful() else 1
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(base.main())

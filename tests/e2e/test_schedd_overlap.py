@@ -514,24 +514,5 @@ class TestEdges(OverlapTest):
                            'was sent')])
 
 
-def main():
-    global SCHEDD, SCHEDCTL, STUB
-    if len(sys.argv) < 4:
-        sys.stderr.write('usage: %s SCHEDD SCHEDCTL STUB_ADMIN [unittest args]\n'
-                         % sys.argv[0])
-        return 64
-    SCHEDD, SCHEDCTL, STUB = (os.path.abspath(p) for p in sys.argv[1:4])
-    for path in (SCHEDD, SCHEDCTL, STUB):
-        if not os.access(path, os.X_OK):
-            sys.stderr.write('%s: not an executable\n' % path)
-            return 66
-    base.SCHEDD, base.SCHEDCTL, base.STUB = SCHEDD, SCHEDCTL, STUB
-    with open(SCHEDD, 'rb') as f:
-        if b'__asan_init' in f.read():
-            base.SLOW = 3
-    prog = unittest.main(argv=[sys.argv[0]] + sys.argv[4:], exit=False, verbosity=2)
-    return 0 if prog.result.wasSuccessful() else 1
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(base.main(also=[sys.modules[__name__]]))
