@@ -1088,6 +1088,7 @@ engine_new(struct event_base *base, struct store *st, struct engine_admin admin,
 	    (eng->zones = tz_cache_new(cfg->tzdir)) == NULL ||
 	    engine__lp_new(&eng->lps, e) == -1 ||
 	    engine__watch_new(eng, &eng->watches, e) == -1 ||
+	    engine__standby_new(eng, &eng->standby, e) == -1 ||
 	    (eng->due_timer = clock_timer_new(clock, due_timer_cb, eng)) == NULL ||
 	    (eng->retry_timer = clock_timer_new(clock, retry_timer_cb, eng)) ==
 	    NULL ||
@@ -1288,6 +1289,7 @@ engine_free(struct engine *eng)
 	while (eng->fires != NULL)
 		engine__fire_free(eng->fires);
 	engine__watch_free(eng->watches);
+	engine__standby_free(eng->standby);
 	engine__lp_free(eng->lps);
 	engine__dbwatch_free(eng->dbwatch);
 	for (size_t i = 0; i < eng->nresults; i++)

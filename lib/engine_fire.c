@@ -424,10 +424,16 @@ fire_post(struct engine_fire *f)
 static void
 fire_send(struct engine_fire *f)
 {
-	if (f->look_first && f->sent_at == 0)
-		fire_get(f, FIRE_LOOKUP);
-	else
+	if (!f->look_first || f->sent_at != 0) {
 		fire_post(f);
+		return;
+	}
+	/* Many at once (a second's instants of other shards): asked for in batches. */
+	if (f->project != NULL && f->domain != NULL &&
+	    engine__standby_ask(f) == 0)
+		fire_set(f, FIRE_LOOKUP);
+	else
+		fire_get(f, FIRE_LOOKUP);
 }
 
 /*

@@ -112,7 +112,7 @@ enum fire_kind { FIRE_SCHEDULED, FIRE_CATCHUP, FIRE_TRIGGER, FIRE_BACKFILL };
 struct engine_fire {
 	struct engine		*eng;
 	struct engine_fire	*prev, *next;	/* every fire not done */
-	struct engine_fire	*queue_next;	/* the launch plan's waiters, or the record batch */
+	struct engine_fire	*queue_next;	/* the launch plan's waiters, the record batch, or the standby look-ups */
 	enum fire_state		 state;
 	enum fire_kind		 kind;
 	int64_t			 run_id;
@@ -260,6 +260,22 @@ void	engine__watch_path(const struct engine_watch *w, char *buf,
 void	engine__watch_stop(struct engine *eng);
 size_t	engine__watch_count(const struct engine *eng);
 
+/* --- fires another host may have created (standby.c) --- */
+
+struct standby;
+
+int	engine__standby_new(struct engine *eng, struct standby **out,
+	    struct err *e);
+void	engine__standby_free(struct standby *sb);
+/*
+ * Ask Admin whether f's execution exists (f is in FIRE_LOOKUP): the fires
+ * asked for in one turn of the loop go in one ListExecutions per project
+ * and domain, and each gets FIRE_EV_RESPONSE as from a GET of its name
+ * (200 with the execution, or 404). Returns 0, or -1 when Admin takes no
+ * lists: the caller GETs it.
+ */
+int	engine__standby_ask(struct engine_fire *f);
+
 /* --- the database watch (dbwatch.c) --- */
 
 struct dbwatch;
@@ -333,6 +349,7 @@ struct engine {
 	int64_t			 pruned_at;
 
 	struct execwatch	*watches;
+	struct standby		*standby;
 	struct dbwatch		*dbwatch;
 	int64_t			 data_version;
 	int64_t			 last_change_id;

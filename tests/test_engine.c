@@ -1573,30 +1573,60 @@ peers(struct fx *fx, const char *name)
 	free(got_);							\
 } while (0)
 
-/* The GET of the execution schedule's fire at t, answered status with that fire's execution (or 404). */
-static void
-answer_lookup(struct fx *fx, const char *schedule, int64_t t, long status)
-{
-	struct request	*r;
-	char		 name[32], *body;
+/* A fire: its schedule and instant. */
+struct fire_ref {
+	const char	*schedule;
+	int64_t		 t;
+};
 
-	name_of(schedule, t, name);
+/*
+ * The batched look-up of the fires asked (one ListExecutions of p/d naming
+ * exactly them), answered 200 with the executions of those found, or with
+ * status and an error body.
+ */
+static void
+answer_list(struct fx *fx, const struct fire_ref *asked, size_t nasked,
+    const struct fire_ref *found, size_t nfound, long status)
+{
+	struct request	*r, **p;
+	char		 name[32], *body, *item;
+	size_t		 len = 0, names = 1;
+	FILE		*out;
+
+	/* On the lane of fires: the watches' lists are on their own. */
 	for (r = fx->requests; r != NULL; r = r->next)
-		if (strcmp(r->method, "GET") == 0 &&
-		    strncmp(r->path, "/api/v1/executions/p/d/", 23) == 0 &&
-		    strcmp(r->path + 23, name) == 0)
+		if (r->lane == ADMIN_LANE_FIRE && strcmp(r->method, "GET") == 0 &&
+		    strncmp(r->path, "/api/v1/executions/p/d?", 23) == 0)
 			break;
 	if (r == NULL)
-		fail_msg("no GET of %s's execution at %lld", schedule,
-		    (long long)t);
-	body = status == 200 ? execution_body(name, "wf", t, "RUNNING") :
-	    strdup("{\"code\":5,\"message\":\"not found\"}");
-	for (struct request **p = &fx->requests; *p != NULL; p = &(*p)->next)
-		if (*p == r) {
-			*p = r->next;
-			break;
-		}
-	answer(fx, r, status, body);
+		fail_msg("no ListExecutions of p/d on the lane of fires");
+	for (const char *c = r->path; (c = strstr(c, "%3B")) != NULL; c += 3)
+		names++;
+	assert_int_equal(names, nasked);
+	for (size_t i = 0; i < nasked; i++) {
+		name_of(asked[i].schedule, asked[i].t, name);
+		if (strstr(r->path, name) == NULL)
+			fail_msg("%s at %lld not asked for: %s", asked[i].schedule,
+			    (long long)asked[i].t, r->path);
+	}
+	for (p = &fx->requests; *p != r; p = &(*p)->next)
+		;
+	*p = r->next;
+	if (status != 200) {
+		answer(fx, r, status, "{\"code\":14,\"message\":\"unavailable\"}");
+		return;
+	}
+	out = open_memstream(&body, &len);
+	fputs("{\"executions\":[", out);
+	for (size_t i = 0; i < nfound; i++) {
+		name_of(found[i].schedule, found[i].t, name);
+		item = execution_body(name, "wf", found[i].t, "RUNNING");
+		fprintf(out, "%s%s", i ? "," : "", item);
+		free(item);
+	}
+	fputs("]}", out);
+	fclose(out);
+	answer(fx, r, 200, body);
 	free(body);
 }
 
@@ -1635,10 +1665,15 @@ test_a_standby_host_creates_only_what_admin_lacks(void **state)
 	assert_runs(fx, "site_b", "2027-01-01T00:01:00Z scheduled pending 0 0 - -\n");
 	assert_int_equal(count(fx, NULL), 0);
 	at(fx, T0 + 90);
-	assert_int_equal(count(fx, "GET"), 2);
+	assert_int_equal(count(fx, "GET"), 1);		/* one ListExecutions for both */
 	assert_int_equal(count(fx, "POST"), 0);
-	answer_lookup(fx, "site_b", T0 + 60, 200);
-	answer_lookup(fx, "site_d", T0 + 60, 404);
+	{
+		const struct fire_ref	asked[] = { { "site_b", T0 + 60 },
+					    { "site_d", T0 + 60 } };
+
+		/* One request for both: site_b's owner created it, site_d's did not. */
+		answer_list(fx, asked, 2, asked, 1, 200);
+	}
 	name_of("site_d", T0 + 60, name);
 	r = expect(fx, "POST", "/api/v1/executions");
 	assert_non_null(strstr(r->body, name));
@@ -1684,11 +1719,18 @@ test_standby_and_catch_up_look_up_before_creating(void **state)
 	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
 	    "{\"launch_plans\":[" LP_V2 "]}");
 	assert_int_equal(count(fx, "POST"), 0);
-	assert_int_equal(count(fx, "GET"), 4);
-	answer_lookup(fx, "site_c", T0 + 900, 200);
-	answer_lookup(fx, "site_c", T0 + 1800, 404);
-	answer_lookup(fx, "site_c", T0 + 2700, 200);
-	answer_lookup(fx, "site_c", T0 + 3600, 200);
+	assert_int_equal(count(fx, "GET"), 1);
+	{
+		const struct fire_ref	asked[] = { { "site_c", T0 + 900 },
+					    { "site_c", T0 + 1800 },
+					    { "site_c", T0 + 2700 },
+					    { "site_c", T0 + 3600 } };
+		const struct fire_ref	found[] = { { "site_c", T0 + 900 },
+					    { "site_c", T0 + 2700 },
+					    { "site_c", T0 + 3600 } };
+
+		answer_list(fx, asked, 4, found, 3, 200);
+	}
 	assert_runs(fx, "site_c",
 	    "2027-01-01T00:15:00Z catchup created 200 0 - -\n"
 	    "2027-01-01T00:30:00Z catchup skipped 0 0 - catch-up policy latest: "
@@ -1701,7 +1743,11 @@ test_standby_and_catch_up_look_up_before_creating(void **state)
 	at(fx, T0 + 3749);
 	assert_int_equal(count(fx, NULL), 0);
 	at(fx, T0 + 3750);
-	answer_lookup(fx, "site_b", T0 + 3720, 404);
+	{
+		const struct fire_ref	asked[] = { { "site_b", T0 + 3720 } };
+
+		answer_list(fx, asked, 1, NULL, 0, 200);
+	}
 	name_of("site_b", T0 + 3720, name);
 	r = expect(fx, "POST", "/api/v1/executions");
 	ok = created_body(name);
@@ -1726,8 +1772,12 @@ test_a_catch_up_candidate_not_looked_up_by_the_stop_is_skipped(void **state)
 	engine_begin(fx, T0 + 3720);
 	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
 	    "{\"launch_plans\":[" LP_V2 "]}");
-	answer_lookup(fx, "site_c", T0 + 1800, 503);
-	answer_lookup(fx, "site_c", T0 + 3600, 200);
+	{
+		const struct fire_ref	asked[] = { { "site_c", T0 + 1800 },
+					    { "site_c", T0 + 3600 } };
+
+		answer_list(fx, asked, 2, NULL, 0, 503);
+	}
 	engine_stop(fx->eng, NULL, NULL);
 	settle(fx);
 	assert_int_equal(count(fx, NULL), 0);
@@ -1735,7 +1785,56 @@ test_a_catch_up_candidate_not_looked_up_by_the_stop_is_skipped(void **state)
 	    "2027-01-01T00:30:00Z catchup skipped 0 0 - catch-up policy latest: "
 	    "a newer instant fired; Admin was not asked whether another host "
 	    "created it (stopped first)\n"
-	    "2027-01-01T01:00:00Z catchup created 200 0 - -\n");
+	    "2027-01-01T01:00:00Z catchup pending 0 0 - -\n");
+}
+
+/* An Admin that refuses ListExecutions: the look-ups go by name from then on. */
+static void
+test_standby_look_ups_one_by_one_when_lists_are_refused(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 name[32], *body;
+
+	fx->cfg.shards = 2;
+	fx->cfg.shard = 0;
+	fx->cfg.standby_delay = 30;
+	add(fx, "site_b", "0 1 0 * * *", NULL, NULL);	/* shard 1 */
+	add(fx, "site_d", "0 1 0 * * *", NULL, NULL);	/* shard 1 */
+	engine_begin(fx, T0 + 5);
+	at(fx, T0 + 90);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	{
+		const struct fire_ref	asked[] = { { "site_b", T0 + 60 },
+					    { "site_d", T0 + 60 } };
+
+		answer_list(fx, asked, 2, NULL, 0, 400);
+	}
+	assert_int_equal(count(fx, NULL), 0);
+	at(fx, T0 + 120);		/* the retry round: by name */
+	assert_int_equal(count(fx, "GET"), 2);
+	for (int i = 0; i < 2; i++) {
+		r = expect(fx, "GET", "/api/v1/executions/p/d/");
+		name_of("site_b", T0 + 60, name);
+		if (strcmp(strrchr(r->path, '/') + 1, name) == 0) {
+			body = execution_body(name, "wf", T0 + 60, "RUNNING");
+			answer(fx, r, 200, body);
+			free(body);
+		} else
+			answer(fx, r, 404, "{\"code\":5}");
+	}
+	name_of("site_d", T0 + 60, name);
+	r = expect(fx, "POST", "/api/v1/executions");
+	body = created_body(name);
+	answer(fx, r, 200, body);
+	free(body);
+	at(fx, T0 + 121);
+	assert_runs(fx, "site_b", "2027-01-01T00:01:00Z scheduled created 200 0 - -\n");
+	assert_runs(fx, "site_d", "2027-01-01T00:01:00Z scheduled created 200 1 - -\n");
+	assert_peers(fx, "site_b", "1\n");
+	assert_peers(fx, "site_d", "0\n");
+	assert_int_equal(moved(fx, S_RETRY, S_LOOKUP), 2);
 }
 
 static void
@@ -1791,6 +1890,7 @@ main(void)
 		CASE(test_a_standby_host_creates_only_what_admin_lacks),
 		CASE(test_standby_and_catch_up_look_up_before_creating),
 		CASE(test_a_catch_up_candidate_not_looked_up_by_the_stop_is_skipped),
+		CASE(test_standby_look_ups_one_by_one_when_lists_are_refused),
 		cmocka_unit_test(test_every_transition_is_exercised),
 	};
 
