@@ -14,9 +14,10 @@ cut off from Admin has its shard created by a peer within standbyDelay + 1 s,
 and a restarted host's history is complete again. Admin's load is reported as
 requests per fire.
 
-SCHEDD_E2E_HA_SECONDS sets how long the steady run lasts (default 30) and
-SCHEDD_E2E_HA_KILLS how many times a host is killed (default 3), for longer
-runs by hand.
+SCHEDD_E2E_HA_SECONDS sets how long the steady run lasts (default 30),
+SCHEDD_E2E_HA_KILLS how many times a host is killed (default 3) and
+SCHEDD_E2E_HA_DOWN how long it stays down (default 4 to 6 s), for longer runs
+by hand.
 """
 
 import json
@@ -38,6 +39,7 @@ EVERY_SECOND = '* * * * * *'
 SCHEDULES = ['site_%02d' % i for i in range(8)]
 SECONDS = int(os.environ.get('SCHEDD_E2E_HA_SECONDS', '30'))
 KILLS = int(os.environ.get('SCHEDD_E2E_HA_KILLS', '3'))
+DOWN = float(os.environ.get('SCHEDD_E2E_HA_DOWN', '4'))      # seconds a killed host stays down, at least
 
 
 def shard_of(name, shards):
@@ -197,7 +199,7 @@ class HaTest(base.ScheddTest):
             time.sleep(2 + rng.random() * 2)
             killed = time.time()
             b.kill9()
-            time.sleep(4 + rng.random() * 2)
+            time.sleep(DOWN + rng.random() * 2)
             b = Host(self, stub.url, dbs[1], 1, 2)
             b.wait_ready()
             down.append((killed, time.time()))
