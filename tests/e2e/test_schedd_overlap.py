@@ -91,6 +91,8 @@ class OverlapTest(base.ScheddTest):
         return rows[0][0] if rows else None
 
     def wait_row(self, schedule, instant, state, timeout=4):
+        # Counted from the instant too: a run cannot be there before it (less the 0.5 s lead).
+        timeout = max(timeout, instant + 3 - time.time()) * base.SLOW
         wait_for(lambda: self.row(schedule, instant) == state, timeout,
                  'run %s@%s to be %s (it is %s)' % (schedule, iso(instant), state,
                                                      self.row(schedule, instant)))
