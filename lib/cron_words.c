@@ -182,7 +182,18 @@ cron_words(const char *text, char *buf, size_t len)
 	if (n < sizeof(copy)) {
 		memcpy(copy, text, n + 1);
 		count = split_fields(copy, fields);
-		/* Six fields describe only when they fire at second 0. */
+		/* Six fields: every second, every N seconds, or the five at second 0. */
+		if (count == 6 && field_any(fields[1]) && field_any(fields[2]) &&
+		    field_any(fields[3]) && field_any(fields[4]) &&
+		    field_any(fields[5]) && (field_any(fields[0]) ||
+		    field_step(fields[0], 59) != -1)) {
+			if (field_any(fields[0]))
+				snprintf(buf, len, "every second");
+			else
+				snprintf(buf, len, "every %d seconds",
+				    field_step(fields[0], 59));
+			return;
+		}
 		if (count == 6 && strcmp(fields[0], "0") == 0 &&
 		    fields_words(fields + 1, buf, len) == 0)
 			return;

@@ -25,7 +25,7 @@ static const char style[] =
     "th{background:#f4f4f4}small,.muted{color:#666}"
     "code,pre{font:12px ui-monospace,monospace}"
     "pre{white-space:pre-wrap;margin:0}"
-    "nav a{margin-right:1em}"
+    "nav a{margin-right:1em}.next,.next+small{white-space:nowrap}"
     ".strip{display:flex;gap:1px}"
     ".strip a,.strip span{display:inline-block;width:8px;height:18px}"
     ".created{background:#9aa7b0;fill:#9aa7b0}"
