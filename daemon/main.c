@@ -511,7 +511,8 @@ run(struct schedd *sd)
 					    &sd->log, sd->schedules,
 					    sd->conf.ha_shards > 1 ||
 					    sd->schedules != NULL ?
-					    &sd->digest : NULL };
+					    &sd->digest : NULL, sd->clock,
+					    ec.tzdir, sd->conf.console_url };
 
 		if (metrics_server_new(sd->base, sd->conf.metrics, &src,
 		    &sd->metrics, &e) == -1) {

@@ -43,6 +43,7 @@ config_clear(struct config *c)
 	free(c->endpoint);
 	free(c->ca_file);
 	free(c->auth_header);
+	free(c->console_url);
 	free(c->db);
 	free(c->metrics);
 	free(c->schedules_dir);
@@ -176,6 +177,7 @@ static const struct config_key admin_keys[] = {
 	{ "tokenUrl",			CT_STRING,	offsetof(struct config, token_url) },
 	{ "scopes",			CT_WORDS,	offsetof(struct config, scopes) },
 	{ "audience",			CT_STRING,	offsetof(struct config, audience) },
+	{ "consoleUrl",			CT_STRING,	offsetof(struct config, console_url) },
 	/* flytectl keys schedd has no use for: accepted so its configs load quietly. */
 	{ "insecureSkipVerify",		CT_BOOL,	offsetof(struct config, skip_verify) },
 	{ "useAudienceFromAdmin",	CT_BOOL,	UNUSED_KEY },

@@ -755,3 +755,18 @@ cron_prev(const struct cron_expr *x, const struct tz_zone *zone,
 	*prev = good;
 	return 0;
 }
+
+int
+cron_next_fires(const char *text, const struct tz_zone *zone, int64_t anchor,
+    int64_t after, int n, int64_t *out, struct err *e)
+{
+	struct cron_expr	expr;
+	int			count = 0;
+
+	if (cron_parse(text, &expr, e) == -1)
+		return -1;
+	expr.anchor = anchor;
+	while (count < n && cron_next(&expr, zone, after, &after) == 0)
+		out[count++] = after;
+	return count;
+}

@@ -1,4 +1,4 @@
-/* metrics.c: Prometheus text exposition (format 0.0.4), histograms rendered, and the /metrics and /healthz server on evhttp. */
+/* metrics.c: Prometheus text exposition (format 0.0.4), histograms rendered, and the server of /metrics, /healthz and the status page on evhttp. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -18,14 +19,18 @@
 #include <cjson/cJSON.h>
 
 #include "schedd/admin.h"
+#include "schedd/clock.h"
 #include "schedd/engine.h"
 #include "schedd/log.h"
 #include "schedd/dirapply.h"
 #include "schedd/metrics.h"
+#include "schedd/statuspage.h"
 #include "schedd/store.h"
+#include "schedd/tz.h"
 
 #define LABELS_MAX	8	/* label pairs of one sample, le included */
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define HTML_TYPE	"text/html; charset=utf-8"
 
 /* --- text --- */
 
@@ -36,8 +41,8 @@ metrics_text_free(struct metrics_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void
-text_add(struct metrics_text *t, const char *s, size_t n)
+void
+metrics_text_add(struct metrics_text *t, const char *s, size_t n)
 {
 	char	*bigger;
 	size_t	 cap;
@@ -62,14 +67,11 @@ text_add(struct metrics_text *t, const char *s, size_t n)
 static void
 text_str(struct metrics_text *t, const char *s)
 {
-	text_add(t, s, strlen(s));
+	metrics_text_add(t, s, strlen(s));
 }
 
-static void	text_printf(struct metrics_text *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-text_printf(struct metrics_text *t, const char *fmt, ...)
+void
+metrics_text_printf(struct metrics_text *t, const char *fmt, ...)
 {
 	char	buf[512];
 	va_list	ap;
@@ -80,7 +82,7 @@ text_printf(struct metrics_text *t, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	text_add(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	metrics_text_add(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 void
@@ -89,7 +91,7 @@ metrics_text_append(struct metrics_text *t, const struct metrics_text *more)
 	if (more->oom)
 		t->oom = 1;
 	else if (more->len > 0)
-		text_add(t, more->buf, more->len);
+		metrics_text_add(t, more->buf, more->len);
 }
 
 /* s with \ and newline escaped, and " too when quoted (label values; HELP leaves quotes alone). */
@@ -104,11 +106,11 @@ text_escaped(struct metrics_text *t, const char *s, int quoted)
 
 		if (esc == NULL)
 			continue;
-		text_add(t, run, (size_t)(s - run));
+		metrics_text_add(t, run, (size_t)(s - run));
 		text_str(t, esc);
 		run = s + 1;
 	}
-	text_add(t, run, (size_t)(s - run));
+	metrics_text_add(t, run, (size_t)(s - run));
 }
 
 void
@@ -139,9 +141,9 @@ void
 metrics_family(struct metrics_text *t, const char *name, const char *type,
     const char *help)
 {
-	text_printf(t, "# HELP %s ", name);
+	metrics_text_printf(t, "# HELP %s ", name);
 	text_escaped(t, help, 0);
-	text_printf(t, "\n# TYPE %s %s\n", name, type);
+	metrics_text_printf(t, "\n# TYPE %s %s\n", name, type);
 }
 
 /* name + suffix, {labels, plus le when given}, value. */
@@ -162,11 +164,11 @@ sample_line(struct metrics_text *t, const char *name, const char *suffix,
 	}
 	if (le != NULL) {
 		text_str(t, n++ == 0 ? "{" : ",");
-		text_printf(t, "le=\"%s\"", le);
+		metrics_text_printf(t, "le=\"%s\"", le);
 	}
 	if (n > 0)
 		text_str(t, "}");
-	text_printf(t, " %s\n", value);
+	metrics_text_printf(t, " %s\n", value);
 }
 
 void
@@ -535,6 +537,7 @@ struct metrics_server {
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*sock;
 	struct metrics_sources		 src;
+	struct statuspage_sources	 page;	/* store NULL: no status page */
 	int				 port;
 };
 
@@ -601,7 +604,7 @@ serve_health(struct metrics_server *ms, struct evhttp_request *req)
 			text_str(&detail, "store: writable\n");
 		else {
 			ok = 0;
-			text_printf(&detail, "store: not writable: %s\n", e.msg);
+			metrics_text_printf(&detail, "store: not writable: %s\n", e.msg);
 		}
 	}
 	if (ms->src.engine != NULL) {
@@ -612,10 +615,10 @@ serve_health(struct metrics_server *ms, struct evhttp_request *req)
 		} else if (st.next_due != 0 && now - (double)st.next_due >
 		    METRICS_HEALTH_OVERDUE_S) {
 			ok = 0;
-			text_printf(&detail, "loop: the timer is %.0f s late for "
+			metrics_text_printf(&detail, "loop: the timer is %.0f s late for "
 			    "a due instant\n", now - (double)st.next_due);
 		} else
-			text_printf(&detail, "loop: last timer run %.3f s ago\n",
+			metrics_text_printf(&detail, "loop: last timer run %.3f s ago\n",
 			    st.last_tick > 0 ? now - st.last_tick : 0.0);
 	}
 	text_str(&t, ok ? "ok\n" : "unavailable\n");
@@ -632,14 +635,64 @@ serve_health(struct metrics_server *ms, struct evhttp_request *req)
 	metrics_text_free(&detail);
 }
 
+static const char *
+reason_of(int status)
+{
+	return status == 200 ? "OK" : status == 400 ? "Bad Request" :
+	    status == 404 ? "Not Found" : "Internal Server Error";
+}
+
+/*
+ * A page of the status page (path decoded): its query decoded, rendered
+ * from the store in the loop (bounded reads: a page at a time).
+ */
+static void
+serve_page(struct metrics_server *ms, struct evhttp_request *req,
+    const struct evhttp_uri *uri, const char *path)
+{
+	struct evkeyvalq	 params;
+	struct statuspage_query	 q;
+	struct metrics_text	 t;
+	struct err		 e;
+	const char		*query = evhttp_uri_get_query(uri);
+	int			 status;
+
+	memset(&t, 0, sizeof(t));
+	TAILQ_INIT(&params);
+	if (query != NULL && evhttp_parse_query_str(query, &params) == -1) {
+		statuspage_render_problem("bad request", "the query is not "
+		    "name=value pairs", &t);
+		reply(req, 400, reason_of(400), HTML_TYPE, t.buf ? t.buf : "",
+		    t.len);
+		goto out;
+	}
+	q.selector = evhttp_find_header(&params, "selector");
+	q.state = evhttp_find_header(&params, "state");
+	q.page = evhttp_find_header(&params, "page");
+	if (statuspage_serve(&ms->page, path, &q,
+	    (int64_t)clock_now(ms->src.clock), &t, &status, &e) == -1) {
+		if (ms->src.log != NULL)
+			log_event(ms->src.log, LOG_LEVEL_WARN, "page", "%s",
+			    e.msg);
+		metrics_text_free(&t);
+		statuspage_render_problem("error", e.msg, &t);
+	}
+	reply(req, status, reason_of(status), HTML_TYPE, t.buf ? t.buf : "",
+	    t.len);
+ out:
+	evhttp_clear_headers(&params);
+	metrics_text_free(&t);
+}
+
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
 	struct metrics_server		*ms = arg;
 	const struct evhttp_uri		*uri = evhttp_request_get_evhttp_uri(req);
-	const char			*path = uri ? evhttp_uri_get_path(uri) : NULL;
-	static const char		 missing[] = "not found: try /metrics or "
-					    "/healthz\n";
+	const char			*raw = uri ? evhttp_uri_get_path(uri) : NULL;
+	char				*path = NULL;
+	static const char		 missing[] = "not found: try /, /metrics "
+					    "or /healthz\n";
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
@@ -649,13 +702,20 @@ request_cb(struct evhttp_request *req, void *arg)
 		    "only GET and HEAD\n", 18);
 		return;
 	}
+	/* %2F and the like decoded; NULL (out of memory) is answered 404. */
+	if (raw != NULL)
+		path = evhttp_uridecode(raw, 0, NULL);
 	if (path != NULL && strcmp(path, "/metrics") == 0)
 		serve_metrics(ms, req);
 	else if (path != NULL && strcmp(path, "/healthz") == 0)
 		serve_health(ms, req);
+	else if (path != NULL && ms->page.store != NULL &&
+	    statuspage_path(path))
+		serve_page(ms, req, uri, path);
 	else
 		reply(req, 404, "Not Found", "text/plain; charset=utf-8",
 		    missing, sizeof(missing) - 1);
+	free(path);
 }
 
 /* Split "host:port" or "[v6]:port" into host (brackets dropped) and port. */
@@ -713,6 +773,14 @@ metrics_server_new(struct event_base *base, const char *addr,
 		goto fail;
 	}
 	ms->src = *src;
+	if (src->store != NULL && src->clock != NULL) {
+		ms->page.store = src->store;
+		ms->page.console_url = src->console_url;
+		if ((ms->page.zones = tz_cache_new(src->tzdir)) == NULL) {
+			err_set_code(e, EX_OSERR, "metrics: out of memory");
+			goto fail;
+		}
+	}
 	/* Every method reaches request_cb, which answers 405 (not evhttp's 501) to all but GET and HEAD. */
 	evhttp_set_allowed_methods(ms->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
@@ -756,5 +824,6 @@ metrics_server_free(struct metrics_server *ms)
 		return;
 	if (ms->http != NULL)
 		evhttp_free(ms->http);
+	tz_cache_free(ms->page.zones);
 	free(ms);
 }

@@ -40,7 +40,9 @@ sql_of(enum store__stmt id)
 		return &store__schedules_sql[id - STMT_SCHEDULES_FIRST];
 	if (id < STMT_STATUS_FIRST)
 		return &store__runs_sql[id - STMT_RUNS_FIRST];
-	return &store__status_sql[id - STMT_STATUS_FIRST];
+	if (id < STMT_PAGE_FIRST)
+		return &store__status_sql[id - STMT_STATUS_FIRST];
+	return &store__page_sql[id - STMT_PAGE_FIRST];
 }
 
 int

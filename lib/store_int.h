@@ -68,6 +68,14 @@ enum store__stmt {
 	STMT_FAILING_EACH,
 	STMT_HEALTH_EACH,
 	STMT_LAST_SUCCESS,
+	/* store_page.c: what the status page reads */
+	STMT_PAGE_FIRST,
+	STMT_PAGE_NAMES = STMT_PAGE_FIRST,
+	STMT_PAGE_ROWS,
+	STMT_PAGE_RECENT,
+	STMT_PAGE_HISTORY,
+	STMT_PAGE_CHANGES,
+	STMT_PAGE_MISSED,
 	STMT_COUNT
 };
 
@@ -77,13 +85,15 @@ struct store__sql {
 	const char	*text;
 };
 
-/* The tables of store_schedules.c, store_runs.c and store_status.c, in id order. */
+/* The tables of store_schedules.c, store_runs.c, store_status.c and store_page.c, in id order. */
 extern const struct store__sql	store__schedules_sql[STMT_RUNS_FIRST -
 				    STMT_SCHEDULES_FIRST];
 extern const struct store__sql	store__runs_sql[STMT_STATUS_FIRST -
 				    STMT_RUNS_FIRST];
-extern const struct store__sql	store__status_sql[STMT_COUNT -
+extern const struct store__sql	store__status_sql[STMT_PAGE_FIRST -
 				    STMT_STATUS_FIRST];
+extern const struct store__sql	store__page_sql[STMT_COUNT -
+				    STMT_PAGE_FIRST];
 
 /* Which file a path named when the store was opened (stat's device and inode). */
 struct store__file {

@@ -10,7 +10,7 @@
 
 #define SQL(id)	[(id) - STMT_STATUS_FIRST]
 
-const struct store__sql	store__status_sql[STMT_COUNT -
+const struct store__sql	store__status_sql[STMT_PAGE_FIRST -
 			    STMT_STATUS_FIRST] = {
 	SQL(STMT_HEARTBEAT) = { "heartbeat",
 	    "INSERT INTO daemon (id, pid, host, version, started_at, "

@@ -155,19 +155,22 @@ int
 ctl_next_fires(struct ctl *ctl, const struct schedule *s, int n,
     char (*out)[CTL_TIME_MAX], struct err *e)
 {
-	struct cron_expr	 expr;
-	struct tz_zone		*zone = NULL;
-	int64_t			 t = ctl->now;
-	int			 count = 0;
+	struct tz_zone	*zone = NULL;
+	int64_t		 at[CTL_NEXT_MAX];
+	int		 count;
 
-	if (cron_parse(s->cron, &expr, e) == -1 ||
-	    tz_zone_load(ctl->tzdir, s->tz, &zone, e) == -1)
+	if (n > CTL_NEXT_MAX)
+		n = CTL_NEXT_MAX;
+	if (tz_zone_load(ctl->tzdir, s->tz, &zone, e) == -1)
 		return -1;
-	expr.anchor = s->created_at;
-	while (count < n && cron_next(&expr, zone, t, &t) == 0 &&
-	    civil_format_rfc3339(t, tz_offset_at(zone, t), out[count],
-	    CTL_TIME_MAX) == 0)
-		count++;
+	count = cron_next_fires(s->cron, zone, s->created_at, ctl->now, n, at,
+	    e);
+	for (int i = 0; i < count; i++)
+		if (civil_format_rfc3339(at[i], tz_offset_at(zone, at[i]),
+		    out[i], CTL_TIME_MAX) == -1) {
+			count = i;
+			break;
+		}
 	tz_zone_free(zone);
 	return count;
 }

@@ -94,10 +94,11 @@ int	ctl_selected_names(struct store *st, const struct selector *sel,
 	    struct cJSON **names, struct err *e);
 
 #define CTL_TIME_MAX	32	/* an RFC 3339 instant with offset, and its NUL */
+#define CTL_NEXT_MAX	16	/* ctl_next_fires gives at most this many */
 
 /*
- * The next n fire instants of s after ctl->now, as RFC 3339 in its zone.
- * Returns how many were written (fewer past year 9999), or -1 with e.
+ * The next n (at most CTL_NEXT_MAX) fire instants of s after ctl->now
+ * (cron_next_fires), as RFC 3339 in its zone. Returns how many were written (fewer past year 9999), or -1 with e.
  */
 int	ctl_next_fires(struct ctl *ctl, const struct schedule *s, int n,
 	    char (*out)[CTL_TIME_MAX], struct err *e);

@@ -467,6 +467,66 @@ test_limits(void **state)
 	assert_int_equal(cron_next(&x, NULL, ts("9999-01-01T00:00:00Z"), &t), -1);
 }
 
+/* cron_words: each common shape, and the text itself for the rest. */
+static void
+test_words(void **state)
+{
+	static const struct {
+		const char	*expr;
+		const char	*words;
+	} table[] = {
+		{ "* * * * *",		"every minute" },
+		{ "*/15 * * * *",	"every 15 minutes" },
+		{ "5 * * * *",		"every hour at minute 5" },
+		{ "0 */6 * * *",	"every 6 hours at minute 0" },
+		{ "30 6 * * *",		"every day at 06:30" },
+		{ "0 30 6 * * *",	"every day at 06:30" },
+		{ "* * * * * *",	"every second" },
+		{ "*/5 * * * * *",	"every 5 seconds" },
+		{ "*/5 1 * * * *",	"*/5 1 * * * *" },
+		{ "0 9 * * 1-5",	"weekdays at 09:00" },
+		{ "0 9 ? * MON-FRI",	"weekdays at 09:00" },
+		{ "0 10 * * 0,6",	"weekends at 10:00" },
+		{ "15 8 * * 1",		"every Monday at 08:15" },
+		{ "15 8 * * fri",	"every Friday at 08:15" },
+		{ "15 8 * * 7",		"every Sunday at 08:15" },
+		{ "0 2 1 * *",		"on day 1 of every month at 02:00" },
+		{ "0 23 L * *",		"on the last day of every month at 23:00" },
+		{ "@daily",		"every day at 00:00" },
+		{ "@hourly",		"every hour at minute 0" },
+		{ "@weekly",		"every Sunday at 00:00" },
+		{ "@monthly",		"on day 1 of every month at 00:00" },
+		{ "@yearly",		"every year on January 1 at 00:00" },
+		{ "@every 90m",		"every 90m" },
+		{ "rate(5 minutes)",	"every 5 minutes" },
+		/* No common shape: the expression as written. */
+		{ "0 9,17 * * *",	"0 9,17 * * *" },
+		{ "0 0 1 1 *",		"0 0 1 1 *" },
+		{ "30 0 9 * * *",	"30 0 9 * * *" },
+		{ "0 12 * * 1#2",	"0 12 * * 1#2" },
+		{ "0 0 15W * *",	"0 0 15W * *" },
+		{ "*/1 * * * *",	"*/1 * * * *" },
+		{ "0 9 1 * 1",		"0 9 1 * 1" },
+	};
+	char	buf[80];
+	int	bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(table); i++) {
+		cron_words(table[i].expr, buf, sizeof(buf));
+		if (strcmp(buf, table[i].words) != 0) {
+			print_error("cron_words(\"%s\") = \"%s\", want \"%s\"\n",
+			    table[i].expr, buf, table[i].words);
+			bad++;
+		}
+	}
+	/* Cut to fit, still terminated. */
+	cron_words("*/15 * * * *", buf, 6);
+	assert_string_equal(buf, "every");
+	if (bad != 0)
+		fail_msg("%d of %zu cron_words cases failed", bad, NELEM(table));
+}
+
 int
 main(void)
 {
@@ -476,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_parse_fields),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_prev_table),
+		cmocka_unit_test(test_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

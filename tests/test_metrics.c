@@ -335,7 +335,8 @@ static void
 test_render_store(void **state)
 {
 	struct fixture		*f = *state;
-	struct metrics_sources	 src = { NULL, NULL, f->st, NULL, NULL, NULL };
+	struct metrics_sources	 src = { NULL, NULL, f->st, NULL, NULL, NULL, NULL,
+				    NULL, NULL };
 	struct metrics_text	 t = { 0 };
 	struct err		 e;
 	int64_t			 a, b, g, d, p;

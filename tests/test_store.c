@@ -2845,10 +2845,51 @@ test_health_uses_indexes(void **state)
 	raw_close(db);
 }
 
+/*
+ * The status page reads a page at a time by index: its last runs per
+ * schedule probe the (schedule_name, scheduled_at) index, /missed walks
+ * runs_missed, one schedule's history and audit are range walks; no
+ * statement scans runs or changes.
+ */
+static void
+test_page_uses_indexes(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*index;
+	} page[] = {
+		{ "page_names", "sqlite_autoindex_schedules_1" },
+		{ "page_rows", "runs_failed" },
+		{ "page_recent", "sqlite_autoindex_runs_1" },
+		{ "page_history", "sqlite_autoindex_runs_1" },
+		{ "page_changes", "changes_schedule" },
+		{ "page_missed", "runs_missed" },
+	};
+	struct fx	*f = *state;
+	sqlite3		*db;
+
+	make_db(f);
+	db = raw_open(f->path);
+	for (size_t i = 0; i < NELEM(page); i++) {
+		char	*plan = statement_plan(db, page[i].name);
+
+		if (strstr(plan, "SCAN r\n") != NULL ||
+		    strstr(plan, "SCAN runs") != NULL ||
+		    strstr(plan, "SCAN changes") != NULL ||
+		    (strstr(plan, "SCAN r ") != NULL &&
+		    strstr(plan, "SCAN r USING INDEX runs_missed") == NULL) ||
+		    strstr(plan, page[i].index) == NULL)
+			fail_msg("%s: plan:\n%s", page[i].name, plan);
+		free(plan);
+	}
+	raw_close(db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TEST(test_page_uses_indexes),
 		TEST(test_open_missing),
 		TEST(test_open_create_missing_dir),
 		TEST(test_open_create_applies_schema),

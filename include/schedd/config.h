@@ -20,6 +20,7 @@ struct config {
 	int	 skip_verify;		/* insecureSkipVerify: TLS without verification */
 	char	*ca_file;		/* caCertFilePath */
 	char	*auth_header;		/* authorizationHeader; NULL: "authorization" */
+	char	*console_url;		/* consoleUrl: the Flyte Console the status page links runs to; NULL: no links */
 	char	*db;			/* scheduler.db */
 	int	 max_inflight;		/* scheduler.maxInflight */
 	double	 rate_limit;		/* scheduler.rateLimit, per second */

@@ -55,4 +55,21 @@ int	cron_next(const struct cron_expr *expr, const struct tz_zone *zone,
 int	cron_prev(const struct cron_expr *expr, const struct tz_zone *zone,
 	    int64_t before, int64_t *prev);
 
+/*
+ * A schedule's next n fire instants after `after` into out: text parsed,
+ * @every and rate() anchored at anchor (the schedule's created_at). The one
+ * helper schedctl (list, show, add) and the status page compute next fires
+ * with. Returns how many were written (fewer past year 9999), or -1 with e.
+ */
+int	cron_next_fires(const char *text, const struct tz_zone *zone,
+	    int64_t anchor, int64_t after, int n, int64_t *out, struct err *e);
+
+/*
+ * The expression in words for the common shapes ("every 15 minutes",
+ * "every day at 06:30", "weekdays at 09:00", "on day 1 of every month at
+ * 00:00"); any other shape is the text itself. Cut to fit buf. Pure
+ * (lib/cron_words.c).
+ */
+void	cron_words(const char *text, char *buf, size_t len);
+
 #endif

@@ -21,6 +21,11 @@ struct metrics_text {
 };
 
 void	metrics_text_free(struct metrics_text *t);
+/* Append n bytes of s. */
+void	metrics_text_add(struct metrics_text *t, const char *s, size_t n);
+/* Append formatted text (at most 511 bytes of it). */
+void	metrics_text_printf(struct metrics_text *t, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Append another text (a family built apart, kept only when it completed). */
 void	metrics_text_append(struct metrics_text *t, const struct metrics_text *more);
 
@@ -62,6 +67,8 @@ struct metrics_digest {
 	int		known;
 };
 
+struct clock;
+
 struct metrics_sources {
 	struct engine		*engine;	/* fires, in flight, heap, schedules, lateness; NULL: left out */
 	struct admin		*admin;		/* pending requests, request latency; NULL: left out */
@@ -69,6 +76,10 @@ struct metrics_sources {
 	const struct log	*log;		/* for a failed scrape query; NULL: silent */
 	struct dirapply		*schedules_dir;	/* scheduler.schedulesDir's last apply; NULL: left out */
 	struct metrics_digest	*digest;	/* with store: the schedules' digest, cached; NULL: left out */
+	/* The status page (/, /schedules/NAME, /missed): served when store and clock are set. */
+	struct clock		*clock;		/* now, for next fires and the timeline */
+	const char		*tzdir;		/* zones; NULL: the system's */
+	const char		*console_url;	/* admin.consoleUrl: runs link to the Flyte Console; NULL: no links */
 };
 
 #define METRICS_HEALTH_OVERDUE_S	30	/* /healthz fails when the timer is this late for a due instant */
@@ -82,7 +93,7 @@ int	metrics_render(const struct metrics_sources *src, struct metrics_text *t,
 	    struct err *e);
 
 /*
- * Serve GET /metrics and GET /healthz on addr ("host:port", "[v6]:port") in
+ * Serve GET /metrics, GET /healthz and the status page on addr ("host:port", "[v6]:port") in
  * base's loop. Returns 0, or -1 with e: EX_CONFIG for an address that is not
  * host:port, EX_UNAVAILABLE when it cannot be bound (in use, no such address).
  */

@@ -361,6 +361,91 @@ int	store_change_record(struct store *st, int64_t at, const char *command,
 	    const struct schedule *s, const char *before, const char *after,
 	    struct err *e);
 
+/* --- what the status page reads (lib/store_page.c): bounded, by index --- */
+
+/* The states /?state= filters on. */
+enum store_page_state {
+	STORE_PAGE_ALL,
+	STORE_PAGE_PAUSED,
+	STORE_PAGE_FAILING,	/* failing_schedules: the one definition of failing */
+	STORE_PAGE_LATE		/* a late fire (late_fires) scheduled since `since`, late_threshold s late */
+};
+
+/* Called for each schedule in name order with its labels (a JSON object); 1 stops the walk, -1 fails it. */
+typedef int	(*store_page_name_cb)(const char *name, const char *labels,
+		    void *arg, struct err *e);
+int	store_page_names(struct store *st, enum store_page_state state,
+	    int64_t since, int64_t late_threshold, store_page_name_cb cb,
+	    void *arg, struct err *e);
+
+/* A schedule as a row of the page: its definition's summary and health. Strings valid during the callback only. */
+struct store_page_row {
+	const char	*name;
+	const char	*project;
+	const char	*domain;
+	const char	*launch_plan;
+	const char	*version;		/* NULL: latest */
+	const char	*cron;
+	const char	*tz;
+	int64_t		 created_at;		/* anchors @every */
+	int		 paused;
+	const char	*labels;		/* a JSON object */
+	int64_t		 consecutive_failures;	/* schedule_health */
+	int64_t		 last_success;		/* 0: none */
+	const char	*last_error;		/* NULL: not failing */
+};
+
+typedef int	(*store_page_row_cb)(const struct store_page_row *r, void *arg,
+		    struct err *e);
+/* The rows of the schedules named in names (a JSON array), in its order; names not found are left out. */
+int	store_page_rows(struct store *st, const char *names,
+	    store_page_row_cb cb, void *arg, struct err *e);
+
+/* A run as the page shows it. Strings valid during the callback only. */
+struct store_page_run {
+	const char	*schedule_name;
+	int64_t		 scheduled_at;
+	const char	*kind;
+	const char	*state;
+	const char	*phase;			/* NULL: not known */
+	const char	*execution_name;	/* NULL: none */
+	const char	*error;			/* NULL, Admin's message or the skip reason */
+	int64_t		 started_at;		/* 0: not known */
+	int64_t		 ended_at;		/* 0: not known */
+	int64_t		 late_seconds;		/* a scheduled fire: sent this late; else 0 */
+};
+
+typedef int	(*store_page_run_cb)(const struct store_page_run *r, void *arg,
+		    struct err *e);
+/*
+ * The last `per` runs of each schedule named in names (a JSON array), in
+ * the array's order, newest first within each: one statement, two probes
+ * of the (schedule_name, scheduled_at) index per schedule.
+ */
+int	store_page_recent(struct store *st, const char *names, int per,
+	    store_page_run_cb cb, void *arg, struct err *e);
+/* Runs of schedule name scheduled at or after since, newest first, at most limit. */
+int	store_page_history(struct store *st, const char *name, int64_t since,
+	    int limit, store_page_run_cb cb, void *arg, struct err *e);
+/* Skipped runs and late fires (more than 60 s), newest first: limit of them after the first offset. */
+int	store_page_missed(struct store *st, int64_t offset, int limit,
+	    store_page_run_cb cb, void *arg, struct err *e);
+
+/* One row of changes (the audit trail). Strings valid during the callback only. */
+struct store_page_change {
+	int64_t		 at;
+	const char	*os_user;
+	const char	*command;
+	const char	*before;	/* JSON or NULL */
+	const char	*after;		/* JSON or NULL */
+};
+
+typedef int	(*store_page_change_cb)(const struct store_page_change *c,
+		    void *arg, struct err *e);
+/* Schedule name's changes, newest first, at most limit. */
+int	store_page_changes(struct store *st, const char *name, int limit,
+	    store_page_change_cb cb, void *arg, struct err *e);
+
 /* --- for tests --- */
 
 /*

@@ -327,13 +327,15 @@ class TestMetrics(MetricsTest):
         status, _, body, _ = http_get(port, '/healthz')
         self.assertEqual((status, body.splitlines()[0]), (200, 'ok'), body)
 
-        # Only GET and HEAD, only two paths.
+        # Only GET and HEAD; /metrics, /healthz and the status page's paths (test_schedd_page.py).
         self.assertEqual(http_get(port, '/metrics', 'HEAD')[:1], (200,))
         self.assertEqual(http_get(port, '/metrics', 'HEAD')[2], '')
         status, headers, _, _ = http_get(port, '/metrics', 'POST')
         self.assertEqual((status, headers.get('Allow')), (405, 'GET, HEAD'))
-        self.assertEqual(http_get(port, '/')[0], 404)
+        self.assertEqual(http_get(port, '/')[0], 200)
         self.assertEqual(http_get(port, '/metrics/x')[0], 404)
+        self.assertEqual(http_get(port, '/schedules/')[0], 404)
+        self.assertEqual(http_get(port, '/missed/x')[0], 404)
 
         rc, _ = d.stop()
         self.assertEqual(rc, 0, d.stderr())
