@@ -565,12 +565,19 @@ engine__fire_quiet_at(struct engine *eng)
 	return 0;
 }
 
+/* When f may leave: its instant, or standby_delay after it for another host's. */
+static double
+fire_due(const struct engine_fire *f)
+{
+	return (double)f->instant + (f->standby ?
+	    (double)f->eng->cfg.standby_delay : 0);
+}
+
 void
 engine__fire_start(struct engine_fire *f)
 {
 	struct engine	*eng = f->eng;
-	double		 at = (double)f->instant +
-			    (f->standby ? (double)eng->cfg.standby_delay : 0);
+	double		 at = fire_due(f);
 
 	if (at <= clock_now(eng->clock) || eng->cfg.once) {
 		engine__fire_on(f, FIRE_EV_BEGIN, NULL);
@@ -591,8 +598,7 @@ fire_ahead(const struct engine_fire *f, double now, int all)
 {
 	struct engine_schedule	*sch;
 
-	if (f->state != FIRE_NEW || f->withdrawn || (double)f->instant +
-	    (f->standby ? (double)f->eng->cfg.standby_delay : 0) <= now)
+	if (f->state != FIRE_NEW || f->withdrawn || fire_due(f) <= now)
 		return 0;
 	if (all)
 		return 1;
