@@ -680,8 +680,10 @@ previous_cb(const struct admin_response *r, void *arg)
 	struct fire_input	 in = { .status = r->status,
 				    .phase = execution_phase(doc) };
 	char			 phase[32];
+	int64_t			 started;
 
-	/* The document goes; the phase stays. */
+	/* The document goes; the phase (and when it ended) stays. */
+	execution_times(doc, &started, &in.ended);
 	if (in.phase != NULL) {
 		snprintf(phase, sizeof(phase), "%s", in.phase);
 		in.phase = phase;
@@ -952,7 +954,21 @@ engine__fire_on(struct engine_fire *f, enum fire_event ev,
 			    "before its run was sent");
 			return;
 		}
-		/* Unknown (Admin unreachable, execution gone) or final: nothing to wait for. */
+		/*
+		 * Unknown (Admin unreachable, execution gone) or final: nothing
+		 * to wait for. A standby decides as the schedule's own host did
+		 * at the instant: one that ended after it was running then.
+		 */
+		if (in->phase != NULL && execution_phase_final(in->phase) &&
+		    f->standby && in->ended > f->instant) {
+			char	ended[32];
+
+			snprintf(msg, sizeof(msg), "running at the instant (%s "
+			    "at %s)", in->phase, instant_text(in->ended, ended));
+			fire_overlap(f, sch, OVERLAP_PREVIOUS_RUNNING,
+			    strrchr(f->previous, '/') + 1, msg);
+			return;
+		}
 		fire_overlap(f, sch, in->phase != NULL &&
 		    !execution_phase_final(in->phase) ?
 		    OVERLAP_PREVIOUS_RUNNING : OVERLAP_PREVIOUS_DONE,

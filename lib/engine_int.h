@@ -101,6 +101,7 @@ struct fire_input {
 	const char		*body;
 	const char		*why;		/* an error, a reason */
 	const char		*phase;
+	int64_t			 ended;		/* FIRE_EV_PREVIOUS: when it ended (Unix s), 0: not, or not known */
 	const char		*version;
 	const struct cJSON	*parameters;
 	int			 attempts;	/* requests the client sent for this answer */

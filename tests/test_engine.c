@@ -1837,6 +1837,67 @@ test_standby_look_ups_one_by_one_when_lists_are_refused(void **state)
 	assert_int_equal(moved(fx, S_RETRY, S_LOOKUP), 2);
 }
 
+/*
+ * A standby decides an overlap policy as the schedule's own host did at the
+ * instant: a previous execution that ended after the instant was running
+ * then (the owner skipped), one that ended before it was not.
+ */
+static void
+test_a_standby_decides_overlap_as_at_the_instant(void **state)
+{
+	struct fx	*fx = *state;
+	struct request	*r;
+	char		 e60[32], name[32], *body;
+
+	fx->cfg.shards = 2;
+	fx->cfg.shard = 0;
+	fx->cfg.standby_delay = 30;
+	add(fx, "site_b", "0 * * * * *", "skip", NULL);	/* shard 1 */
+	engine_begin(fx, T0 + 5);
+	at(fx, T0 + 90);
+	answer(fx, expect(fx, "GET", "/api/v1/launch_plans/"), 200,
+	    "{\"launch_plans\":[" LP_V2 "]}");
+	{
+		const struct fire_ref	asked[] = { { "site_b", T0 + 60 } };
+
+		answer_list(fx, asked, 1, asked, 1, 200);	/* the owner created it */
+	}
+	/* 00:02: the previous one ended at 00:02:10, after the instant: skipped, as by the owner. */
+	at(fx, T0 + 150);
+	name_of("site_b", T0 + 60, e60);
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	assert_string_equal(strrchr(r->path, '/') + 1, e60);
+	assert_true((body = format("{\"id\":{\"project\":\"p\",\"domain\":"
+	    "\"d\",\"name\":\"%s\"},\"closure\":{\"phase\":\"SUCCEEDED\","
+	    "\"started_at\":\"2027-01-01T00:01:00Z\",\"updated_at\":"
+	    "\"2027-01-01T00:02:10Z\"}}", e60)) != NULL);
+	answer(fx, r, 200, body);
+	/* 00:03: it ended before the instant: the standby goes on, looks, creates. */
+	at(fx, T0 + 210);
+	r = expect(fx, "GET", "/api/v1/executions/p/d/");
+	answer(fx, r, 200, body);
+	free(body);
+	{
+		const struct fire_ref	asked[] = { { "site_b", T0 + 180 } };
+
+		answer_list(fx, asked, 1, NULL, 0, 200);
+	}
+	name_of("site_b", T0 + 180, name);
+	r = expect(fx, "POST", "/api/v1/executions");
+	body = created_body(name);
+	answer(fx, r, 200, body);
+	free(body);
+	at(fx, T0 + 211);
+	body = format("2027-01-01T00:01:00Z scheduled created 200 0 - -\n"
+	    "2027-01-01T00:02:00Z scheduled skipped 0 0 - overlap skip: the "
+	    "previous execution %s is running at the instant (SUCCEEDED at "
+	    "2027-01-01T00:02:10Z)\n"
+	    "2027-01-01T00:03:00Z scheduled created 200 1 - -\n", e60);
+	assert_runs(fx, "site_b", body);
+	free(body);
+	assert_peers(fx, "site_b", "1\n0\n0\n");
+}
+
 static void
 test_every_transition_is_exercised(void **state)
 {
@@ -1891,6 +1952,7 @@ main(void)
 		CASE(test_standby_and_catch_up_look_up_before_creating),
 		CASE(test_a_catch_up_candidate_not_looked_up_by_the_stop_is_skipped),
 		CASE(test_standby_look_ups_one_by_one_when_lists_are_refused),
+		CASE(test_a_standby_decides_overlap_as_at_the_instant),
 		cmocka_unit_test(test_every_transition_is_exercised),
 	};
 
