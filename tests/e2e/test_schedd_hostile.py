@@ -194,6 +194,9 @@ class TestVanishedExecutions(HostileTest, mtest.MetricsTest):
             self.ctl('trigger', s)
         wait_for(lambda: len(stub.creates()) == 3, 5, 'three creates')
         names = {r['body']['name']: r for r in stub.creates()}
+        # The outcomes are committed in a batch just after the creates' answers.
+        wait_for(lambda: self.query("SELECT count(*) FROM runs WHERE execution_name IS NOT "
+                                    "NULL")[0][0] == 3, 5, 'the three outcomes recorded')
         by_schedule = dict(self.query("SELECT schedule_name, execution_name FROM runs"))
         # Deleted behind schedd's back before its first look (5 s after the create).
         for s in ('b', 'c'):
