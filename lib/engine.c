@@ -287,7 +287,7 @@ engine__result_add(struct engine *eng, const struct engine_fire *f,
 		return -1;
 	r->attempts = f->attempts;
 	r->sent_at = f->sent_at;
-	r->peer = state == RUN_CREATED && f->look_first && f->sent_at == 0;
+	r->peer = state == RUN_CREATED && engine__fire_by_peer(f);
 	if (eng->nresults++ == 0)
 		eng->results_since = clock_now(eng->clock);
 	return 0;

@@ -255,6 +255,12 @@ engine__fire_retry_due(struct engine *eng)
 static void	fire_begin(struct engine_fire *);
 static void	fire_resolve(struct engine_fire *);
 
+int
+engine__fire_by_peer(const struct engine_fire *f)
+{
+	return f->look_first && f->sent_at == 0;
+}
+
 /* The outcome: log it, queue it for the batch commit, forget the fire. */
 static void
 fire_done(struct engine_fire *f, enum run_state state, long status,
@@ -289,7 +295,7 @@ fire_done(struct engine_fire *f, enum run_state state, long status,
 	    error ? " error=" : "", error ? error : "");
 	if (state == RUN_CREATED) {
 		eng->stats.created++;
-		if (f->look_first && f->sent_at == 0)
+		if (engine__fire_by_peer(f))
 			eng->stats.peer_created++;
 		else if (f->standby)
 			eng->stats.standby_created++;

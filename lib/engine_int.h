@@ -187,6 +187,8 @@ void			 engine__fire_retry_due(struct engine *eng);
 /* Commit the built requests in one transaction, then send them. */
 void			 engine__fire_record(struct engine *eng);
 void			 engine__fire_free(struct engine_fire *f);
+/* Created, it was another host's doing: looked up first and found, never sent by this one. */
+int			 engine__fire_by_peer(const struct engine_fire *f);
 /* Free a fire whose row is gone (rolled back, taken back): as if never made. */
 void			 engine__fire_forget(struct engine_fire *f);
 const char		*engine__fire_kind_name(enum fire_kind kind);
